@@ -1,1 +1,117 @@
-public enum TollgateEnginePlaceholder {}
+import TollgateBilling
+import TollgateLog
+
+/// The single writer: decides commands one after another against the in-memory state, appends their records in
+/// batches (one durable append per batch, group commit), and hands results back only once they are durable.
+///
+/// A debit flows: line → `CommandParser` → `decide(state)` → records → `Log.append` (durable) → result.
+/// State is folded as each decision is made so the next command in the same batch sees it; if the append then
+/// fails, the engine is failed (fail-stop) and refuses all further work: the in-memory state is ahead of the log
+/// and only a reopen (which folds the log again) is trustworthy.
+public final class Engine {
+    public let configuration: EngineConfiguration
+    public private(set) var state: State
+    /// The seq the next record will get.
+    public private(set) var nextSeq: Int64
+    private let log: Log
+    private let clock: Clock
+    private var failure: EngineError?
+    private var pendingRecords: [RecordInput] = []
+    private var bodyBuffer: [UInt8] = []
+
+    /// Opens (or creates) the log in the configured directory and folds every record in it.
+    public init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
+        self.configuration = configuration
+        self.clock = clock
+        do {
+            log = try Log.open(directory: configuration.directory, configuration: configuration.log)
+        } catch {
+            throw EngineError(.log, "cannot open the log in \(configuration.directory): \(error)")
+        }
+        let folded = try Projection.load(directory: configuration.directory, billing: configuration.billing)
+        state = folded.state
+        nextSeq = folded.nextSeq
+        guard UInt64(nextSeq) == log.nextSeq else {
+            throw EngineError(
+                .log, "the log reports next seq \(log.nextSeq) but folding it reached \(nextSeq)")
+        }
+        pendingRecords.reserveCapacity(configuration.batchCommandCountMax)
+    }
+
+    /// The decision time of a command: its `at` (or the clock) clamped so record time never decreases.
+    func decisionTime(for command: Command) -> Timestamp {
+        let requested = command.at ?? clock.now()
+        guard let last = state.lastRecordTime else { return requested }
+        return max(requested, last)
+    }
+
+    /// Decides one command and folds its records; they become durable at the next `commit()`.
+    /// Returns the result, which must not be shown to anyone before `commit()` returns.
+    public func decideAndStage(_ command: Command) throws(EngineError) -> JSONValue {
+        if let failure { throw failure }
+        let time = decisionTime(for: command)
+        let decision = decide(command, in: state, seq: nextSeq, time: time)
+        for record in decision.records {
+            fold(&state, record, seq: nextSeq, time: time)
+            bodyBuffer.removeAll(keepingCapacity: true)
+            record.encodeBody(into: &bodyBuffer)
+            pendingRecords.append(
+                RecordInput(timeMs: time.millisecondsSinceEpoch, type: record.typeTag, body: bodyBuffer))
+            nextSeq += 1
+        }
+        return decision.result
+    }
+
+    /// Makes every staged record durable (one append, one group commit). On failure the engine is failed.
+    public func commit() throws(EngineError) {
+        if let failure { throw failure }
+        guard !pendingRecords.isEmpty else { return }
+        do {
+            let firstSeq = try log.append(pendingRecords)
+            assert(Int64(firstSeq) + Int64(pendingRecords.count) == nextSeq, "log and engine seqs diverged")
+        } catch {
+            let failed = EngineError(.failed, "append of \(pendingRecords.count) records failed: \(error)")
+            failure = failed
+            pendingRecords.removeAll()
+            throw failed
+        }
+        pendingRecords.removeAll(keepingCapacity: true)
+    }
+
+    /// Parses, decides and durably appends a batch of input lines, returning one result per line, in order.
+    /// This is the path of `apply` and of the HTTP service: nothing is returned before it is durable.
+    public func apply<Line: Collection<UInt8>>(lines: some Sequence<Line>) throws(EngineError) -> [JSONValue] {
+        var results: [JSONValue] = []
+        for line in lines {
+            switch CommandParser.parse(line) {
+            case .failure(let invalid):
+                results.append(invalid.result)
+            case .success(let command):
+                results.append(try decideAndStage(command))
+            }
+        }
+        try commit()
+        return results
+    }
+
+    /// Decides and durably appends already parsed commands.
+    public func apply(commands: [Command]) throws(EngineError) -> [JSONValue] {
+        var results: [JSONValue] = []
+        results.reserveCapacity(commands.count)
+        for command in commands {
+            results.append(try decideAndStage(command))
+        }
+        try commit()
+        return results
+    }
+
+    /// Flushes what is staged and closes the log.
+    public func close() throws(EngineError) {
+        if failure == nil { try commit() }
+        do {
+            try log.close()
+        } catch {
+            throw EngineError(.log, "closing the log failed: \(error)")
+        }
+    }
+}

@@ -6,6 +6,11 @@ struct Tollgate: ParsableCommand {
         commandName: "tollgate",
         abstract: "An event-sourced credit and entitlement billing engine.",
         subcommands: [
+            ApplyCommand.self,
+            BalancesCommand.self,
+            StateCommand.self,
+            SettingsCommand.self,
+            ReplayCommand.self,
             LogCommand.self,
         ]
     )

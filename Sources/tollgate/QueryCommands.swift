@@ -1,0 +1,166 @@
+import ArgumentParser
+import TollgateBilling
+import TollgateEngine
+
+/// `tollgate balances --data DIR [--json]`: every user with a ledger record and the total liability.
+struct BalancesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balances", abstract: "Print every user's balance and the total outstanding liability.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var billingOptions: BillingOptions
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() throws {
+        let state = try loadState(dataOptions, billingOptions)
+        if json {
+            StandardStreams.write(state.balancesJSON().rendered + "\n")
+            return
+        }
+        var text = pad("user", 32) + "  balance\n"
+        for entry in state.balances() {
+            text += pad(entry.userID, 32) + "  " + entry.balance.formatted + "\n"
+        }
+        text += pad("liability", 32) + "  " + state.liability.formatted + "\n"
+        StandardStreams.write(text)
+    }
+}
+
+/// `tollgate settings --data DIR [--json]`: the effective enforcement setting and where it comes from.
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "Print the effective enforcement setting and its source.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var billingOptions: BillingOptions
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() throws {
+        let state = try loadState(dataOptions, billingOptions)
+        let settings = state.settingsJSON()
+        if json {
+            StandardStreams.write(settings.rendered + "\n")
+        } else {
+            StandardStreams.write(
+                "enforcement_enabled  \(settings["enforcement_enabled"]?.rendered ?? "?")\n"
+                    + "enforcement_source   \(settings["enforcement_source"]?.rendered ?? "?")\n")
+        }
+    }
+}
+
+/// `tollgate state --data DIR --user U [--at TIME] [--json]`: a user's enforcement state at a time
+/// (default: the time of the last record).
+struct StateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state", abstract: "Print a user's enforcement state (ACTIVE/WARN/GRACE/DEGRADED/SUSPENDED).")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var billingOptions: BillingOptions
+    @Option(name: .long, help: "The user id.") var user: String
+    @Option(name: .long, help: "Evaluate at this RFC 3339 UTC time (default: the last record's time).") var at: String?
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if let at, Timestamp(rfc3339: at) == nil {
+            throw ValidationError("--at must be an RFC 3339 UTC time like 2026-03-01T12:00:00.250Z, got `\(at)`")
+        }
+    }
+
+    func run() throws {
+        let state = try loadState(dataOptions, billingOptions)
+        let time = at.flatMap { Timestamp(rfc3339: $0) } ?? state.lastRecordTime ?? Clock.system.now()
+        let result = state.enforcementJSON(userID: user, at: time)
+        if json {
+            StandardStreams.write(result.rendered + "\n")
+        } else {
+            StandardStreams.write(
+                "state             \(result["state"]?.rendered ?? "?")\n"
+                    + "grace_started_at  \(result["grace_started_at"]?.rendered ?? "null")\n"
+                    + "grace_ends_at     \(result["grace_ends_at"]?.rendered ?? "null")\n")
+        }
+    }
+}
+
+/// `tollgate replay --data DIR [--verify] [--until-seq N | --until TIME] [--json]`.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Rebuild every projection from the first record and check the ledger invariants.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var billingOptions: BillingOptions
+    @Flag(name: .long, help: "Check checksums, chain and every invariant, re-deciding each command.") var verify = false
+    @Option(name: .customLong("until-seq"), help: "Stop after this seq (point-in-time state).") var untilSeq: Int64?
+    @Option(name: .long, help: "Stop after the last record at or before this RFC 3339 time.") var until: String?
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if untilSeq != nil, until != nil { throw ValidationError("give --until-seq or --until, not both") }
+        if let untilSeq, untilSeq < 0 { throw ValidationError("--until-seq must be ≥ 0") }
+        if let until, Timestamp(rfc3339: until) == nil {
+            throw ValidationError("--until must be an RFC 3339 UTC time like 2026-03-01T12:00:00Z, got `\(until)`")
+        }
+    }
+
+    func run() throws {
+        let bound: Projection.Bound =
+            if let untilSeq { .seq(untilSeq) } else if let until, let time = Timestamp(rfc3339: until) { .time(time) } else { .end }
+        let billing = try billingOptions.configuration()
+        let progress = ProgressLine(label: "replay")
+        let report: JSONValue
+        let ok: Bool
+        if verify {
+            let verified = Replay.verify(
+                directory: dataOptions.data, billing: billing, until: bound, progress: progress.update)
+            report = verified.json
+            ok = verified.ok
+        } else {
+            do {
+                let folded = try Projection.load(
+                    directory: dataOptions.data, billing: billing, until: bound, progress: progress.update)
+                var members: [(String, JSONValue)] = [("ok", .bool(true)), ("records", .int(folded.nextSeq - 1))]
+                if case .object(let balances) = folded.state.balancesJSON() { members += balances }
+                report = .object(members)
+                ok = true
+            } catch {
+                progress.finish()
+                StandardStreams.error("tollgate: error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+        progress.finish()
+        if json {
+            StandardStreams.write(report.rendered + "\n")
+        } else {
+            StandardStreams.write(humanReport(report))
+        }
+        if !ok { throw ExitCode.failure }
+    }
+
+    private func humanReport(_ report: JSONValue) -> String {
+        var text = "ok        \(report["ok"]?.rendered ?? "?")\nrecords   \(report["records"]?.rendered ?? "?")\n"
+        if case .array(let violations)? = report["violations"] {
+            text += "violations \(violations.count)\n"
+            for violation in violations {
+                text += "  seq \(violation["seq"]?.rendered ?? "-")  \(violation["invariant"]?.rendered ?? "")  "
+                    + "\(violation["detail"]?.rendered ?? "")\n"
+            }
+        }
+        text += "liability \(report["liability"]?.rendered ?? "?")\n"
+        return text
+    }
+}
+
+func loadState(_ dataOptions: DataOptions, _ billingOptions: BillingOptions) throws -> State {
+    let billing = try billingOptions.configuration()
+    do {
+        return try Projection.load(directory: dataOptions.data, billing: billing).state
+    } catch {
+        StandardStreams.error("tollgate: error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}

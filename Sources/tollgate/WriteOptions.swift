@@ -1,0 +1,28 @@
+import ArgumentParser
+import TollgateLog
+
+/// Options of every command that writes to the log.
+struct WriteOptions: ParsableArguments {
+    @Option(name: .customLong("segment-bytes"), help: "Roll the active segment at this size in bytes.")
+    var segmentBytes: UInt64 = 64 << 20
+
+    @Option(name: .customLong("fsync"), help: "Durability: group (fdatasync per group commit), interval:MS, or none (tests only).")
+    var fsync: String = "group"
+
+    func logConfiguration() throws -> LogConfiguration {
+        guard segmentBytes >= 4096 else { throw ValidationError("--segment-bytes must be at least 4096") }
+        let durability: Durability
+        switch fsync {
+        case "group": durability = .groupCommit
+        case "none": durability = .none
+        default:
+            guard fsync.hasPrefix("interval:"), let milliseconds = Int64(fsync.dropFirst("interval:".count)),
+                milliseconds > 0
+            else {
+                throw ValidationError("--fsync must be group, none or interval:MS, got `\(fsync)`")
+            }
+            durability = .interval(milliseconds: milliseconds)
+        }
+        return LogConfiguration(segmentSizeBytes: segmentBytes, durability: durability)
+    }
+}
