@@ -30,10 +30,10 @@ struct CommandFields {
         while let key = try Self.json({ () throws(JSONScanner.Error) in try scanner.nextObjectKey(isFirst: &isFirst) }) {
             guard let field = scanner.withStringBytes(key, { name in CommandField(name: name) }) else {
                 let name = scanner.string(key)
-                throw InvalidRequest(field: name, message: "unknown field \"\(name)\"")
+                throw InvalidRequest(field: name, message: "\(name): unknown field")
             }
             guard presentMask & field.bit == 0 else {
-                throw InvalidRequest(field: field.nameString, message: "duplicate key \"\(field.nameString)\"")
+                throw InvalidRequest(field: field.nameString, message: "\(field.nameString): duplicate key")
             }
             let value = try Self.json({ () throws(JSONScanner.Error) in try scanner.scanValue(depth: 1) })
             presentMask |= field.bit
