@@ -5,11 +5,13 @@
 /// interpret one member each; `null` reads as absent.
 struct CommandFields {
     let scanner: JSONScanner
-    private var tokens: InlineArray<32, JSONToken>
+    /// Room for every ``CommandField`` (checked by a test).
+    static let fieldCountMax = 26
+    private var tokens: InlineArray<26, JSONToken>
     /// Bit `field.rawValue` is set when the field is present (even as `null`).
     private(set) var presentMask: UInt32 = 0
     /// Present fields in input order (the first `presentCount` entries).
-    private var order: InlineArray<32, CommandField>
+    private var order: InlineArray<26, CommandField>
     private(set) var presentCount = 0
 
     init(scanning bytes: UnsafeBufferPointer<UInt8>) throws(InvalidRequest) {

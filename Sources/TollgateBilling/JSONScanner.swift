@@ -11,10 +11,14 @@ struct JSONScanner {
     /// Index of the next unread byte.
     var index: Int
 
+    /// The largest buffer a scanner accepts: token offsets are 32-bit.
+    static let sizeBytesMax = Int(UInt32.max)
+
     /// The deepest nesting of arrays and objects accepted (the top-level object is depth 1).
     static let depthMax = 64
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, index: Int = 0) {
+        precondition(bytes.count <= Self.sizeBytesMax, "JSON buffer beyond 32-bit offsets")
         self.bytes = bytes
         self.index = index
     }

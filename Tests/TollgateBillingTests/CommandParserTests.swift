@@ -567,3 +567,23 @@ func expectInvalid(_ line: String, field: String?, sourceLocation: SourceLocatio
         }
     }
 }
+
+struct CommandFieldTests {
+    @Test func memberTableHasRoomForEveryField() {
+        #expect(CommandField.allCases.count <= CommandFields.fieldCountMax)
+    }
+
+    @Test(arguments: CommandField.allCases)
+    func namesLookUp(field: CommandField) {
+        let name = Array(field.nameString.utf8)
+        #expect(name.withUnsafeBufferPointer { CommandField(name: $0) } == field)
+        #expect((name + [0x5F]).withUnsafeBufferPointer { CommandField(name: $0) } == nil)
+        #expect(name.dropLast().withUnsafeBufferPointer { CommandField(name: $0) } == nil)
+    }
+
+    @Test(arguments: CommandOp.allCases)
+    func opsLookUp(op: CommandOp) {
+        #expect(Array(op.rawValue.utf8).withUnsafeBufferPointer { CommandOp(name: $0) } == op)
+        #expect(Array(op.rawValue.uppercased().utf8).withUnsafeBufferPointer { CommandOp(name: $0) } == nil)
+    }
+}
