@@ -156,3 +156,37 @@ struct JSONScannerTests {
         #expect(error == expected)
     }
 }
+
+extension JSONScannerTests {
+    /// The 8-byte fast path flags exactly the bytes the byte loop must look at, at every position of a word.
+    @Test func wordTestFlagsEveryByteThatNeedsAttention() {
+        let filler = UInt64(0x61) &* 0x0101_0101_0101_0101  // "aaaaaaaa"
+        #expect(!JSONScanner.needsAttention(filler))
+        for position in 0..<8 {
+            for byte in UInt64(0)...255 {
+                let shift = UInt64(position * 8)
+                let word = (filler & ~(0xFF << shift)) | (byte << shift)
+                let expected = byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C
+                #expect(JSONScanner.needsAttention(word) == expected, "byte \(byte) at \(position)")
+            }
+        }
+    }
+
+    /// Long strings take the fast path: a special byte anywhere in them is still seen.
+    @Test func longStringsAreCheckedAtEveryOffset() {
+        for offset in 0..<40 {
+            var plain = Array(repeating: UInt8(ascii: "x"), count: 40)
+            #expect(scanError([0x22] + plain + [0x22]) == nil)
+            plain[offset] = 0x01
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "control at \(offset)")
+            plain[offset] = 0xFF
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "invalid UTF-8 at \(offset)")
+            plain[offset] = UInt8(ascii: "\"")
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "early quote at \(offset)")
+            plain[offset] = UInt8(ascii: "\\")
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "lone backslash at \(offset)")
+            plain.replaceSubrange(offset...offset, with: Array("é".utf8))
+            #expect(scanError([0x22] + plain + [0x22]) == nil, "é at \(offset)")
+        }
+    }
+}
