@@ -49,9 +49,9 @@ struct CommandRoundTripTests {
 
 /// Builds a random valid command together with one random JSON spelling of it.
 struct CommandTextGenerator {
-    var random: SplitMix64
+    var random: ParserRandom
 
-    init(seed: UInt64) { random = SplitMix64(seed: seed) }
+    init(seed: UInt64) { random = ParserRandom(seed: seed) }
 
     mutating func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
 
