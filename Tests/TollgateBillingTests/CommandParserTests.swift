@@ -722,16 +722,16 @@ extension String {
 }
 
 extension Result {
-    var isSuccess: Bool {
+    fileprivate var isSuccess: Bool {
         if case .success = self { return true }
         return false
     }
 
-    var isInvalid: Bool { !isSuccess }
+    fileprivate var isInvalid: Bool { !isSuccess }
 }
 
 /// Expects `line` to be invalid, blaming `field` (nil: the line as a whole).
-func expectInvalid(_ line: String, field: String?, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectInvalid(_ line: String, field: String?, sourceLocation: SourceLocation = #_sourceLocation) {
     switch CommandParser.parse(line.utf8) {
     case .success(let command):
         Issue.record("accepted \(line) as \(command)", sourceLocation: sourceLocation)

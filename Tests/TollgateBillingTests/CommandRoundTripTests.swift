@@ -48,7 +48,7 @@ struct CommandRoundTripTests {
 }
 
 /// Builds a random valid command together with one random JSON spelling of it.
-struct CommandTextGenerator {
+private struct CommandTextGenerator {
     var random: ParserRandom
 
     init(seed: UInt64) { random = ParserRandom(seed: seed) }
@@ -175,7 +175,7 @@ struct CommandTextGenerator {
 
     mutating func timestampText(_ timestamp: Timestamp) -> String {
         var text = timestamp.rfc3339  // …SS.fffZ
-        let millisecond = timestamp.rawValue %% 1000
+        let millisecond = floorModulo(timestamp.rawValue, 1000)
         if millisecond == 0 && chance(50) {
             text.removeSubrange(text.index(text.endIndex, offsetBy: -5)..<text.index(before: text.endIndex))
         } else if millisecond % 100 == 0 && chance(50) {
@@ -488,10 +488,8 @@ struct CommandTextGenerator {
     }
 }
 
-infix operator %% : MultiplicationPrecedence
-
 /// Floor modulo.
-private func %% (lhs: Int64, rhs: Int64) -> Int64 {
+private func floorModulo(_ lhs: Int64, _ rhs: Int64) -> Int64 {
     let remainder = lhs % rhs
     return remainder < 0 ? remainder + rhs : remainder
 }
