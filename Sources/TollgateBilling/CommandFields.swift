@@ -29,7 +29,8 @@ struct CommandFields {
         }
         scanner.index += 1
         var isFirst = true
-        while let key = try Self.json({ () throws(JSONScanner.Error) in try scanner.nextObjectKey(isFirst: &isFirst) }) {
+        while let key = try Self.json({ () throws(JSONScanner.Error) in try scanner.nextObjectKey(isFirst: &isFirst) })
+        {
             guard let field = scanner.withStringBytes(key, { name in CommandField(name: name) }) else {
                 let name = scanner.string(key)
                 throw InvalidRequest(field: name, message: "\(name): unknown field")

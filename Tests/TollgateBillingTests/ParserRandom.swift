@@ -1,5 +1,6 @@
-/// A seedable PRNG for deterministic randomized tests (after swift-argument-parser `Examples/roll/SplitMix64.swift`).
-struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64, the seedable PRNG of the parser tests (after swift-argument-parser `Examples/roll/SplitMix64.swift`);
+/// named for this suite so that it cannot clash with another test file's generator after a merge.
+struct ParserRandom: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
