@@ -155,8 +155,7 @@ private struct Recovery {
                             "\(entry.name) does not continue the previous segment (expected seq \(nextSeq) and its chain)",
                             file: entry.name, offset: 0, seq: nextSeq)
                     }
-                    if truncating {
-                        // The operator asked for recovery: check every record, not only the footer.
+                    if truncating || configuration.verifySealedSegmentsOnOpen {
                         while try scanner.nextBatch() != nil {}
                     }
                     nextSeq = footer.lastSeq + 1

@@ -59,10 +59,8 @@ final class SegmentScanner {
         nextSeq = baseSeq
         chain = 0
         rawOffset = UInt64(SegmentHeader.sizeBytes)
-        do { try start() } catch {
-            storage.close(file)
-            throw error
-        }
+        // From here on a throw runs deinit, which closes the file.
+        try start()
     }
 
     deinit { storage.close(file) }
@@ -180,6 +178,10 @@ final class SegmentScanner {
         } catch { throw LogError.from(error, "read segment", file: name) }
         guard got == dataSizeBytes else {
             throw corrupt("LZ4 block \(blockIndex) truncated", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+        }
+        let storedChecksum = compressed.withUnsafeBytes { CRC32C.update(CRC32C.checksum(word), $0.slice(0, dataSizeBytes)) }
+        guard storedChecksum == entry.blockChecksum else {
+            throw corrupt("LZ4 block \(blockIndex) checksum mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
         if storedUncompressed {
             guard dataSizeBytes == rawSizeBytes else {
