@@ -5,8 +5,8 @@ import TollgateLog
 import Glibc
 #endif
 
-/// `tollgate log crash-writer` (hidden): appends random batches forever and prints each seq on its own line after
-/// its append returned (so after it was durable). `tools/crash-test` kills it with SIGKILL and checks that every
+/// `tollgate log crash-writer` (hidden): appends random batches forever and prints `seq checksum` for each record
+/// on its own line after its append returned (so after it was durable). `tools/crash-test` kills it with SIGKILL and checks that every
 /// printed seq survived.
 struct LogCrashWriterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,9 +49,11 @@ struct LogCrashWriterCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             line.removeAll(keepingCapacity: true)
-            for seq in firstSeq..<(firstSeq + UInt64(count)) {
-                line.append(contentsOf: String(seq).utf8)
-                line.append(0x0A)
+            for (i, record) in records.enumerated() {
+                let seq = firstSeq + UInt64(i)
+                let checksum = LogRecord(seq: seq, input: record).checksum
+                let hex = String(checksum, radix: 16)
+                line.append(contentsOf: "\(seq) 0x\(String(repeating: "0", count: 8 - hex.count))\(hex)\n".utf8)
             }
             line.withUnsafeBytes { raw in
                 var done = 0
