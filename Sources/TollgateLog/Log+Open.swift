@@ -60,6 +60,8 @@ struct SegmentListing {
     /// Raw files whose sealed twin exists.
     var rawTwins: [String] = []
     var sealingLeftovers: [String] = []
+    /// `.log.recover` files of an interrupted `.truncateAfterLastGood` recovery.
+    var recoveringLeftovers: [String] = []
 
     static func list(storage: any LogStorage, directory: String) throws(LogError) -> SegmentListing {
         let names: [String]
@@ -76,6 +78,7 @@ struct SegmentListing {
             case .raw: raw[parsed.baseSeq] = name
             case .sealed: sealed[parsed.baseSeq] = name
             case .sealing: listing.sealingLeftovers.append(name)
+            case .recovering: listing.recoveringLeftovers.append(name)
             }
         }
         precondition(raw.count + sealed.count <= LogLimits.segmentCountMax, "too many segments")
@@ -123,6 +126,23 @@ private struct Recovery {
 
     mutating func run() throws(LogError) -> (Log.ActiveSegment, Log.Tail) {
         var listing = try SegmentListing.list(storage: storage, directory: directory)
+        if !listing.recoveringLeftovers.isEmpty {
+            // A `.recover` file is complete once its original is gone (the original is removed only after the
+            // `.recover` file was fsynced): promote it. Otherwise it may be partial: drop it.
+            for name in listing.recoveringLeftovers {
+                let baseSeq = SegmentName.parse(name)!.baseSeq
+                if listing.segments.contains(where: { $0.baseSeq == baseSeq }) {
+                    try remove(name)
+                } else {
+                    do { try storage.rename(path(name), path(SegmentName.raw(baseSeq))) } catch {
+                        throw LogError.from(error, "rename", file: name)
+                    }
+                    report.notes.append("completed an interrupted recovery: \(name) became \(SegmentName.raw(baseSeq))")
+                }
+            }
+            try syncDirectory()
+            listing = try SegmentListing.list(storage: storage, directory: directory)
+        }
         for name in listing.sealingLeftovers { try remove(name) }
         for name in listing.rawTwins { try remove(name) }
         if !listing.sealingLeftovers.isEmpty || !listing.rawTwins.isEmpty { try syncDirectory() }
@@ -273,7 +293,7 @@ private struct Recovery {
         let entry = listing.segments[index]
         for later in listing.segments[(index + 1)...].reversed() { try remove(later.name) }
         // Rebuild the good prefix batch by batch into a fresh raw file (works for raw and sealed alike).
-        let tempName = SegmentName.raw(entry.baseSeq) + ".recover"
+        let tempName = SegmentName.recovering(entry.baseSeq)
         try? storage.remove(path(tempName))
         let out: FileID
         do { out = try storage.open(path(tempName), .createExclusive) } catch {
@@ -313,11 +333,18 @@ private struct Recovery {
             throw LogError(.failed, "fsync", errno: error.rawValue, file: tempName)
         }
         storage.close(out)
-        try remove(entry.name)
+        try syncDirectory()
+        // A raw original is replaced atomically by the rename; a sealed one is removed first (a crash in between
+        // leaves only the complete `.recover` file, which the next open promotes).
+        if entry.isSealed {
+            try remove(entry.name)
+            try syncDirectory()
+        }
         let finalName = SegmentName.raw(entry.baseSeq)
         do { try storage.rename(path(tempName), path(finalName)) } catch {
             throw LogError.from(error, "rename", file: tempName)
         }
+        if !entry.isSealed { report.removedFiles.append(entry.name) }
         try syncDirectory()
         report.notes.append("kept seq \(entry.baseSeq)..<\(goodNextSeq) of \(entry.name) as \(finalName)")
         let file = try openForWriting(finalName)

@@ -44,6 +44,7 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
         return result
     }
     for name in listing.sealingLeftovers { result.notes.append("\(name): leftover of an interrupted seal") }
+    for name in listing.recoveringLeftovers { result.notes.append("\(name): leftover of an interrupted recovery") }
     for name in listing.rawTwins { result.notes.append("\(name): raw twin of a sealed segment (seal interrupted)") }
     result.segmentCount = listing.segments.count
     var expectedNextSeq: UInt64? = 1
@@ -52,7 +53,7 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
         let isLast = i == listing.segments.count - 1
         if entry.isSealed { result.sealedSegmentCount += 1 }
         let scanner: SegmentScanner
-        do { scanner = try SegmentScanner(storage: storage, directory: directory, name: entry.name) } catch {
+        do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
             result.problems.append(.init(seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset, detail: error.message))
             expectedNextSeq = nil
             expectedChain = nil

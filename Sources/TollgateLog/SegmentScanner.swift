@@ -42,7 +42,7 @@ final class SegmentScanner {
     private var recordOffsetInWindow = 0
 
     init(storage: any LogStorage, directory: String, name: String) throws(LogError) {
-        guard let parsed = SegmentName.parse(name), parsed.kind != .sealing else {
+        guard let parsed = SegmentName.parse(name), parsed.kind == .raw || parsed.kind == .sealed else {
             throw LogError(.invalidArgument, "not a segment file name: \(name)", file: name)
         }
         self.storage = storage
@@ -64,6 +64,17 @@ final class SegmentScanner {
     }
 
     deinit { storage.close(file) }
+
+    /// Opens a listed segment; when a raw one vanished between listing and opening (a concurrent writer sealed
+    /// it), opens its sealed successor instead.
+    static func open(storage: any LogStorage, directory: String, entry: SegmentListing.Entry) throws(LogError)
+        -> SegmentScanner
+    {
+        do { return try SegmentScanner(storage: storage, directory: directory, name: entry.name) } catch {
+            guard !entry.isSealed, error.errno == 2 else { throw error }
+            return try SegmentScanner(storage: storage, directory: directory, name: SegmentName.sealed(entry.baseSeq))
+        }
+    }
 
     private func corrupt(_ detail: String, fileOffset: UInt64, seq: UInt64?) -> LogError {
         LogError(.corruptRecord, "\(name): \(detail)", file: name, offset: fileOffset, seq: seq)
@@ -105,7 +116,7 @@ final class SegmentScanner {
             guard header!.previousChain == layout.footer.previousChain, layout.footer.baseSeq == baseSeq else {
                 throw corrupt("segment header and footer disagree", fileOffset: windowFileOffset, seq: baseSeq)
             }
-        case .sealing: preconditionFailure()
+        case .sealing, .recovering: preconditionFailure()
         }
         guard header!.baseSeq == baseSeq else {
             throw corrupt("header base seq \(header!.baseSeq) does not match the file name", fileOffset: 0, seq: baseSeq)
@@ -287,7 +298,7 @@ final class SegmentScanner {
                 guard Int(batchHeader.batchSizeBytes) <= available else {
                     throw corrupt("batch crosses block end (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
                 }
-            case .sealing: preconditionFailure()
+            case .sealing, .recovering: preconditionFailure()
             }
             guard batchHeader.baseSeq == nextSeq else {
                 throw corrupt(
