@@ -242,8 +242,8 @@ final class SegmentScanner {
                         offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset, reason: "partial batch header")
                     return nil
                 }
-                startInWindow = Int(rawOffset - windowRawOffset)
-                let decoded = window.withUnsafeBytes { BatchHeader.decode($0.slice(startInWindow, BatchHeader.sizeBytes)) }
+                let headerStart = Int(rawOffset - windowRawOffset)
+                let decoded = window.withUnsafeBytes { BatchHeader.decode($0.slice(headerStart, BatchHeader.sizeBytes)) }
                 switch decoded {
                 case .success(let value): batchHeader = value
                 case .failure(.short): preconditionFailure()
@@ -260,6 +260,14 @@ final class SegmentScanner {
                         reason: "partial batch (\(fileSizeBytes - rawOffset) of \(batchHeader.batchSizeBytes) bytes)")
                     return nil
                 }
+                // The whole batch must be in the window (it may cross the window's end).
+                let held = try ensureRawWindow(at: rawOffset, count: Int(batchHeader.batchSizeBytes))
+                if held < Int(batchHeader.batchSizeBytes) {
+                    // The file shrank after it was opened (a writer recovered it): what is left is a torn tail.
+                    end = .torn(offset: rawOffset, sizeBytes: UInt64(held), reason: "file shrank while reading")
+                    return nil
+                }
+                startInWindow = Int(rawOffset - windowRawOffset)
             case .sealed:
                 let layout = layout!
                 if rawOffset == windowRawOffset + UInt64(windowCount) {

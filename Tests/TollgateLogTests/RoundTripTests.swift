@@ -147,3 +147,37 @@ import Testing
         #expect(try readAll(directory.path).count == 1)
     }
 }
+
+@Suite struct LargeSegmentTests {
+    /// A raw segment larger than the reader's window (8 MiB): batches cross the window's end; then it is sealed
+    /// into many LZ4 blocks.
+    @Test func batchesCrossTheReadWindow() throws {
+        let directory = TemporaryDirectory()
+        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 12 << 20, durability: .none))
+        var random = SplitMix64(seed: 77)
+        var expected: [LogRecord] = []
+        var sizeBytes = 0
+        while sizeBytes < 10 << 20 {
+            let count = 500 + Int(random.next() % 1000)
+            let batch = (0..<count).map { i in
+                RecordInput(timeMs: 1, type: UInt8(i % 3), body: Array(repeating: UInt8(truncatingIfNeeded: random.next()), count: 100))
+            }
+            sizeBytes += BatchCodec.encodedSizeBytes(batch)
+            expected += try appendAll(log, [batch])
+        }
+        try log.close()
+        #expect(directory.segmentNames == [SegmentName.raw(1)])
+        #expect(try readAll(directory.path) == expected)
+        #expect(verifyLog(directory: directory.path).recordCount == UInt64(expected.count))
+        let reopened = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 12 << 20))
+        #expect(reopened.nextSeq == UInt64(expected.count) + 1)
+        // Force the roll: this append does not fit, so the 10 MiB segment is sealed.
+        let big = RecordInput(timeMs: 2, type: 0, body: Array(repeating: 1, count: LogLimits.recordBodySizeBytesMax))
+        try reopened.append([big, big, big])
+        try reopened.close()
+        #expect(directory.segmentNames.first == SegmentName.sealed(1))
+        let tail = try readAll(directory.path, fromSeq: UInt64(expected.count / 2))
+        #expect(tail.count == expected.count - expected.count / 2 + 4)
+        #expect(verifyLog(directory: directory.path).ok)
+    }
+}
