@@ -22,10 +22,10 @@ struct LogBenchCommand: ParsableCommand {
         let directory = dataOptions.data
         precondition(mkdir(directory, 0o755) == 0 || errno == EEXIST)
         print("# machine limits (measured now)")
-        let writeMBps = sequentialWriteMBps(path: directory + "/bench-seq-write")
-        print("sequential write (1 MiB pwrites + fdatasync, 256 MiB): \(n(writeMBps)) MB/s")
         let syncsPerSecond = fdatasyncPerSecond(path: directory + "/bench-fdatasync")
         print("fdatasync of a 4 KiB append: \(n(syncsPerSecond)) /s")
+        let writeMBps = sequentialWriteMBps(path: directory + "/bench-seq-write")
+        print("sequential write (1 MiB pwrites + fdatasync, 256 MiB): \(n(writeMBps)) MB/s")
         let bodies = makeBodies()
         let lz4MBps = LZ4Measure.decompressMBps(bodies: bodies)
         print("LZ4 block decompression (64 KiB blocks of log-like data): \(n(lz4MBps)) MB/s")
@@ -54,8 +54,11 @@ struct LogBenchCommand: ParsableCommand {
         seconds = now() - start
         precondition(count == recordCount)
         print("LogReader scan (records materialized): \(n(Double(count) / seconds)) records/s, \(n(rawBytes / seconds / 1e6)) MB/s of raw content (checksum sum \(checksumSum))")
-        let bytesPerRecord = Double(Int(10 * Double(sealedBytes) / Double(recordCount))) / 10
-        print("on disk: \(bytesPerRecord) bytes per record for \(bodySizeBytes)-byte bodies (\(sealedBytes) bytes, mostly sealed)")
+        let sealedRecordCount = Double(sealedBytes.rawBaseSeq - 1)
+        if sealedRecordCount > 0 {
+            let bytesPerRecord = Double(Int(10 * Double(sealedBytes.sealedBytes) / sealedRecordCount)) / 10
+            print("sealed: \(bytesPerRecord) bytes per record for \(bodySizeBytes)-byte bodies (\(Int(sealedRecordCount)) records in \(sealedBytes.sealedBytes) bytes)")
+        }
     }
 
     private func n(_ value: Double) -> String { String(Int(value.rounded())) }
@@ -111,18 +114,21 @@ struct LogBenchCommand: ParsableCommand {
         return (appended / seconds, appended * Double(bodySizeBytes + 13) / seconds / 1e6)
     }
 
-    private func sealedSizeBytes(_ directory: String) -> Int {
+    /// Bytes of sealed segments, and the base seq of the raw (active) segment.
+    private func sealedSizeBytes(_ directory: String) -> (sealedBytes: Int, rawBaseSeq: UInt64) {
         var total = 0
-        guard let dir = opendir(directory) else { return 0 }
+        var rawBaseSeq: UInt64 = 1
+        guard let dir = opendir(directory) else { return (0, 1) }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             var info = stat()
-            if name.hasSuffix(".log.lz4") || name.hasSuffix(".log"), stat(directory + "/" + name, &info) == 0 { total += Int(info.st_size) }
+            if name.hasSuffix(".log.lz4"), stat(directory + "/" + name, &info) == 0 { total += Int(info.st_size) }
+            if name.hasSuffix(".log"), let base = UInt64(name.prefix(20)) { rawBaseSeq = max(rawBaseSeq, base) }
         }
-        return total
+        return (total, rawBaseSeq)
     }
 
     private func sequentialWriteMBps(path: String) -> Double {
