@@ -27,6 +27,10 @@ extension Log {
         do { try storage.makeDirectory(directory) } catch {
             throw LogError.from(error, "create directory \(directory)")
         }
+        // A newly created directory's own name must survive a crash too.
+        let trimmed = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let parent = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        try? storage.syncDirectory(parent)
         let lockFile: FileID
         do { lockFile = try storage.open(directory + "/" + SegmentName.lockName, .createOrOpen) } catch {
             throw LogError.from(error, "open lock file", file: SegmentName.lockName)
