@@ -54,7 +54,8 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
         if entry.isSealed { result.sealedSegmentCount += 1 }
         let scanner: SegmentScanner
         do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
-            result.problems.append(.init(seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset, detail: error.message))
+            result.problems.append(
+                .init(seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset, detail: error.message))
             expectedNextSeq = nil
             expectedChain = nil
             continue
@@ -64,7 +65,8 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
                 result.problems.append(
                     .init(
                         seq: expectedNextSeq, file: entry.name, offset: 0,
-                        detail: "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq) (segment missing?)"))
+                        detail:
+                            "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq) (segment missing?)"))
             } else if let expectedChain, header.previousChain != expectedChain {
                 result.problems.append(
                     .init(
@@ -84,12 +86,15 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
             result.problems.append(.init(seq: error.seq, file: entry.name, offset: error.offset, detail: error.message))
         }
         if case .torn(let offset, let sizeBytes, let reason) = scanner.end {
-            let torn = TornTail(file: entry.name, offset: offset, sizeBytes: sizeBytes, seq: scanner.nextSeq, reason: reason)
+            let torn = TornTail(
+                file: entry.name, offset: offset, sizeBytes: sizeBytes, seq: scanner.nextSeq, reason: reason)
             if isLast && !entry.isSealed {
                 result.tornTail = torn
             } else {
                 result.problems.append(
-                    .init(seq: scanner.nextSeq, file: entry.name, offset: offset, detail: "partial batch (\(reason)) in a segment that is not the last"))
+                    .init(
+                        seq: scanner.nextSeq, file: entry.name, offset: offset,
+                        detail: "partial batch (\(reason)) in a segment that is not the last"))
             }
         }
         if segmentOK {

@@ -38,7 +38,8 @@ import Testing
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
         var factory = RecordFactory(seed: 22)
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 1024), storage: storage)
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 1024), storage: storage)
         var expected: [LogRecord] = []
         while directory.segmentNames.count == 1 {
             // Fill the first segment without rolling: stop right before the roll.
@@ -144,7 +145,8 @@ import Testing
     @Test func intervalSyncFailureIsFailStop() throws {
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
-        let log = try Log.open(directory: directory.path, configuration: .init(durability: .interval(milliseconds: 2)), storage: storage)
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(durability: .interval(milliseconds: 2)), storage: storage)
         storage.failSyncs = true
         try log.append([RecordInput(timeMs: 1, type: 1, body: [1])])
         var waitedMs = 0

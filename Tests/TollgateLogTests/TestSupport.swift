@@ -18,7 +18,8 @@ final class TemporaryDirectory {
     func file(_ name: String) -> String { path + "/" + name }
 
     var segmentNames: [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted() ?? []
+        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted()
+            ?? []
     }
 
     func bytes(_ name: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: file(name))!) }
