@@ -8,6 +8,7 @@
 /// the leader: it writes every pending append (rolling and sealing segments as needed) and, under
 /// `.groupCommit`, issues one `fdatasync` for all of them; the others wait for its result (group commit).
 /// One `append` call is one on-disk batch, so it is atomic: after a crash it is wholly present or wholly absent.
+/// Call `close()` when done: under `.interval` durability a background thread keeps the log alive until then.
 public final class Log: @unchecked Sendable {
     /// Logical end of the log: where the next record goes and which segment it joins.
     struct Tail: Equatable {

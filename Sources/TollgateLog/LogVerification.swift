@@ -36,6 +36,12 @@ public func verifyLog(directory: String) -> LogVerification {
     verifyLog(directory: directory, storage: PosixStorage.shared)
 }
 
+/// The message without the leading "file: " that `LogError` messages carry (the problem names the file already).
+private func detail(_ error: LogError, _ name: String) -> String {
+    let prefix = name + ": "
+    return error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+}
+
 package func verifyLog(directory: String, storage: any LogStorage) -> LogVerification {
     var result = LogVerification()
     let listing: SegmentListing
@@ -55,7 +61,9 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
         let scanner: SegmentScanner
         do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
             result.problems.append(
-                .init(seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset, detail: error.message))
+                .init(
+                    seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset,
+                    detail: detail(error, entry.name)))
             expectedNextSeq = nil
             expectedChain = nil
             continue
@@ -83,7 +91,8 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
             }
         } catch {
             segmentOK = false
-            result.problems.append(.init(seq: error.seq, file: entry.name, offset: error.offset, detail: error.message))
+            result.problems.append(
+                .init(seq: error.seq, file: entry.name, offset: error.offset, detail: detail(error, entry.name)))
         }
         if case .torn(let offset, let sizeBytes, let reason) = scanner.end {
             let torn = TornTail(
