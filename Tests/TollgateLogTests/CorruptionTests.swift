@@ -28,8 +28,8 @@ import Testing
         let baseSeq = SegmentName.parse(name)!.baseSeq
         // Every byte of the fixed parts, a stride over the rest.
         var positions = Set(0..<min(80, original.count))
-        positions.formUnion(max(0, original.count - 200)..<original.count)
-        positions.formUnion(stride(from: 0, to: original.count, by: max(1, original.count / 300)))
+        positions.formUnion(max(0, original.count - 160)..<original.count)
+        positions.formUnion(stride(from: 0, to: original.count, by: max(1, original.count / 150)))
         var openedCount = 0
         for position in positions.sorted() {
             var flipped = original
