@@ -23,7 +23,7 @@ import Testing
         let configuration = LogConfiguration(segmentSizeBytes: segmentSizeBytes, durability: .none)
         var expected: [LogRecord] = []
         for round in 0..<3 {
-            let log = try Log.open(directory: directory.path, configuration: configuration)
+            let log = try openFast(directory.path, configuration)
             #expect(log.nextSeq == UInt64(expected.count) + 1)
             #expect(log.lastTimeMs == expected.last?.timeMs)
             #expect(log.recoveryReport.isClean, "\(log.recoveryReport)")
@@ -190,7 +190,7 @@ import Testing
         #expect(directory.segmentNames == [SegmentName.raw(1)])
         #expect(try readAll(directory.path) == expected)
         #expect(verifyLog(directory: directory.path).recordCount == UInt64(expected.count))
-        let reopened = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 12 << 20))
+        let reopened = try openFast(directory.path, .init(segmentSizeBytes: 12 << 20))
         #expect(reopened.nextSeq == UInt64(expected.count) + 1)
         // Force the roll: this append does not fit, so the 10 MiB segment is sealed.
         let big = RecordInput(timeMs: 2, type: 0, body: Array(repeating: 1, count: LogLimits.recordBodySizeBytesMax))
