@@ -62,6 +62,22 @@ import Testing
         }
     }
 
+    /// Every start seq, 1 through one past the end, on a log of sealed and raw segments: exactly the suffix.
+    @Test func seekFromEverySeq() throws {
+        let directory = TemporaryDirectory()
+        var factory = RecordFactory(seed: 17)
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 900, durability: .none))
+        let expected = try appendAll(log, (0..<150).map { _ in factory.batch(countMax: 4) })
+        try log.close()
+        #expect(directory.segmentNames.count > 10)
+        for fromSeq in 1...(expected.count + 1) {
+            let suffix = try readAll(directory.path, fromSeq: UInt64(fromSeq))
+            #expect(suffix.count == expected.count - fromSeq + 1, "from seq \(fromSeq)")
+            #expect(suffix.first == expected.dropFirst(fromSeq - 1).first, "from seq \(fromSeq)")
+        }
+        #expect(try readAll(directory.path, fromSeq: 0) == expected)
+    }
+
     @Test func largeBatchesAndBodies() throws {
         let directory = TemporaryDirectory()
         let log = try Log.open(
