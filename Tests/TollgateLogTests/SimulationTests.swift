@@ -69,8 +69,8 @@ import Testing
                 if volatile == durable {
                     image[path] = durable
                 } else if volatile.count > durable.count, Array(volatile.prefix(durable.count)) == durable {
-                    let extension_ = volatile.count - durable.count
-                    let kept = Int(random.next() % UInt64(extension_ + 1))
+                    let unsyncedSizeBytes = volatile.count - durable.count
+                    let kept = Int(random.next() % UInt64(unsyncedSizeBytes + 1))
                     switch random.next() % 4 {
                     case 0: image[path] = durable + [UInt8](repeating: 0, count: kept)  // size persisted, data not
                     default: image[path] = Array(volatile.prefix(durable.count + kept))
