@@ -19,7 +19,8 @@ extension Log {
         else {
             throw LogError(
                 .invalidArgument,
-                "segmentSizeBytes \(configuration.segmentSizeBytes) outside \(LogLimits.segmentSizeBytesMin)...\(LogLimits.segmentSizeBytesMax)")
+                "segmentSizeBytes \(configuration.segmentSizeBytes) outside \(LogLimits.segmentSizeBytesMin)...\(LogLimits.segmentSizeBytesMax)"
+            )
         }
         if case .interval(let milliseconds) = configuration.durability, milliseconds <= 0 {
             throw LogError(.invalidArgument, "interval durability needs a positive period, got \(milliseconds) ms")
@@ -27,6 +28,10 @@ extension Log {
         do { try storage.makeDirectory(directory) } catch {
             throw LogError.from(error, "create directory \(directory)")
         }
+        // A newly created directory's own name must survive a crash too.
+        let trimmed = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let parent = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        try? storage.syncDirectory(parent)
         let lockFile: FileID
         do { lockFile = try storage.open(directory + "/" + SegmentName.lockName, .createOrOpen) } catch {
             throw LogError.from(error, "open lock file", file: SegmentName.lockName)
@@ -60,6 +65,8 @@ struct SegmentListing {
     /// Raw files whose sealed twin exists.
     var rawTwins: [String] = []
     var sealingLeftovers: [String] = []
+    /// `.log.recover` files of an interrupted `.truncateAfterLastGood` recovery.
+    var recoveringLeftovers: [String] = []
 
     static func list(storage: any LogStorage, directory: String) throws(LogError) -> SegmentListing {
         let names: [String]
@@ -76,6 +83,7 @@ struct SegmentListing {
             case .raw: raw[parsed.baseSeq] = name
             case .sealed: sealed[parsed.baseSeq] = name
             case .sealing: listing.sealingLeftovers.append(name)
+            case .recovering: listing.recoveringLeftovers.append(name)
             }
         }
         precondition(raw.count + sealed.count <= LogLimits.segmentCountMax, "too many segments")
@@ -123,6 +131,23 @@ private struct Recovery {
 
     mutating func run() throws(LogError) -> (Log.ActiveSegment, Log.Tail) {
         var listing = try SegmentListing.list(storage: storage, directory: directory)
+        if !listing.recoveringLeftovers.isEmpty {
+            // A `.recover` file is complete once its original is gone (the original is removed only after the
+            // `.recover` file was fsynced): promote it. Otherwise it may be partial: drop it.
+            for name in listing.recoveringLeftovers {
+                let baseSeq = SegmentName.parse(name)!.baseSeq
+                if listing.segments.contains(where: { $0.baseSeq == baseSeq }) {
+                    try remove(name)
+                } else {
+                    do { try storage.rename(path(name), path(SegmentName.raw(baseSeq))) } catch {
+                        throw LogError.from(error, "rename", file: name)
+                    }
+                    report.notes.append("completed an interrupted recovery: \(name) became \(SegmentName.raw(baseSeq))")
+                }
+            }
+            try syncDirectory()
+            listing = try SegmentListing.list(storage: storage, directory: directory)
+        }
         for name in listing.sealingLeftovers { try remove(name) }
         for name in listing.rawTwins { try remove(name) }
         if !listing.sealingLeftovers.isEmpty || !listing.rawTwins.isEmpty { try syncDirectory() }
@@ -135,15 +160,14 @@ private struct Recovery {
         while index < listing.segments.count {
             let entry = listing.segments[index]
             let isLast = index == listing.segments.count - 1
-            if index > 0 || entry.baseSeq != 1 {
-                // The first segment of a log starts at seq 1 (no retention yet); later ones continue the chain.
-                if index == 0 {
-                    let error = LogError(
-                        .corruptRecord, "first segment \(entry.name) does not start at seq 1", file: entry.name,
-                        offset: 0, seq: 1)
-                    if truncating { try cut(after: index, listing: &listing, error: error); break }
-                    throw error
-                }
+            // The first segment of a log starts at seq 1 (there is no retention yet).
+            if index == 0, entry.baseSeq != 1 {
+                let error = LogError(
+                    .corruptRecord, "first segment \(entry.name) does not start at seq 1", file: entry.name,
+                    offset: 0, seq: 1)
+                guard truncating else { throw error }
+                try cut(after: index, listing: &listing, error: error)
+                break
             }
             do throws(LogError) {
                 let scanner = try SegmentScanner(storage: storage, directory: directory, name: entry.name)
@@ -155,8 +179,7 @@ private struct Recovery {
                             "\(entry.name) does not continue the previous segment (expected seq \(nextSeq) and its chain)",
                             file: entry.name, offset: 0, seq: nextSeq)
                     }
-                    if truncating {
-                        // The operator asked for recovery: check every record, not only the footer.
+                    if truncating || configuration.verifySealedSegmentsOnOpen {
                         while try scanner.nextBatch() != nil {}
                     }
                     nextSeq = footer.lastSeq + 1
@@ -193,11 +216,14 @@ private struct Recovery {
                         continue
                     }
                     let file = try openForWriting(entry.name)
-                    return finish(file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs)
+                    return finish(
+                        file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq,
+                        chain: chain, lastTimeMs: lastTimeMs)
                 case .torn(let offset, let sizeBytes, let reason):
                     guard isLast else {
                         throw LogError(
-                            .corruptRecord, "\(entry.name) ends in a partial batch (\(reason)) but is not the last segment",
+                            .corruptRecord,
+                            "\(entry.name) ends in a partial batch (\(reason)) but is not the last segment",
                             file: entry.name, offset: offset, seq: scanner.nextSeq)
                     }
                     report.tornTailFile = entry.name
@@ -222,11 +248,14 @@ private struct Recovery {
             } catch {
                 guard error.code == .corruptRecord, truncating else { throw error }
                 report.truncatedAfterCorruption = error
-                return try cutAt(error: error, index: index, listing: &listing, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs)
+                return try cutAt(
+                    error: error, index: index, listing: &listing, nextSeq: nextSeq, chain: chain,
+                    lastTimeMs: lastTimeMs)
             }
         }
         // No raw segment at the end (empty directory, or a crash after a seal before the next segment).
-        let active = try Log.createSegment(storage: storage, directory: directory, baseSeq: nextSeq, previousChain: chain)
+        let active = try Log.createSegment(
+            storage: storage, directory: directory, baseSeq: nextSeq, previousChain: chain)
         return (active, tail(active, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs))
     }
 
@@ -274,7 +303,7 @@ private struct Recovery {
         let entry = listing.segments[index]
         for later in listing.segments[(index + 1)...].reversed() { try remove(later.name) }
         // Rebuild the good prefix batch by batch into a fresh raw file (works for raw and sealed alike).
-        let tempName = SegmentName.raw(entry.baseSeq) + ".recover"
+        let tempName = SegmentName.recovering(entry.baseSeq)
         try? storage.remove(path(tempName))
         let out: FileID
         do { out = try storage.open(path(tempName), .createExclusive) } catch {
@@ -293,7 +322,8 @@ private struct Recovery {
             sizeBytes += UInt64(bytes.count)
         }
         SegmentHeader(baseSeq: entry.baseSeq, previousChain: chain).encode(into: &header)
-        if entry.baseSeq == nextSeq, let scanner = try? SegmentScanner(storage: storage, directory: directory, name: entry.name),
+        if entry.baseSeq == nextSeq,
+            let scanner = try? SegmentScanner(storage: storage, directory: directory, name: entry.name),
             scanner.header?.previousChain == chain
         {
             try put(header)
@@ -314,11 +344,18 @@ private struct Recovery {
             throw LogError(.failed, "fsync", errno: error.rawValue, file: tempName)
         }
         storage.close(out)
-        try remove(entry.name)
+        try syncDirectory()
+        // A raw original is replaced atomically by the rename; a sealed one is removed first (a crash in between
+        // leaves only the complete `.recover` file, which the next open promotes).
+        if entry.isSealed {
+            try remove(entry.name)
+            try syncDirectory()
+        }
         let finalName = SegmentName.raw(entry.baseSeq)
         do { try storage.rename(path(tempName), path(finalName)) } catch {
             throw LogError.from(error, "rename", file: tempName)
         }
+        if !entry.isSealed { report.removedFiles.append(entry.name) }
         try syncDirectory()
         report.notes.append("kept seq \(entry.baseSeq)..<\(goodNextSeq) of \(entry.name) as \(finalName)")
         let file = try openForWriting(finalName)

@@ -22,15 +22,22 @@ public struct LogConfiguration: Sendable {
     public var segmentSizeBytes: UInt64
     public var durability: Durability
     public var recovery: RecoveryMode
+    /// When true (default), opening decompresses and checks every record of every sealed segment, so a bad record
+    /// anywhere makes `open` fail (strict) instead of surfacing later in a reader. When false, opening checks
+    /// sealed segments' footers, block indexes and chain links only (a reader still checks every record it
+    /// returns) — for a caller that replays the whole log through `LogReader` right after opening anyway.
+    public var verifySealedSegmentsOnOpen: Bool
 
     public init(
         segmentSizeBytes: UInt64 = 64 << 20,
         durability: Durability = .groupCommit,
-        recovery: RecoveryMode = .strict
+        recovery: RecoveryMode = .strict,
+        verifySealedSegmentsOnOpen: Bool = true
     ) {
         self.segmentSizeBytes = segmentSizeBytes
         self.durability = durability
         self.recovery = recovery
+        self.verifySealedSegmentsOnOpen = verifySealedSegmentsOnOpen
     }
 }
 

@@ -55,7 +55,7 @@ public struct LogReader {
             if scanner == nil {
                 guard position < segments.count else { return nil }
                 let entry = segments[position]
-                let opened = try SegmentScanner(storage: storage, directory: directory, name: entry.name)
+                let opened = try SegmentScanner.open(storage: storage, directory: directory, entry: entry)
                 if let header = opened.header, let expectedNextSeq, let expectedChain {
                     guard header.baseSeq == expectedNextSeq, header.previousChain == expectedChain else {
                         throw LogError(

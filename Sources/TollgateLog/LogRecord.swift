@@ -27,3 +27,13 @@ public struct LogRecord: Sendable, Hashable {
         self.checksum = checksum
     }
 }
+
+extension LogRecord {
+    /// The record `input` becomes when appended at `seq`, with its checksum (what a reader will return).
+    public init(seq: UInt64, input: RecordInput) {
+        let checksum = input.body.withUnsafeBytes {
+            recordChecksum(seq: seq, timeMs: input.timeMs, type: input.type, body: $0)
+        }
+        self.init(seq: seq, timeMs: input.timeMs, type: input.type, body: input.body, checksum: checksum)
+    }
+}

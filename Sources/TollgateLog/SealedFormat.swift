@@ -39,30 +39,35 @@ enum SealedFormat {
     }()
 }
 
-/// One entry per LZ4 block (32 bytes).
+/// One entry per LZ4 block (36 bytes).
 ///
-///     0  fileOffset  UInt64  offset of the block's size field in the sealed file
-///     8  rawOffset   UInt64  offset of the block's first byte in the raw content
-///     16 firstSeq    UInt64  seq of the block's first record
-///     24 chainBefore UInt64  chain value before that record
+///     0  fileOffset     UInt64  offset of the block's size field in the sealed file
+///     8  rawOffset      UInt64  offset of the block's first byte in the raw content
+///     16 firstSeq       UInt64  seq of the block's first record
+///     24 chainBefore    UInt64  chain value before that record
+///     32 blockChecksum  UInt32  CRC32C of the block as stored (size field + data), so that every stored byte is
+///                               covered: two LZ4 encodings can decompress to the same content
 struct BlockIndexEntry: Equatable {
-    static let sizeBytes = 32
+    static let sizeBytes = 36
     var fileOffset: UInt64
     var rawOffset: UInt64
     var firstSeq: UInt64
     var chainBefore: UInt64
+    var blockChecksum: UInt32 = 0
 
     func encode(into buffer: inout [UInt8]) {
         buffer.appendLE(fileOffset)
         buffer.appendLE(rawOffset)
         buffer.appendLE(firstSeq)
         buffer.appendLE(chainBefore)
+        buffer.appendLE(blockChecksum)
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> BlockIndexEntry {
         BlockIndexEntry(
             fileOffset: bytes.getUInt64(at: offset), rawOffset: bytes.getUInt64(at: offset + 8),
-            firstSeq: bytes.getUInt64(at: offset + 16), chainBefore: bytes.getUInt64(at: offset + 24))
+            firstSeq: bytes.getUInt64(at: offset + 16), chainBefore: bytes.getUInt64(at: offset + 24),
+            blockChecksum: bytes.getUInt32(at: offset + 32))
     }
 }
 
@@ -209,7 +214,8 @@ struct SealedLayout {
                 index[i].rawOffset > index[i - 1].rawOffset, index[i].rawOffset < footer.rawSizeBytes,
                 index[i].firstSeq > index[i - 1].firstSeq, index[i].firstSeq <= footer.lastSeq
             else {
-                throw corrupt("block index entry \(i) inconsistent", indexOffset + UInt64(i * BlockIndexEntry.sizeBytes))
+                throw corrupt(
+                    "block index entry \(i) inconsistent", indexOffset + UInt64(i * BlockIndexEntry.sizeBytes))
             }
         }
         return SealedLayout(footer: footer, index: index, fileSizeBytes: fileSizeBytes, endMarkOffset: endMarkOffset)

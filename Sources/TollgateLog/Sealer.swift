@@ -55,7 +55,7 @@ enum Sealer {
             }
             precondition(compressedSizeBytes > 0, "LZ4 compression failed")
             blockEntry.fileOffset = fileOffset + UInt64(output.count)
-            index.append(blockEntry)
+            let blockStart = output.count
             if Int(compressedSizeBytes) < block.count {
                 output.appendLE(UInt32(compressedSizeBytes))
                 output.append(contentsOf: compressed[0..<Int(compressedSizeBytes)])
@@ -63,6 +63,8 @@ enum Sealer {
                 output.appendLE(UInt32(block.count) | SealedFormat.uncompressedBlockFlag)
                 output.append(contentsOf: block)
             }
+            blockEntry.blockChecksum = CRC32C.checksum(output[blockStart...])
+            index.append(blockEntry)
             rawOffset += UInt64(block.count)
             block.removeAll(keepingCapacity: true)
             blockBatchCount = 0

@@ -118,18 +118,20 @@ enum SegmentName {
     static let rawSuffix = ".log"
     static let sealedSuffix = ".log.lz4"
     static let sealingSuffix = ".log.lz4.tmp"
+    static let recoveringSuffix = ".log.recover"
     static let lockName = "LOCK"
 
     static func raw(_ baseSeq: UInt64) -> String { padded(baseSeq) + rawSuffix }
     static func sealed(_ baseSeq: UInt64) -> String { padded(baseSeq) + sealedSuffix }
     static func sealing(_ baseSeq: UInt64) -> String { padded(baseSeq) + sealingSuffix }
+    static func recovering(_ baseSeq: UInt64) -> String { padded(baseSeq) + recoveringSuffix }
 
     static func padded(_ value: UInt64) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
-    enum Kind { case raw, sealed, sealing }
+    enum Kind { case raw, sealed, sealing, recovering }
 
     /// Parses `NNNNNNNNNNNNNNNNNNNN.log[.lz4[.tmp]]`; nil for any other name.
     static func parse(_ name: String) -> (baseSeq: UInt64, kind: Kind)? {
@@ -140,6 +142,7 @@ enum SegmentName {
         case rawSuffix: return (baseSeq, .raw)
         case sealedSuffix: return (baseSeq, .sealed)
         case sealingSuffix: return (baseSeq, .sealing)
+        case recoveringSuffix: return (baseSeq, .recovering)
         default: return nil
         }
     }

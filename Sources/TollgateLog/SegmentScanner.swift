@@ -42,7 +42,7 @@ final class SegmentScanner {
     private var recordOffsetInWindow = 0
 
     init(storage: any LogStorage, directory: String, name: String) throws(LogError) {
-        guard let parsed = SegmentName.parse(name), parsed.kind != .sealing else {
+        guard let parsed = SegmentName.parse(name), parsed.kind == .raw || parsed.kind == .sealed else {
             throw LogError(.invalidArgument, "not a segment file name: \(name)", file: name)
         }
         self.storage = storage
@@ -59,13 +59,22 @@ final class SegmentScanner {
         nextSeq = baseSeq
         chain = 0
         rawOffset = UInt64(SegmentHeader.sizeBytes)
-        do { try start() } catch {
-            storage.close(file)
-            throw error
-        }
+        // From here on a throw runs deinit, which closes the file.
+        try start()
     }
 
     deinit { storage.close(file) }
+
+    /// Opens a listed segment; when a raw one vanished between listing and opening (a concurrent writer sealed
+    /// it), opens its sealed successor instead.
+    static func open(storage: any LogStorage, directory: String, entry: SegmentListing.Entry) throws(LogError)
+        -> SegmentScanner
+    {
+        do { return try SegmentScanner(storage: storage, directory: directory, name: entry.name) } catch {
+            guard !entry.isSealed, error.errno == 2 else { throw error }
+            return try SegmentScanner(storage: storage, directory: directory, name: SegmentName.sealed(entry.baseSeq))
+        }
+    }
 
     private func corrupt(_ detail: String, fileOffset: UInt64, seq: UInt64?) -> LogError {
         LogError(.corruptRecord, "\(name): \(detail)", file: name, offset: fileOffset, seq: seq)
@@ -107,10 +116,11 @@ final class SegmentScanner {
             guard header!.previousChain == layout.footer.previousChain, layout.footer.baseSeq == baseSeq else {
                 throw corrupt("segment header and footer disagree", fileOffset: windowFileOffset, seq: baseSeq)
             }
-        case .sealing: preconditionFailure()
+        case .sealing, .recovering: preconditionFailure()
         }
         guard header!.baseSeq == baseSeq else {
-            throw corrupt("header base seq \(header!.baseSeq) does not match the file name", fileOffset: 0, seq: baseSeq)
+            throw corrupt(
+                "header base seq \(header!.baseSeq) does not match the file name", fileOffset: 0, seq: baseSeq)
         }
         chain = header!.previousChain
     }
@@ -157,7 +167,8 @@ final class SegmentScanner {
         let rawEnd = isLast ? layout.footer.rawSizeBytes : layout.index[blockIndex + 1].rawOffset
         windowFileOffset = entry.fileOffset
         guard rawEnd > entry.rawOffset, rawEnd - entry.rawOffset <= UInt64(LogLimits.sealBlockSizeBytesMax) else {
-            throw corrupt("block \(blockIndex) raw size out of range", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+            throw corrupt(
+                "block \(blockIndex) raw size out of range", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
         let rawSizeBytes = Int(rawEnd - entry.rawOffset)
         var word = [UInt8](repeating: 0, count: 4)
@@ -169,7 +180,8 @@ final class SegmentScanner {
             entry.fileOffset + 4 + UInt64(dataSizeBytes) == expectedEnd
         else {
             throw corrupt(
-                "LZ4 block \(blockIndex) size \(dataSizeBytes) does not reach the next block", fileOffset: entry.fileOffset,
+                "LZ4 block \(blockIndex) size \(dataSizeBytes) does not reach the next block",
+                fileOffset: entry.fileOffset,
                 seq: entry.firstSeq)
         }
         if compressed.count < dataSizeBytes { compressed = [UInt8](repeating: 0, count: dataSizeBytes) }
@@ -181,9 +193,17 @@ final class SegmentScanner {
         guard got == dataSizeBytes else {
             throw corrupt("LZ4 block \(blockIndex) truncated", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
+        let storedChecksum = compressed.withUnsafeBytes {
+            CRC32C.update(CRC32C.checksum(word), $0.slice(0, dataSizeBytes))
+        }
+        guard storedChecksum == entry.blockChecksum else {
+            throw corrupt(
+                "LZ4 block \(blockIndex) checksum mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+        }
         if storedUncompressed {
             guard dataSizeBytes == rawSizeBytes else {
-                throw corrupt("stored block \(blockIndex) size mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+                throw corrupt(
+                    "stored block \(blockIndex) size mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
             }
             window.withUnsafeMutableBytes { dst in
                 compressed.withUnsafeBytes { src in dst.copyMemory(from: src.slice(0, dataSizeBytes)) }
@@ -198,7 +218,8 @@ final class SegmentScanner {
             }
             guard decoded == Int32(rawSizeBytes) else {
                 throw corrupt(
-                    "LZ4 block \(blockIndex) does not decompress to \(rawSizeBytes) bytes", fileOffset: entry.fileOffset,
+                    "LZ4 block \(blockIndex) does not decompress to \(rawSizeBytes) bytes",
+                    fileOffset: entry.fileOffset,
                     seq: entry.firstSeq)
             }
         }
@@ -229,8 +250,10 @@ final class SegmentScanner {
                         offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset, reason: "partial batch header")
                     return nil
                 }
-                startInWindow = Int(rawOffset - windowRawOffset)
-                let decoded = window.withUnsafeBytes { BatchHeader.decode($0.slice(startInWindow, BatchHeader.sizeBytes)) }
+                let headerStart = Int(rawOffset - windowRawOffset)
+                let decoded = window.withUnsafeBytes {
+                    BatchHeader.decode($0.slice(headerStart, BatchHeader.sizeBytes))
+                }
                 switch decoded {
                 case .success(let value): batchHeader = value
                 case .failure(.short): preconditionFailure()
@@ -247,6 +270,14 @@ final class SegmentScanner {
                         reason: "partial batch (\(fileSizeBytes - rawOffset) of \(batchHeader.batchSizeBytes) bytes)")
                     return nil
                 }
+                // The whole batch must be in the window (it may cross the window's end).
+                let held = try ensureRawWindow(at: rawOffset, count: Int(batchHeader.batchSizeBytes))
+                if held < Int(batchHeader.batchSizeBytes) {
+                    // The file shrank after it was opened (a writer recovered it): what is left is a torn tail.
+                    end = .torn(offset: rawOffset, sizeBytes: UInt64(held), reason: "file shrank while reading")
+                    return nil
+                }
+                startInWindow = Int(rawOffset - windowRawOffset)
             case .sealed:
                 let layout = layout!
                 if rawOffset == windowRawOffset + UInt64(windowCount) {
@@ -283,13 +314,15 @@ final class SegmentScanner {
                     throw corrupt(detail + " (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
                 }
                 guard Int(batchHeader.batchSizeBytes) <= available else {
-                    throw corrupt("batch crosses block end (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
+                    throw corrupt(
+                        "batch crosses block end (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
                 }
-            case .sealing: preconditionFailure()
+            case .sealing, .recovering: preconditionFailure()
             }
             guard batchHeader.baseSeq == nextSeq else {
                 throw corrupt(
-                    "expected seq \(nextSeq), batch starts at \(batchHeader.baseSeq)", fileOffset: fileOffset(ofRaw: rawOffset),
+                    "expected seq \(nextSeq), batch starts at \(batchHeader.baseSeq)",
+                    fileOffset: fileOffset(ofRaw: rawOffset),
                     seq: nextSeq)
             }
             if batchHeader.lastSeq < validateFrom {

@@ -2,11 +2,11 @@ import ArgumentParser
 import TollgateLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-/// `tollgate log crash-writer` (hidden): appends random batches forever and prints each seq on its own line after
-/// its append returned (so after it was durable). `tools/crash-test` kills it with SIGKILL and checks that every
+/// `tollgate log crash-writer` (hidden): appends random batches forever and prints `seq checksum` for each record
+/// on its own line after its append returned (so after it was durable). `tools/crash-test` kills it with SIGKILL and checks that every
 /// printed seq survived.
 struct LogCrashWriterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +23,8 @@ struct LogCrashWriterCommand: ParsableCommand {
         let log: Log
         do {
             log = try Log.open(
-                directory: dataOptions.data, configuration: LogConfiguration(segmentSizeBytes: segmentOptions.segmentBytes))
+                directory: dataOptions.data,
+                configuration: LogConfiguration(segmentSizeBytes: segmentOptions.segmentBytes))
         } catch {
             printError("crash-writer: \(error)")
             throw ExitCode(1)
@@ -41,7 +42,8 @@ struct LogCrashWriterCommand: ParsableCommand {
                 let size = 8 + Int(random.next() % 73)
                 var body = [UInt8](repeating: 0, count: size)
                 for i in 0..<size { body[i] = UInt8(truncatingIfNeeded: random.next()) }
-                records.append(RecordInput(timeMs: timeMs, type: UInt8(truncatingIfNeeded: random.next() % 8), body: body))
+                records.append(
+                    RecordInput(timeMs: timeMs, type: UInt8(truncatingIfNeeded: random.next() % 8), body: body))
             }
             let firstSeq: UInt64
             do { firstSeq = try log.append(records) } catch {
@@ -49,9 +51,11 @@ struct LogCrashWriterCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             line.removeAll(keepingCapacity: true)
-            for seq in firstSeq..<(firstSeq + UInt64(count)) {
-                line.append(contentsOf: String(seq).utf8)
-                line.append(0x0A)
+            for (i, record) in records.enumerated() {
+                let seq = firstSeq + UInt64(i)
+                let checksum = LogRecord(seq: seq, input: record).checksum
+                let hex = String(checksum, radix: 16)
+                line.append(contentsOf: "\(seq) 0x\(String(repeating: "0", count: 8 - hex.count))\(hex)\n".utf8)
             }
             line.withUnsafeBytes { raw in
                 var done = 0

@@ -18,7 +18,8 @@ final class TemporaryDirectory {
     func file(_ name: String) -> String { path + "/" + name }
 
     var segmentNames: [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted() ?? []
+        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted()
+            ?? []
     }
 
     func bytes(_ name: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: file(name))!) }
@@ -115,6 +116,7 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
     private let lock = NSLock()
     private var _writeBudgetBytes: Int?
     private var _failSyncs = false
+    private var _failSegmentCreation = false
     private var _datasyncCount = 0
 
     /// Bytes that may still be written before writes fail with ENOSPC (nil: unlimited).
@@ -127,8 +129,16 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
         set { lock.withLock { _failSyncs = newValue } }
     }
     var datasyncCount: Int { lock.withLock { _datasyncCount } }
+    /// Creating a new raw segment fails with ENOSPC.
+    var failSegmentCreation: Bool {
+        get { lock.withLock { _failSegmentCreation } }
+        set { lock.withLock { _failSegmentCreation = newValue } }
+    }
 
-    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
+    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID {
+        if mode == .createExclusive, path.hasSuffix(".log"), failSegmentCreation { throw Errno(28) }
+        return try base.open(path, mode)
+    }
     func close(_ file: FileID) { base.close(file) }
     func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
         let allowed: Int = lock.withLock {
@@ -163,4 +173,36 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
     func makeDirectory(_ path: String) throws(Errno) { try base.makeDirectory(path) }
     func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
     func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
+}
+
+/// The real file system without `fsync`/`fdatasync`: for tests of formats and recovery logic that loop over many
+/// opens and seals, where a slow shared disk (~200 fsyncs/s) would dominate. Durability itself is tested with
+/// `PosixStorage` (`FaultTests`, `RoundTripTests.emptyLog`, `SealingTests`, `tools/crash-test`).
+final class NoSyncStorage: LogStorage, @unchecked Sendable {
+    private let base = PosixStorage()
+    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
+    func close(_ file: FileID) { base.close(file) }
+    func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
+        try base.write(file, bytes, at: offset)
+    }
+    func read(_ file: FileID, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(Errno) -> Int {
+        try base.read(file, into: buffer, at: offset)
+    }
+    func sizeBytes(_ file: FileID) throws(Errno) -> UInt64 { try base.sizeBytes(file) }
+    func truncate(_ file: FileID, to sizeBytes: UInt64) throws(Errno) { try base.truncate(file, to: sizeBytes) }
+    func datasync(_ file: FileID) throws(Errno) {}
+    func sync(_ file: FileID) throws(Errno) {}
+    func syncDirectory(_ path: String) throws(Errno) {}
+    func rename(_ from: String, _ to: String) throws(Errno) { try base.rename(from, to) }
+    func remove(_ path: String) throws(Errno) { try base.remove(path) }
+    func makeDirectory(_ path: String) throws(Errno) { try base.makeDirectory(path) }
+    func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
+    func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
+}
+
+let noSync = NoSyncStorage()
+
+/// `Log.open` without fsyncs (see `NoSyncStorage`).
+func openFast(_ directory: String, _ configuration: LogConfiguration = .init()) throws(LogError) -> Log {
+    try Log.open(directory: directory, configuration: configuration, storage: noSync)
 }
