@@ -12,7 +12,7 @@ struct CommandStreamGenerator {
     static let plans = ["p0", "p1", "p2"]
     static let keys = ["a", "b.max", "b.created", "c", "d"]
     static let sessions = ["s0", "s1"]
-    static let idempotencyKeys = ["k0", "k1", "k2"]
+    static let idempotencyKeys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]
 
     init(seed: UInt64, clock: Timestamp = t("2026-03-01T00:00:00Z")) {
         random = SplitMix64(seed: seed)
@@ -27,8 +27,30 @@ struct CommandStreamGenerator {
     }
 
     mutating func amount(max: Int64 = 60_000) -> Millicredits {
-        if chance(3) { return Millicredits(rawValue: int(1...Millicredits.magnitudeMax)) }
-        return Millicredits(rawValue: chance(30) ? int(1...5) * 1000 : int(1...max))
+        if chance(2) { return Millicredits(rawValue: int(1...Millicredits.magnitudeMax)) }
+        switch int(0...99) {
+        case 0..<60: return Millicredits(rawValue: int(1...min(max, 2_000)))
+        case 60..<85: return Millicredits(rawValue: int(1...5) * 1000)
+        default: return Millicredits(rawValue: int(1...max))
+        }
+    }
+
+    /// Commands sent with an idempotency key, for retries.
+    var keyed: [Command] = []
+    /// Commands queued by a scenario, emitted before anything random.
+    var pending: [Command] = []
+
+    /// A user's run of small charges then large ones within minutes: anomalies, and with the breaker on, an
+    /// automatic suspension.
+    mutating func queueAnomalyBurst() {
+        let user = pick(Self.users)
+        if chance(70) {
+            pending.append(.setFlag(Command.SetFlag(value: .anomalyCircuitBreakerEnabled(true), initiatedBy: "ops")))
+        }
+        pending.append(.reinstate(Command.AccountAction(userID: user, initiatedBy: "ops")))
+        pending.append(.grant(Command.Grant(userID: user, amount: .credits(5_000), source: .purchase)))
+        for _ in 0..<6 { pending.append(.debit(Command.Debit(userID: user, amount: Millicredits(rawValue: int(100...1_000))))) }
+        for _ in 0..<4 { pending.append(.debit(Command.Debit(userID: user, amount: Millicredits(rawValue: int(20_000...45_000))))) }
     }
 
     /// Advances the clock and returns the command's `at` (often absent, sometimes in the past).
@@ -46,8 +68,34 @@ struct CommandStreamGenerator {
     }
 
     mutating func next() -> (command: Command, clock: Timestamp) {
+        if !pending.isEmpty { return (pending.removeFirst(), clock) }
+        if chance(1) { queueAnomalyBurst() }
         let at = at()
+        if !keyed.isEmpty && chance(6) {
+            // A retry of an earlier keyed command (same payload, new time): duplicate or decided afresh.
+            return (Self.retimed(pick(keyed), at: at), clock)
+        }
         let user = pick(Self.users)
+        let command = makeCommand(user: user, at: at)
+        switch command {
+        case .grant(let c) where c.idempotencyKey != nil: keyed.append(command)
+        case .debit(let c) where c.idempotencyKey != nil: keyed.append(command)
+        case .consume(let c) where c.idempotencyKey != nil: keyed.append(command)
+        default: break
+        }
+        return (command, clock)
+    }
+
+    static func retimed(_ command: Command, at: Timestamp?) -> Command {
+        switch command {
+        case .grant(var c): c.at = at; return .grant(c)
+        case .debit(var c): c.at = at; return .debit(c)
+        case .consume(var c): c.at = at; return .consume(c)
+        default: return command
+        }
+    }
+
+    mutating func makeCommand(user: String, at: Timestamp?) -> Command {
         let command: Command
         switch int(0...99) {
         case 0..<18:
@@ -93,9 +141,9 @@ struct CommandStreamGenerator {
                 Command.Consume(
                     userID: user, entitlementKey: pick(Self.keys), quantity: int(1...4),
                     idempotencyKey: maybe(25) { $0.pick(Self.idempotencyKeys) }, at: at))
-        case 91..<94:
+        case 91..<93:
             command = .suspend(Command.AccountAction(userID: user, initiatedBy: "ops", reason: maybe(50) { _ in "x" }, at: at))
-        case 94..<97:
+        case 93..<97:
             command = .reinstate(Command.AccountAction(userID: user, initiatedBy: "ops", at: at))
         default:
             func patch(_ generator: inout CommandStreamGenerator) -> CapPatch {
@@ -110,7 +158,7 @@ struct CommandStreamGenerator {
                     userID: user, singleRequestCap: patch(&self), dailyCap: patch(&self), sessionCap: patch(&self),
                     initiatedBy: "ops", at: at))
         }
-        return (command, clock)
+        return command
     }
 
     mutating func randomFlagValue() -> FlagValue {
@@ -124,7 +172,7 @@ struct CommandStreamGenerator {
         case 6: .singleRequestCap(Millicredits(rawValue: int(0...100_000)))
         case 7: .dailyCap(Millicredits(rawValue: int(0...1_000_000)))
         case 8: .sessionCap(Millicredits(rawValue: int(0...200_000)))
-        default: .anomalyCircuitBreakerEnabled(chance(60))
+        default: .anomalyCircuitBreakerEnabled(chance(80))
         }
     }
 
