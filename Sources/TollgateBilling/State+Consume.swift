@@ -23,7 +23,7 @@ extension State {
             // Usage never exceeds Int64: it saturates (see docs/billing-decisions.md).
             let usageAfter = applied ? usage.addingReportingOverflow(quantity).overflow ? .max : usage + quantity : usage
             var graceAfter = graceRemaining
-            if outcome == .grace, let remaining = graceRemaining { graceAfter = remaining - quantity }
+            if outcome == .grace, let remaining = graceRemaining { graceAfter = remaining &- quantity }
             return ResultSnapshot.ConsumeSnapshot(
                 outcome: outcome, usageAfter: usageAfter, limit: limit, graceRemaining: graceAfter,
                 overrideApplied: overrideApplied)
@@ -47,7 +47,9 @@ extension State {
         var graceRemaining: Int64?
         if let plan, plan.definition.enforcementEnabled {
             let used = detailsSlot.flatMap { details[$0].graceUsed[key] } ?? 0
-            graceRemaining = plan.definition.enforcementGraceCount - used
+            // Never overflows in a decided log (used ≤ the largest grace count); `&-` keeps a forged one from
+            // trapping the verifier.
+            graceRemaining = plan.definition.enforcementGraceCount &- used
         }
         return ConsumeEvaluation(
             limit: limit, overrideApplied: fromOverride, usageKey: usageKey, usage: usage,

@@ -141,4 +141,39 @@ import Testing
         let violation = Violation(invariant: "balance_equation", seq: nil, detail: "d")
         #expect(violation.json.rendered == #"{"invariant":"balance_equation","seq":null,"detail":"d"}"#)
     }
+
+    /// Forged and garbled records never trap the verifier (or fold): every record is either reported or folded.
+    @Test(arguments: 0..<6 as Range<UInt64>)
+    func forgedLogsNeverTrap(seed: UInt64) {
+        let run = ModelPropertyTests.run(seed: seed, enforcement: false, checkEachStep: false)
+        var random = SplitMix64(seed: seed &+ 1000)
+        var log = run.harness.log
+        for index in log.indices where Int.random(in: 0..<100, using: &random) < 15 {
+            if Bool.random(using: &random), !log[index].body.isEmpty {
+                log[index].body[Int.random(in: 0..<log[index].body.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            } else {
+                let other = log.randomElement(using: &random)!
+                log[index].typeTag = other.typeTag
+                log[index].body = other.body
+            }
+        }
+        let violations = run.harness.verify(log: log)
+        #expect(!violations.isEmpty || log.map(\.body) == run.harness.log.map(\.body), "seed \(seed)")
+    }
+
+    /// `--until-seq` can stop between a debit and its breaker suspension: not a violation then.
+    @Test func stoppingEarlyBeforeBreakerSuspension() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "1000"))
+        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
+        for _ in 0..<5 { harness.apply(.debit("u", "1")) }
+        for amount in ["10", "100", "900"] { harness.apply(.debit("u", amount)) }
+        var verifier = LedgerVerifier(configuration: BillingConfiguration())
+        for entry in harness.log.dropLast() {
+            verifier.check(seq: entry.seq, time: entry.time, typeTag: entry.typeTag, body: entry.body)
+        }
+        #expect(verifier.finish(stoppedEarly: true).isEmpty)
+        #expect(!verifier.finish().isEmpty)
+    }
 }
