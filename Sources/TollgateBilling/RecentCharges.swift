@@ -2,13 +2,14 @@
 ///
 /// Typical amounts take 2–3 bytes instead of 8, which keeps a balance-only user well under the per-user memory
 /// budget. `sum` is kept alongside so the rule needs no decoding; dropping the oldest amount decodes it and moves
-/// `head` past it, and the bytes are compacted only once `head` passes ``compactionOffsetBytes``, so the hot path
-/// is a few byte operations rather than a memmove per charge.
+/// `head` past it, and the dropped bytes are reclaimed only when an append would otherwise grow the buffer, so the
+/// hot path is a few byte operations and the buffer stays at its initial capacity for typical amounts.
 struct RecentCharges: Sendable {
     static let countMax = 20
-    /// Dropped bytes tolerated at the front before compaction.
-    static let compactionOffsetBytes = 24
-    static let initialCapacityBytes = 64
+    /// 20 amounts of 2 bytes (up to 16.383 credits) fit with room to spare; larger amounts grow the buffer.
+    static let initialCapacityBytes = 48
+    /// The longest LEB128 encoding of an amount.
+    static let varintSizeBytesMax = 10
 
     private(set) var packed: [UInt8] = []
     private(set) var sum: Int64 = 0
@@ -61,12 +62,13 @@ struct RecentCharges: Sendable {
             head = UInt16(index)
             sum &-= Int64(bitPattern: oldest)
             storedCount -= 1
-            if index >= Self.compactionOffsetBytes {
-                packed.removeFirst(index)
-                head = 0
-            }
         }
-        if packed.capacity == 0 { packed.reserveCapacity(Self.initialCapacityBytes) }
+        if packed.capacity == 0 {
+            packed.reserveCapacity(Self.initialCapacityBytes)
+        } else if head > 0 && packed.count + Self.varintSizeBytesMax > packed.capacity {
+            packed.removeFirst(Int(head))
+            head = 0
+        }
         var rest = UInt64(bitPattern: amount)
         while rest >= 0x80 {
             packed.append(UInt8(truncatingIfNeeded: rest) | 0x80)
