@@ -86,7 +86,9 @@ public struct LedgerVerifier: Sendable {
         }
         for userID in ledgerSums.keys.sorted() where !listed.contains(userID) {
             all.append(
-                Violation(invariant: "balance_equation", seq: nil, detail: "user \(userID) has ledger records but no balance"))
+                Violation(
+                    invariant: "balance_equation", seq: nil, detail: "user \(userID) has ledger records but no balance")
+            )
         }
         if total != state.liabilityTotal {
             all.append(
@@ -190,7 +192,9 @@ public struct LedgerVerifier: Sendable {
             case .free, .shadow:
                 ledgerSums[r.command.userID, default: 0] += 0  // Listed in balances, unchanged.
                 if balanceAfter != balanceBefore {
-                    report("shadow_free_balance_unchanged", seq, "a \(r.outcome == .free ? "free" : "shadow") debit changed the balance")
+                    report(
+                        "shadow_free_balance_unchanged", seq,
+                        "a \(r.outcome == .free ? "free" : "shadow") debit changed the balance")
                 }
             case .rejected:
                 break

@@ -12,7 +12,9 @@ extension State {
         let amount = command.amount.rawValue
         func rejected(_ code: RejectionCode) -> Decision {
             Decision(
-                records: [.debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: .rejected(code)))],
+                records: [
+                    .debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: .rejected(code)))
+                ],
                 result: .rejected(seq: seq, code))
         }
 

@@ -196,14 +196,20 @@ import Testing
         harness.apply(.flag(.sessionCap(credits("10"))))
         let start = t("2026-03-01T13:00:00Z")
         #expect(harness.apply(.debit("u", "6", session: "s", at: start)).status == "applied")
-        #expect(harness.apply(.debit("u", "5", session: "s", at: start.adding(milliseconds: 59 * 60_000))).code == "session_cap_exceeded")
+        #expect(
+            harness.apply(.debit("u", "5", session: "s", at: start.adding(milliseconds: 59 * 60_000))).code
+                == "session_cap_exceeded")
         // Another session, or no session, is not counted.
-        #expect(harness.apply(.debit("u", "5", session: "s2", at: start.adding(milliseconds: 59 * 60_000))).status == "applied")
+        #expect(
+            harness.apply(.debit("u", "5", session: "s2", at: start.adding(milliseconds: 59 * 60_000))).status
+                == "applied")
         #expect(harness.apply(.debit("u", "20", at: start.adding(milliseconds: 59 * 60_000))).status == "applied")
         // At exactly t + 60 min the first debit has left the window.
         let late = harness.apply(.debit("u", "10", session: "s", at: start.adding(milliseconds: 60 * 60_000)))
         #expect(late.status == "applied", "\(late.rendered)")
-        #expect(harness.apply(.debit("u", "0.001", session: "s", at: start.adding(milliseconds: 60 * 60_000))).code == "session_cap_exceeded")
+        #expect(
+            harness.apply(.debit("u", "0.001", session: "s", at: start.adding(milliseconds: 60 * 60_000))).code
+                == "session_cap_exceeded")
     }
 
     /// Edge case: caps sum charged amounts of earlier charged debits, not reduced by refunds; free and shadow
@@ -229,7 +235,9 @@ import Testing
         var harness = BillingHarness()
         harness.apply(.grant("u", grant))
         harness.apply(.flag(.lowBalanceThreshold(credits(threshold))))
-        #expect(harness.apply(.debit("u", "0.001")).bool("low_balance") == (credits(grant).rawValue - 1 <= credits(threshold).rawValue))
+        #expect(
+            harness.apply(.debit("u", "0.001")).bool("low_balance")
+                == (credits(grant).rawValue - 1 <= credits(threshold).rawValue))
         _ = expected
     }
 
@@ -358,11 +366,17 @@ import Testing
     /// A debit whose balance would leave Int64 is refused (not in the contract; docs/billing-decisions.md).
     @Test func balanceOverflowIsRejected() {
         var harness = BillingHarness()
-        harness.apply(.limits("u", single: .set(Millicredits(rawValue: Millicredits.magnitudeMax)), daily: .set(Millicredits(rawValue: Millicredits.magnitudeMax))))
+        harness.apply(
+            .limits(
+                "u", single: .set(Millicredits(rawValue: Millicredits.magnitudeMax)),
+                daily: .set(Millicredits(rawValue: Millicredits.magnitudeMax))))
         var days: Int64 = 0
         var result = JSONValue.null
         repeat {
-            result = harness.apply(.debit("u", "9000000000000", at: t("2026-03-01T00:00:00Z").adding(milliseconds: days * Timestamp.millisecondsPerDay)))
+            result = harness.apply(
+                .debit(
+                    "u", "9000000000000",
+                    at: t("2026-03-01T00:00:00Z").adding(milliseconds: days * Timestamp.millisecondsPerDay)))
             days += 1
         } while result.status == "applied" && days < 2000
         #expect(result.code == "balance_limit_exceeded")

@@ -32,7 +32,9 @@ import Testing
             results.append(result)
             let (expected, expectedRecords) = model.apply(command, time: time)
             if expected.status == "invalid" {
-                #expect(result.status == "invalid" && result["field"] == expected["field"], "seed \(seed) #\(index): \(result.rendered) vs \(expected.rendered)")
+                #expect(
+                    result.status == "invalid" && result["field"] == expected["field"],
+                    "seed \(seed) #\(index): \(result.rendered) vs \(expected.rendered)")
             } else {
                 #expect(result.rendered == expected.rendered, "seed \(seed) #\(index): \(command)")
             }
@@ -95,15 +97,21 @@ import Testing
     func tamperedChargeIsReported(seed: UInt64) {
         let run = Self.run(seed: seed, enforcement: false, checkEachStep: false)
         var log = run.harness.log
-        guard let index = log.firstIndex(where: {
-            if case .debit(let record) = try! LedgerRecord.decode(typeTag: $0.typeTag, body: $0.body).get(),
-                case .charged = record.outcome { return true }
-            return false
-        }) else {
+        guard
+            let index = log.firstIndex(where: {
+                if case .debit(let record) = try! LedgerRecord.decode(typeTag: $0.typeTag, body: $0.body).get(),
+                    case .charged = record.outcome
+                {
+                    return true
+                }
+                return false
+            })
+        else {
             Issue.record("seed \(seed): no charged debit")
             return
         }
-        guard case .debit(var record) = try! LedgerRecord.decode(typeTag: log[index].typeTag, body: log[index].body).get(),
+        guard
+            case .debit(var record) = try! LedgerRecord.decode(typeTag: log[index].typeTag, body: log[index].body).get(),
             case .charged(let charged, let warned, let anomaly) = record.outcome
         else { return }
         record.outcome = .charged(Millicredits(rawValue: charged.rawValue + 1), warned: warned, anomaly: anomaly)

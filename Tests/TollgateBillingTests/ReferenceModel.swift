@@ -52,7 +52,9 @@ struct ReferenceModel {
         default: fallback
         }
     }
-    var rollout: Int64 { if case .billingRolloutPercentage(let p) = runtime[.billingRolloutPercentage] { p } else { 100 } }
+    var rollout: Int64 {
+        if case .billingRolloutPercentage(let p) = runtime[.billingRolloutPercentage] { p } else { 100 }
+    }
     var allowlist: [String] { if case .billingAllowlist(let l) = runtime[.billingAllowlist] { l } else { [] } }
 
     // MARK: Results
@@ -60,8 +62,14 @@ struct ReferenceModel {
     func head(_ status: String, _ seq: Int64) -> [(String, JSONValue)] {
         [("status", .string(status)), ("seq", .int(seq)), ("code", .string("ok")), ("http_status", .int(200))]
     }
-    func rejected(_ seq: Int64, _ code: String, _ http: Int64, _ message: String, _ extra: [(String, JSONValue)] = []) -> JSONValue {
-        .object([("status", .string("rejected")), ("seq", .int(seq)), ("code", .string(code)), ("http_status", .int(http)), ("message", .string(message))] + extra)
+    func rejected(_ seq: Int64, _ code: String, _ http: Int64, _ message: String, _ extra: [(String, JSONValue)] = [])
+        -> JSONValue
+    {
+        .object(
+            [
+                ("status", .string("rejected")), ("seq", .int(seq)), ("code", .string(code)),
+                ("http_status", .int(http)), ("message", .string(message)),
+            ] + extra)
     }
     func invalid(_ field: String, _ message: String) -> JSONValue {
         InvalidRequest(field: field, message: message).result
@@ -92,12 +100,20 @@ struct ReferenceModel {
             let payload = "\(c.amount.rawValue)|\(c.source)"
             if let keyID, let entry = keys[keyID] {
                 if entry.payload == payload { return (Self.duplicate(of: entry.result), 0) }
-                return (rejected(seq, "idempotency_conflict", 409, "Idempotency key already used with a different payload."), 1)
+                return (
+                    rejected(
+                        seq, "idempotency_conflict", 409, "Idempotency key already used with a different payload."), 1
+                )
             }
             let (after, overflow) = (balances[c.userID] ?? 0).addingReportingOverflow(c.amount.rawValue)
-            if overflow { return (rejected(seq, "balance_limit_exceeded", 422, "Balance would exceed the representable range."), 1) }
+            if overflow {
+                return (
+                    rejected(seq, "balance_limit_exceeded", 422, "Balance would exceed the representable range."), 1
+                )
+            }
             balances[c.userID] = after
-            let result = JSONValue.object(head("applied", seq) + [("balance_after", .amount(Millicredits(rawValue: after)))])
+            let result = JSONValue.object(
+                head("applied", seq) + [("balance_after", .amount(Millicredits(rawValue: after)))])
             if let keyID { keys[keyID] = (payload, result) }
             concern(c.userID, time)
             return (result, 1)
@@ -110,7 +126,11 @@ struct ReferenceModel {
             let amount = c.amount?.rawValue ?? left
             guard amount > 0, amount <= left else { return (invalid("amount", "x"), 0) }
             let (after, overflow) = (balances[c.userID] ?? 0).addingReportingOverflow(amount)
-            if overflow { return (rejected(seq, "balance_limit_exceeded", 422, "Balance would exceed the representable range."), 1) }
+            if overflow {
+                return (
+                    rejected(seq, "balance_limit_exceeded", 422, "Balance would exceed the representable range."), 1
+                )
+            }
             balances[c.userID] = after
             refunded[c.debitSeq, default: 0] += amount
             concern(c.userID, time)
@@ -123,7 +143,9 @@ struct ReferenceModel {
             return (settingsResult(seq), 1)
         case .definePlan(let c):
             plans[c.planID] = c
-            for (user, plan) in subscription.sorted(by: { $0.key < $1.key }) where plan == c.planID { concern(user, time) }
+            for (user, plan) in subscription.sorted(by: { $0.key < $1.key }) where plan == c.planID {
+                concern(user, time)
+            }
             return (.object(head("applied", seq)), 1)
         case .subscribe(let c):
             guard plans[c.planID] != nil else { return (invalid("plan_id", "x"), 0) }
@@ -170,7 +192,10 @@ struct ReferenceModel {
 
     func settingsResult(_ seq: Int64) -> JSONValue {
         let source = runtime[.creditEnforcementEnabled] == nil ? "config" : "override"
-        return .object(head("applied", seq) + [("enforcement_enabled", .bool(enforcement)), ("enforcement_source", .string(source))])
+        return .object(
+            head("applied", seq) + [
+                ("enforcement_enabled", .bool(enforcement)), ("enforcement_source", .string(source)),
+            ])
     }
 
     mutating func debit(_ c: Command.Debit, seq: Int64, time: Timestamp) -> (JSONValue, Int) {
@@ -180,7 +205,9 @@ struct ReferenceModel {
         let payload = "\(amount)|\(c.sessionID ?? "-")"
         if let keyID, let entry = keys[keyID] {
             if entry.payload == payload { return (Self.duplicate(of: entry.result), 0) }
-            return (rejected(seq, "idempotency_conflict", 409, "Idempotency key already used with a different payload."), 1)
+            return (
+                rejected(seq, "idempotency_conflict", 409, "Idempotency key already used with a different payload."), 1
+            )
         }
         if suspended.contains(user) { return (rejected(seq, "account_suspended", 403, "Account is suspended."), 1) }
         if amount > (singleCaps[user] ?? flagAmount(.singleRequestCap, 50_000)) {
@@ -191,7 +218,10 @@ struct ReferenceModel {
         func uncharged(_ mode: String, _ model: inout ReferenceModel) -> (JSONValue, Int) {
             var fields: [(String, JSONValue)] = [("mode", .string(mode)), ("charged", .amount(.zero))]
             if mode == "shadow" { fields.append(("shadow_charge", .amount(c.amount))) }
-            fields += [("balance_after", .amount(Millicredits(rawValue: balance))), ("low_balance", .bool(balance <= threshold))]
+            fields += [
+                ("balance_after", .amount(Millicredits(rawValue: balance))),
+                ("low_balance", .bool(balance <= threshold)),
+            ]
             let result = JSONValue.object(model.head("applied", seq) + fields)
             model.balances[user] = balance
             if let keyID { model.keys[keyID] = (payload, result) }
@@ -223,7 +253,9 @@ struct ReferenceModel {
             return (rejected(seq, "insufficient_credits", 402, "Insufficient credits. Please top up your account."), 1)
         }
         let (after, overflow) = balance.subtractingReportingOverflow(amount)
-        if overflow { return (rejected(seq, "balance_limit_exceeded", 422, "Balance would exceed the representable range."), 1) }
+        if overflow {
+            return (rejected(seq, "balance_limit_exceeded", 422, "Balance would exceed the representable range."), 1)
+        }
         let earlier = charges.filter { $0.user == user }
         let n = earlier.count
         let window = earlier.suffix(20)
@@ -243,7 +275,9 @@ struct ReferenceModel {
         var records = 1
         if anomaly {
             anomalies.append((user, time))
-            let recent = anomalies.filter { $0.user == user && $0.time.rawValue > time.rawValue - 3_600_000 && $0.time <= time }
+            let recent = anomalies.filter {
+                $0.user == user && $0.time.rawValue > time.rawValue - 3_600_000 && $0.time <= time
+            }
             if bool(.anomalyCircuitBreakerEnabled, false) && recent.count >= 3 {
                 suspended.insert(user)
                 concern(user, time)
@@ -257,7 +291,9 @@ struct ReferenceModel {
 
     func resolve(_ user: String, _ key: String, at time: Timestamp) -> (limit: Int64, fromOverride: Bool) {
         if let o = overrides["\(user)|\(key)"], o.expires.map({ $0 > time }) ?? true { return (o.value, true) }
-        if let plan = subscription[user].flatMap({ plans[$0] }), let limit = plan.entitlements[key] { return (limit, false) }
+        if let plan = subscription[user].flatMap({ plans[$0] }), let limit = plan.entitlements[key] {
+            return (limit, false)
+        }
         return (0, false)
     }
 
@@ -273,7 +309,9 @@ struct ReferenceModel {
         let payload = "\(c.entitlementKey)|\(c.quantity)"
         if let keyID, let entry = keys[keyID] {
             if entry.payload == payload { return (Self.duplicate(of: entry.result), 0) }
-            return (rejected(seq, "idempotency_conflict", 409, "Idempotency key already used with a different payload."), 1)
+            return (
+                rejected(seq, "idempotency_conflict", 409, "Idempotency key already used with a different payload."), 1
+            )
         }
         if suspended.contains(user) { return (rejected(seq, "account_suspended", 403, "Account is suspended."), 1) }
         let (limit, fromOverride) = resolve(user, c.entitlementKey, at: time)
@@ -288,10 +326,15 @@ struct ReferenceModel {
             mode = "within_limit"
         } else if let remaining {
             guard remaining >= c.quantity else {
-                return (rejected(seq, "quota_exceeded", 403, "Quota exceeded for entitlement \(c.entitlementKey).", [
-                    ("usage_after", .int(current)), ("limit", .int(limit)), ("grace_remaining", .int(remaining)),
-                    ("override_applied", .bool(fromOverride)),
-                ]), 1)
+                return (
+                    rejected(
+                        seq, "quota_exceeded", 403, "Quota exceeded for entitlement \(c.entitlementKey).",
+                        [
+                            ("usage_after", .int(current)), ("limit", .int(limit)),
+                            ("grace_remaining", .int(remaining)),
+                            ("override_applied", .bool(fromOverride)),
+                        ]), 1
+                )
             }
             mode = "grace"
         } else {
@@ -304,10 +347,11 @@ struct ReferenceModel {
             graceUsed[graceID, default: 0] += c.quantity
             graceAfter = remaining! - c.quantity
         }
-        let result = JSONValue.object(head("applied", seq) + [
-            ("mode", .string(mode)), ("usage_after", .int(after)), ("limit", .int(limit)),
-            ("grace_remaining", graceAfter.map(JSONValue.int) ?? .null), ("override_applied", .bool(fromOverride)),
-        ])
+        let result = JSONValue.object(
+            head("applied", seq) + [
+                ("mode", .string(mode)), ("usage_after", .int(after)), ("limit", .int(limit)),
+                ("grace_remaining", graceAfter.map(JSONValue.int) ?? .null), ("override_applied", .bool(fromOverride)),
+            ])
         if let keyID { keys[keyID] = (payload, result) }
         concern(user, time)
         return (result, 1)
