@@ -229,16 +229,61 @@ import Testing
         #expect(other.apply(.debit("u", "10")).status == "applied")
     }
 
-    /// low_balance = balance_after ≤ low_balance_threshold (which may be negative).
-    @Test(arguments: [("0", "5", true), ("4.999", "5", false), ("5", "5", true), ("-1", "5", false)])
-    func lowBalance(threshold: String, grant: String, expected: Bool) {
+    /// low_balance = balance_after ≤ low_balance_threshold (which may be negative); free and shadow debits compare
+    /// the unchanged balance.
+    @Test(arguments: [
+        // (threshold, balance before, debit, expected low_balance)
+        ("0", "5", "5", true), ("0", "5", "4.999", false), ("4.999", "5", "0.001", true),
+        ("4.998", "5", "0.001", false),
+        ("-1", "0", "1", true), ("-1", "0", "0.999", false), ("-2", "1", "2", false),
+    ])
+    func lowBalance(threshold: String, balance: String, debit: String, expected: Bool) {
         var harness = BillingHarness()
-        harness.apply(.grant("u", grant))
+        if credits(balance) > .zero { harness.apply(.grant("u", balance)) }
         harness.apply(.flag(.lowBalanceThreshold(credits(threshold))))
-        #expect(
-            harness.apply(.debit("u", "0.001")).bool("low_balance")
-                == (credits(grant).rawValue - 1 <= credits(threshold).rawValue))
-        _ = expected
+        #expect(harness.apply(.debit("u", debit)).bool("low_balance") == expected)
+        harness.apply(.flag(.shadowBillingEnabled(true)))
+        let shadow = harness.apply(.debit("u", debit))
+        #expect(shadow.bool("low_balance") == (credits(shadow.amount("balance_after")!) <= credits(threshold)))
+    }
+
+    /// Only charged debits count towards the anomaly rule (n and S); free and shadow debits never carry it.
+    @Test func anomalyCountsChargedDebitsOnly() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "1000"))
+        harness.apply(.flag(.shadowBillingEnabled(true)))
+        for _ in 0..<10 { harness.apply(.debit("u", "1")) }
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        harness.apply(.clear(.shadowBillingEnabled))
+        for _ in 0..<4 { harness.apply(.debit("u", "1")) }
+        // n = 4 charged so far.
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        harness.apply(.flag(.billingChargingEnabled(false)))
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        harness.apply(.clear(.billingChargingEnabled))
+        // n = 5, S = 54: 5 × amount > 270 ⇔ amount > 54.
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        // n = 6, S = 104: 6 × amount > 520 ⇔ amount > 86.666.
+        harness.apply(.limits("u", single: .set(credits("1000"))))
+        #expect(harness.apply(.debit("u", "86.667")).bool("anomaly") == true)
+    }
+
+    /// A duplicate of the debit that tripped the breaker repeats its result (anomaly included) and appends nothing.
+    @Test func duplicateOfBreakerDebit() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "10000"))
+        harness.apply(.limits("u", single: .set(credits("10000")), daily: .set(credits("1000000"))))
+        harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
+        for _ in 0..<5 { harness.apply(.debit("u", "1")) }
+        harness.apply(.debit("u", "100"))
+        harness.apply(.debit("u", "1000"))
+        let tripping = harness.apply(.debit("u", "9000", key: "big"))
+        let count = harness.log.count
+        let duplicate = harness.apply(.debit("u", "9000", key: "big"))
+        #expect(harness.log.count == count)
+        #expect(duplicate.seq == tripping.seq)
+        #expect(duplicate.bool("anomaly") == true)
+        #expect(duplicate.status == "duplicate")
     }
 
     /// Anomaly: n ≥ 5 earlier charged debits and amount × min(n,20) > 5 × S over the last min(n,20).
