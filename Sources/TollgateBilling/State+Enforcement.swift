@@ -21,7 +21,9 @@ extension State {
         let degradedPct = hardPct + Int128(thresholds.overageBufferPct)
         for (key, planLimit, usageKey) in plan.sortedEntitlements {
             var limit = planLimit
-            if let override = details[detailsSlot].overrides[key], override.isActive(at: time) { limit = override.value }
+            if let override = details[detailsSlot].overrides[key], override.isActive(at: time) {
+                limit = override.value
+            }
             guard limit > 0 else { continue }
             let usage = Int128(details[detailsSlot].usage[usageKey] ?? 0) * 100
             let wideLimit = Int128(limit)

@@ -56,6 +56,7 @@ import Testing
                 fold(&replay, record, seq: entry.seq, time: entry.time)
             }
             guard checkEachStep || index == commandCount - 1 else { continue }
+            #expect(harness.state.invariantViolations().isEmpty, "seed \(seed) #\(index)")
             #expect(replay.balancesJSON() == harness.state.balancesJSON(), "seed \(seed) #\(index)")
             #expect(replay.settingsJSON() == harness.state.settingsJSON(), "seed \(seed) #\(index)")
             #expect(model.balancesJSON() == harness.state.balancesJSON(), "seed \(seed) #\(index)")
