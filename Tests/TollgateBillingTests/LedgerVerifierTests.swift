@@ -201,4 +201,13 @@ import Testing
         #expect(verifier.finish(stoppedEarly: true).isEmpty)
         #expect(!verifier.finish().isEmpty)
     }
+
+    /// A decreasing record time (a log-level violation the engine reports) does not trap the billing checks.
+    @Test func decreasingTimeIsClampedNotFatal() {
+        var harness = Self.baseline()
+        harness.apply(.grant("u", "1", at: t("2026-03-05T00:00:00Z")))
+        var log = harness.log
+        log[log.count - 1].time = t("2026-01-01T00:00:00Z")
+        #expect(harness.verify(log: log).isEmpty)
+    }
 }
