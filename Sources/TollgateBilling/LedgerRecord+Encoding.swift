@@ -100,7 +100,11 @@ extension LedgerRecord {
         var charged: Millicredits?
         switch record.outcome {
         case .charged(let amount, let warned, let anomaly):
-            charged = amount
+            // A decided debit charges its amount; only a different charge (a forged record) is written out.
+            if amount != command.amount {
+                charged = amount
+                flags |= 1 << 6
+            }
             if warned { flags |= 1 << 4 }
             if anomaly { flags |= 1 << 5 }
         case .free: outcome = 1 << 4

@@ -214,14 +214,27 @@ import Testing
         #expect(a.encodedBody == b.encodedBody)
     }
 
-    /// Compact: a typical debit body is a dozen or so bytes.
-    @Test func debitBodyIsCompact() {
+    /// Compact: a typical charged debit is 14 bytes; the charge is written only when it differs from the amount.
+    @Test func debitBodyIsCompact() throws {
+        let debit = Command.Debit(userID: "user-1234", amount: credits("1.5"))
         let record = LedgerRecord.debit(
             DebitRecord(
-                command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: true,
+                command: debit, enforcementEnabled: true,
                 outcome: .charged(credits("1.5"), warned: false, anomaly: false)))
-        #expect(record.encodedBody.count == 16)
-        #expect(record.encodedBody == [0x08, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xdc, 0x0b])
+        #expect(record.encodedBody == [0x08, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b])
+        let forged = LedgerRecord.debit(
+            DebitRecord(
+                command: debit, enforcementEnabled: true,
+                outcome: .charged(credits("2"), warned: false, anomaly: false)))
+        #expect(forged.encodedBody == [0x48, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xd0, 0x0f])
+        #expect(try LedgerRecord.decode(typeTag: 2, body: forged.encodedBody).get() == forged)
+        // Non-canonical: an explicit charge equal to the amount.
+        #expect(throws: RecordDecodingError.self) {
+            try LedgerRecord.decode(
+                typeTag: 2, body: [0x48, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xdc, 0x0b]
+            )
+            .get()
+        }
     }
 
     /// encodeBody appends to what the buffer already holds (one reused buffer).
