@@ -237,6 +237,20 @@ import Testing
         }
     }
 
+    /// Zigzag and LEB128 at the extremes of Int64.
+    @Test(arguments: [Int64.min, Int64.min + 1, -1, 0, 1, 127, 128, Int64.max - 1, Int64.max])
+    func extremeSignedValues(value: Int64) throws {
+        let refund = LedgerRecord.refund(
+            RefundRecord(
+                command: Command.Refund(userID: "u", debitSeq: value, amount: credits("1"), initiatedBy: "o")))
+        #expect(try LedgerRecord.decode(typeTag: refund.typeTag, body: refund.encodedBody).get() == refund)
+        let override = LedgerRecord.setOverride(
+            Command.SetOverride(
+                userID: "u", entitlementKey: "k", value: max(value, -1), expiresAt: Timestamp(rawValue: value),
+                initiatedBy: "o"))
+        #expect(try LedgerRecord.decode(typeTag: override.typeTag, body: override.encodedBody).get() == override)
+    }
+
     /// encodeBody appends to what the buffer already holds (one reused buffer).
     @Test func encodeAppends() {
         var buffer: [UInt8] = [0xaa]
