@@ -27,7 +27,7 @@ extension JSONValue {
         }
     }
 
-    private static func append(_ text: StaticString, to bytes: inout [UInt8]) {
+    static func append(_ text: StaticString, to bytes: inout [UInt8]) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
@@ -46,13 +46,13 @@ extension JSONValue {
         }
     }
 
-    private static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
+    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(value.magnitude, to: &bytes)
     }
 
     /// `"12.500"`: exactly three decimals, like `Millicredits.formatted`.
-    private static func appendAmount(_ value: Int64, to bytes: inout [UInt8]) {
+    static func appendAmount(_ value: Int64, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(value.magnitude / 1000, to: &bytes)
@@ -61,7 +61,7 @@ extension JSONValue {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         let plain: Bool? = value.utf8.withContiguousStorageIfAvailable { utf8 in
             for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {

@@ -64,19 +64,21 @@ extension State {
         let slot = slot(of: command.userID)
         func rejected(_ code: RejectionCode) -> Decision {
             Decision(
-                records: [.grant(GrantRecord(command: command, rejection: code))], result: .rejected(seq: seq, code))
+                records: [.grant(GrantRecord(command: command, rejection: code))],
+                resultStorage: .rejected(seq: seq, code, entitlementKey: nil, quota: nil))
         }
         if let key = command.idempotencyKey,
             let entry = idempotencyEntry(slot: slot, IdempotencyKey(op: .grant, key: key))
         {
             guard entry.payload == .grant(command.amount, command.source) else { return rejected(.idempotencyConflict) }
-            return Decision(records: [], result: entry.snapshot.json(status: "duplicate"))
+            return Decision(records: [], resultStorage: .snapshot(entry.snapshot, duplicate: true))
         }
         let balance = slot.map { accounts[$0].balance.rawValue } ?? 0
         let (balanceAfter, overflow) = balance.addingReportingOverflow(command.amount.rawValue)
         if overflow { return rejected(.balanceLimitExceeded) }
         let snapshot = ResultSnapshot.grant(seq: seq, balanceAfter: Millicredits(rawValue: balanceAfter))
-        return Decision(records: [.grant(GrantRecord(command: command))], result: snapshot.json(status: "applied"))
+        return Decision(
+            records: [.grant(GrantRecord(command: command))], resultStorage: .snapshot(snapshot, duplicate: false))
     }
 
     func decideRefund(_ command: Command.Refund, seq: Int64) -> Decision {
@@ -96,7 +98,7 @@ extension State {
         if overflow {
             return Decision(
                 records: [.refund(RefundRecord(command: resolved, rejection: .balanceLimitExceeded))],
-                result: .rejected(seq: seq, .balanceLimitExceeded))
+                resultStorage: .rejected(seq: seq, .balanceLimitExceeded, entitlementKey: nil, quota: nil))
         }
         return Decision(
             records: [.refund(RefundRecord(command: resolved))],

@@ -1,3 +1,5 @@
+import Testing
+
 @testable import TollgateBilling
 
 /// Drives `decide` and `fold` exactly as the engine does: decision time = max(at ?? clock, last record time);
@@ -25,6 +27,13 @@ struct BillingHarness {
     mutating func apply(_ command: Command) -> JSONValue {
         let time = max(command.at ?? clock, state.lastRecordTime ?? command.at ?? clock)
         let decision = decide(command, in: state, seq: nextSeq, time: time)
+        // The direct byte rendering is the rendering of `result`, for every decision any test makes.
+        var bytes: [UInt8] = []
+        decision.renderResult(into: &bytes)
+        let rendered = decision.result.rendered
+        if bytes != Array(rendered.utf8) {
+            Issue.record("renderResult differs: \(String(decoding: bytes, as: UTF8.self)) vs \(rendered)")
+        }
         for record in decision.records {
             fold(&state, record, seq: nextSeq, time: time)
             log.append(LoggedRecord(seq: nextSeq, time: time, typeTag: record.typeTag, body: record.encodedBody))
