@@ -31,18 +31,19 @@ extension JSONValue {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// The decimal digits of a magnitude, most significant first.
-    private static func appendDigits(_ magnitude: UInt64, minimumCount: Int = 1, to bytes: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch: UInt64 has ≤ 20 digits
-        var count = 0
-        var rest = magnitude
-        withUnsafeMutableBytes(of: &digits) { scratch in
+    /// The decimal digits of a magnitude, most significant first, zero-padded to `minimumCount` (≤ 20).
+    static func appendDigits(_ magnitude: UInt64, minimumCount: Int = 1, to bytes: inout [UInt8]) {
+        let capacity = 20  // UInt64.max has 20 digits
+        assert(minimumCount <= capacity)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch in
+            var rest = magnitude
+            var index = capacity
             repeat {
-                scratch[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
                 rest /= 10
-                count += 1
-            } while rest > 0 || count < minimumCount
-            bytes.append(contentsOf: scratch[(24 - count)...])
+            } while rest > 0 || capacity - index < minimumCount
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[index...]))
         }
     }
 
