@@ -18,7 +18,7 @@ struct BillingHarness {
     var nextSeq: Int64 = 1
     var log: [LoggedRecord] = []
 
-    init(enforcement: Bool = false, clock: Timestamp = t("2026-03-01T12:00:00.000Z")) {
+    init(enforcement: Bool = false, clock: Timestamp = testTime("2026-03-01T12:00:00.000Z")) {
         state = State(configuration: BillingConfiguration(creditEnforcementEnabled: enforcement))
         self.clock = clock
     }
@@ -80,7 +80,7 @@ struct BillingHarness {
 }
 
 /// `"2026-03-01T12:00:00.250Z"` → Timestamp (test input only; the real parser lives elsewhere).
-func t(_ text: String) -> Timestamp {
+func testTime(_ text: String) -> Timestamp {
     let bytes = Array(text.utf8)
     func number(_ range: Range<Int>) -> Int64 { Int64(String(decoding: bytes[range], as: UTF8.self))! }
     let year = number(0..<4), month = number(5..<7), day = number(8..<10)
@@ -102,7 +102,7 @@ func t(_ text: String) -> Timestamp {
     return Timestamp(rawValue: ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milliseconds)
 }
 
-func credits(_ text: String) -> Millicredits {
+func testCredits(_ text: String) -> Millicredits {
     let parts = text.split(separator: ".", omittingEmptySubsequences: false)
     let negative = text.hasPrefix("-")
     let whole = Int64(String(parts[0].filter { $0 != "-" }))!

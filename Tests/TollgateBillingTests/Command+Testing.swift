@@ -7,18 +7,18 @@ extension Command {
     ) -> Command {
         .grant(
             Grant(
-                userID: user, amount: credits(amount), source: source,
+                userID: user, amount: testCredits(amount), source: source,
                 initiatedBy: source == .admin ? "admin" : nil, idempotencyKey: key, at: at))
     }
 
     static func debit(
         _ user: String, _ amount: String, session: String? = nil, key: String? = nil, at: Timestamp? = nil
     ) -> Command {
-        .debit(Debit(userID: user, amount: credits(amount), sessionID: session, idempotencyKey: key, at: at))
+        .debit(Debit(userID: user, amount: testCredits(amount), sessionID: session, idempotencyKey: key, at: at))
     }
 
     static func refund(_ user: String, seq: Int64, _ amount: String? = nil, at: Timestamp? = nil) -> Command {
-        .refund(Refund(userID: user, debitSeq: seq, amount: amount.map(credits), initiatedBy: "ops", at: at))
+        .refund(Refund(userID: user, debitSeq: seq, amount: amount.map(testCredits), initiatedBy: "ops", at: at))
     }
 
     static func flag(_ value: FlagValue, at: Timestamp? = nil) -> Command {

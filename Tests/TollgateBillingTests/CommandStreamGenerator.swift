@@ -14,7 +14,7 @@ struct CommandStreamGenerator {
     static let sessions = ["s0", "s1"]
     static let idempotencyKeys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]
 
-    init(seed: UInt64, clock: Timestamp = t("2026-03-01T00:00:00Z")) {
+    init(seed: UInt64, clock: Timestamp = testTime("2026-03-01T00:00:00Z")) {
         random = SplitMix64(seed: seed)
         self.clock = clock
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// SEMANTICS.md, "Enforcement state (per user, evaluated at a time)" and the `state --at` edge cases.
 @Suite struct EnforcementStateTests {
-    static let start = t("2026-03-01T12:00:00Z")
+    static let start = testTime("2026-03-01T12:00:00Z")
     static let hour = Timestamp.millisecondsPerHour
 
     func stateJSON(_ harness: BillingHarness, _ user: String = "u", at: Timestamp) -> String {
@@ -202,6 +202,6 @@ import Testing
         "1969-12-31T23:59:59.999Z", "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
     ])
     func civilFormatting(text: String) {
-        #expect(t(text).civilUTCString() == text)
+        #expect(testTime(text).civilUTCString() == text)
     }
 }

@@ -6,52 +6,54 @@ import Testing
 @Suite struct RecordCodecTests {
     static let samples: [LedgerRecord] =
         [
-            .grant(GrantRecord(command: Command.Grant(userID: "u", amount: credits("1"), initiatedBy: "admin"))),
+            .grant(GrantRecord(command: Command.Grant(userID: "u", amount: testCredits("1"), initiatedBy: "admin"))),
             .grant(
                 GrantRecord(
                     command: Command.Grant(
-                        userID: "u-1", amount: credits("9000000000000"), source: .purchase,
+                        userID: "u-1", amount: testCredits("9000000000000"), source: .purchase,
                         reason: "thanks \u{1F600}\n", idempotencyKey: "k:1"))),
             .grant(
                 GrantRecord(
-                    command: Command.Grant(userID: "u", amount: credits("1"), source: .promo, idempotencyKey: "k"),
+                    command: Command.Grant(userID: "u", amount: testCredits("1"), source: .promo, idempotencyKey: "k"),
                     rejection: .idempotencyConflict)),
             .grant(
                 GrantRecord(
-                    command: Command.Grant(userID: "u", amount: credits("1"), source: .adjustment, initiatedBy: "x@y"),
+                    command: Command.Grant(
+                        userID: "u", amount: testCredits("1"), source: .adjustment, initiatedBy: "x@y"),
                     rejection: .balanceLimitExceeded)),
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: false,
-                    outcome: .charged(credits("1.5"), warned: true, anomaly: false))),
+                    command: Command.Debit(userID: "user-1234", amount: testCredits("1.5")), enforcementEnabled: false,
+                    outcome: .charged(testCredits("1.5"), warned: true, anomaly: false))),
             .debit(
                 DebitRecord(
                     command: Command.Debit(
-                        userID: "u", amount: credits("1.5"), sessionID: "s", requestID: "", idempotencyKey: "k"),
-                    enforcementEnabled: true, outcome: .charged(credits("1.5"), warned: false, anomaly: true))),
+                        userID: "u", amount: testCredits("1.5"), sessionID: "s", requestID: "", idempotencyKey: "k"),
+                    enforcementEnabled: true, outcome: .charged(testCredits("1.5"), warned: false, anomaly: true))),
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("2"), requestID: "req \"x\""),
+                    command: Command.Debit(userID: "u", amount: testCredits("2"), requestID: "req \"x\""),
                     enforcementEnabled: true, outcome: .free)),
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("2")), enforcementEnabled: false,
+                    command: Command.Debit(userID: "u", amount: testCredits("2")), enforcementEnabled: false,
                     outcome: .shadow)),
         ]
         + RejectionCode.allCases.filter { $0 != .quotaExceeded }.map {
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("3"), sessionID: "s"), enforcementEnabled: true,
+                    command: Command.Debit(userID: "u", amount: testCredits("3"), sessionID: "s"),
+                    enforcementEnabled: true,
                     outcome: .rejected($0)))
         } + [
             .refund(
                 RefundRecord(
                     command: Command.Refund(
-                        userID: "u", debitSeq: 12345678, amount: credits("0.001"), initiatedBy: "ops"))),
+                        userID: "u", debitSeq: 12345678, amount: testCredits("0.001"), initiatedBy: "ops"))),
             .refund(
                 RefundRecord(
                     command: Command.Refund(
-                        userID: "u", debitSeq: -5, amount: credits("1"), initiatedBy: "ops", reason: "r"),
+                        userID: "u", debitSeq: -5, amount: testCredits("1"), initiatedBy: "ops", reason: "r"),
                     rejection: .balanceLimitExceeded)),
         ] + Self.flagValues.map { .setFlag(Command.SetFlag(value: $0, initiatedBy: "ops")) }
         + Flag.allCases.map { .clearFlag(Command.ClearFlag(flag: $0, initiatedBy: "ops")) } + [
@@ -67,7 +69,7 @@ import Testing
             .setOverride(Command.SetOverride(userID: "u", entitlementKey: "k", value: -1, initiatedBy: "ops")),
             .setOverride(
                 Command.SetOverride(
-                    userID: "u", entitlementKey: "k", value: 0, expiresAt: t("2026-03-01T00:00:00.001Z"),
+                    userID: "u", entitlementKey: "k", value: 0, expiresAt: testTime("2026-03-01T00:00:00.001Z"),
                     initiatedBy: "ops")),
             .setOverride(
                 Command.SetOverride(
@@ -99,16 +101,16 @@ import Testing
             .setUserLimits(
                 Command.SetUserLimits(
                     userID: "u", singleRequestCap: .set(.zero), dailyCap: .clear,
-                    sessionCap: .set(credits("9000000000000")), initiatedBy: "ops")),
+                    sessionCap: .set(testCredits("9000000000000")), initiatedBy: "ops")),
             .breakerSuspension(userID: String(repeating: "z", count: 128)),
         ]
 
     static let flagValues: [FlagValue] = [
         .creditEnforcementEnabled(true), .creditEnforcementEnabled(false), .shadowBillingEnabled(true),
         .billingChargingEnabled(false), .billingRolloutPercentage(0), .billingRolloutPercentage(100),
-        .billingAllowlist([]), .billingAllowlist(["a", "b", "a"]), .lowBalanceThreshold(credits("-9000000000000")),
-        .lowBalanceThreshold(credits("5")), .singleRequestCap(.zero), .dailyCap(credits("1")),
-        .sessionCap(credits("2")),
+        .billingAllowlist([]), .billingAllowlist(["a", "b", "a"]), .lowBalanceThreshold(testCredits("-9000000000000")),
+        .lowBalanceThreshold(testCredits("5")), .singleRequestCap(.zero), .dailyCap(testCredits("1")),
+        .sessionCap(testCredits("2")),
         .anomalyCircuitBreakerEnabled(true),
     ]
 
@@ -216,16 +218,16 @@ import Testing
 
     /// Compact: a typical charged debit is 14 bytes; the charge is written only when it differs from the amount.
     @Test func debitBodyIsCompact() throws {
-        let debit = Command.Debit(userID: "user-1234", amount: credits("1.5"))
+        let debit = Command.Debit(userID: "user-1234", amount: testCredits("1.5"))
         let record = LedgerRecord.debit(
             DebitRecord(
                 command: debit, enforcementEnabled: true,
-                outcome: .charged(credits("1.5"), warned: false, anomaly: false)))
+                outcome: .charged(testCredits("1.5"), warned: false, anomaly: false)))
         #expect(record.encodedBody == [0x08, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b])
         let forged = LedgerRecord.debit(
             DebitRecord(
                 command: debit, enforcementEnabled: true,
-                outcome: .charged(credits("2"), warned: false, anomaly: false)))
+                outcome: .charged(testCredits("2"), warned: false, anomaly: false)))
         #expect(forged.encodedBody == [0x48, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xd0, 0x0f])
         #expect(try LedgerRecord.decode(typeTag: 2, body: forged.encodedBody).get() == forged)
         // Non-canonical: an explicit charge equal to the amount.
@@ -242,7 +244,7 @@ import Testing
     func extremeSignedValues(value: Int64) throws {
         let refund = LedgerRecord.refund(
             RefundRecord(
-                command: Command.Refund(userID: "u", debitSeq: value, amount: credits("1"), initiatedBy: "o")))
+                command: Command.Refund(userID: "u", debitSeq: value, amount: testCredits("1"), initiatedBy: "o")))
         #expect(try LedgerRecord.decode(typeTag: refund.typeTag, body: refund.encodedBody).get() == refund)
         let override = LedgerRecord.setOverride(
             Command.SetOverride(
