@@ -170,7 +170,7 @@ import Testing
     @Test(arguments: 0..<6 as Range<UInt64>)
     func forgedLogsNeverTrap(seed: UInt64) {
         let run = ModelPropertyTests.run(seed: seed, enforcement: false, checkEachStep: false)
-        var random = SplitMix64(seed: seed &+ 1000)
+        var random = BillingSplitMix64(seed: seed &+ 1000)
         var log = run.harness.log
         for index in log.indices where Int.random(in: 0..<100, using: &random) < 15 {
             if Bool.random(using: &random), !log[index].body.isEmpty {

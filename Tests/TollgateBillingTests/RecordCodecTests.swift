@@ -147,7 +147,7 @@ import Testing
     /// Garbage never traps; whatever decodes re-encodes to the same bytes (one canonical form).
     @Test(arguments: 0..<8 as Range<UInt64>)
     func garbageNeverTraps(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+        var random = BillingSplitMix64(seed: seed)
         for _ in 0..<3000 {
             let tag = UInt8.random(in: 0...16, using: &random)
             var body: [UInt8]
