@@ -32,26 +32,19 @@ struct BodyWriter {
         let utf8 = value.utf8
         assert(!utf8.isEmpty && utf8.count <= RecordLimits.identifierSizeBytesMax, "identifier out of bounds")
         bytes.append(UInt8(truncatingIfNeeded: utf8.count))
-        bytes.append(contentsOf: utf8)
+        appendUTF8(of: value)
+    }
+
+    /// Native strings are contiguous UTF-8: one copy instead of a per-scalar walk.
+    private mutating func appendUTF8(of value: String) {
+        let copied: Void? = value.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if copied == nil { bytes.append(contentsOf: value.utf8) }
     }
 
     /// Free text (`reason`, `request_id`, module rules): varint length, then UTF-8.
     mutating func writeText(_ value: String) {
         let utf8 = value.utf8
         writeVarint(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        appendUTF8(of: value)
     }
-}
-
-/// Bounds on what a record body may hold; a body beyond them does not decode.
-enum RecordLimits {
-    static let identifierSizeBytesMax = 128
-    /// `reason` and `request_id` are any JSON string; a line is bounded by the parser, this by the decoder.
-    static let textSizeBytesMax = 1 << 20
-    /// The compact JSON text of `module_rules`: ≤ 16 KiB.
-    static let moduleRulesSizeBytesMax = 16 * 1024
-    /// Entries of a plan map, allowlist entries.
-    static let collectionCountMax = 1 << 16
-    /// Admin grants: ≤ 10,000 credits.
-    static let adminGrantAmountMax: Int64 = 10_000 * Millicredits.perCredit
 }
