@@ -58,6 +58,7 @@ struct AuditCommand: ParsableCommand {
         return members.filter { !["user_id", "initiated_by", "status", "code"].contains($0.0) && $0.1 != .null }
             .map { key, value in
                 if case .string(let text) = value { return "\(key)=\(text)" }
+                if case .amount(let amount) = value { return "\(key)=\(amount.formatted)" }
                 return "\(key)=\(value.rendered)"
             }
             .joined(separator: " ")

@@ -45,6 +45,12 @@ struct WhatIfCommand: ParsableCommand {
         }
     }
 
+    /// A flag value as typed on the command line (amounts without quotes).
+    static func text(_ value: FlagValue) -> String {
+        if case .amount(let amount) = value.json { return amount.formatted }
+        return value.json.rendered
+    }
+
     func validate() throws {
         var seen: Set<String> = []
         for setting in settings {
@@ -67,7 +73,7 @@ struct WhatIfCommand: ParsableCommand {
         }
         var text = "candidate          "
         text += (["config credit_enforcement_enabled=\(report.configEnforcementEnabled)"]
-            + report.candidateFlags.map { "\($0.flag.rawValue)=\($0.json.rendered)" }).joined(separator: " ") + "\n"
+            + report.candidateFlags.map { "\($0.flag.rawValue)=\(Self.text($0))" }).joined(separator: " ") + "\n"
         text += "records            \(report.recordCount)\n"
         text += "ignored flag recs  \(report.ignoredFlagRecordCount)\n"
         text += "decisions flipped  \(report.flipCount)\n"
