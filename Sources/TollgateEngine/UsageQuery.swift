@@ -30,4 +30,12 @@ public struct UsageQuery: Sendable {
         }
         return days
     }
+
+    /// `{"bucket":"day","user_id":…|null,"days":[…]}`.
+    public func json(_ days: [UsageDay]) -> JSONValue {
+        .object([
+            ("bucket", .string("day")), ("user_id", userID.map(JSONValue.string) ?? .null),
+            ("days", .array(days.map(\.json))),
+        ])
+    }
 }

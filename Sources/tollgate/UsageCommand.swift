@@ -24,11 +24,7 @@ struct UsageCommand: ParsableCommand {
             try query.run(directory: dataOptions.data, progress: progress)
         }
         if json {
-            let members: [(String, JSONValue)] = [
-                ("bucket", .string(bucket)), ("user_id", user.map(JSONValue.string) ?? .null),
-                ("days", .array(days.map(\.json))),
-            ]
-            StandardStreams.write(JSONValue.object(members).rendered + "\n")
+            StandardStreams.write(query.json(days).rendered + "\n")
             return
         }
         var table = TextTable([
