@@ -61,8 +61,7 @@ struct TailCommand: ParsableCommand {
                     throw ExitCode.failure
                 }
             }
-            guard follow else { return }
-            usleep(UInt32(pollMs) * 1000)
+            guard follow, TailSignals.pause(milliseconds: pollMs) else { return }
         }
     }
 }

@@ -33,4 +33,14 @@ enum TailSignals {
             return true
         }
     }
+
+    /// Waits up to `milliseconds` between polls; false as soon as stdout's reader is gone (a closed pipe shows as
+    /// POLLERR/POLLHUP on the write end), so an idle `tail --follow | head -1` ends instead of waiting forever for
+    /// a write to fail.
+    static func pause(milliseconds: Int) -> Bool {
+        var descriptor = pollfd(fd: STDOUT_FILENO, events: 0, revents: 0)
+        let ready = poll(&descriptor, 1, Int32(milliseconds))
+        if ready > 0, descriptor.revents & Int16(POLLERR | POLLHUP) != 0 { return false }
+        return true
+    }
 }
