@@ -15,6 +15,8 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: "At most this many records (1–\(AuditQuery.limitMax)).")
     var limit: Int = AuditQuery.limitDefault
     @Option(name: .long, help: "newest (default) or oldest first.") var order: String = "newest"
+    @ArgumentParser.Flag(name: .customLong("no-index"), help: "Scan every segment; ignore the audit index.")
+    var noIndex = false
     @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -31,7 +33,10 @@ struct AuditCommand: ParsableCommand {
             initiatedBy: initiatedBy, from: range.fromTime, to: range.toTime, limit: limit,
             order: AuditQuery.Order(rawValue: order)!)
         let result = try Scan.run("audit") { progress throws(EngineError) in
-            try query.run(directory: dataOptions.data, progress: progress)
+            if noIndex { return try query.run(directory: dataOptions.data, progress: progress) }
+            let (result, use) = try query.runIndexed(directory: dataOptions.data)
+            for warning in use.warnings { StandardStreams.error("tollgate: warning: audit index \(warning)") }
+            return result
         }
         if json {
             StandardStreams.write(result.json(initiatedBy: initiatedBy).rendered + "\n")

@@ -15,6 +15,7 @@ struct Tollgate: ParsableCommand {
             WhatIfCommand.self,
             TransactionsCommand.self,
             AuditCommand.self,
+            IndexCommand.self,
             UsageCommand.self,
             StatementCommand.self,
             TailCommand.self,
