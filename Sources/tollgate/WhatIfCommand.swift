@@ -37,7 +37,9 @@ struct WhatIfCommand: ParsableCommand {
             return CommandParser.parse(Array(line.utf8))
         }
         var result = parse(value)
-        if case .failure = result { result = parse(JSONText.string(value)) }
+        if case .failure = result, case .success(let command) = parse(JSONText.string(value)) {
+            result = .success(command)  // Not JSON: the value as a string. Otherwise the first error is the one.
+        }
         switch result {
         case .success(.setFlag(let command)): return command.value
         case .success: throw ValidationError("--set `\(setting)` is not a flag value")
