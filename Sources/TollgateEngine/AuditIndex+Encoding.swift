@@ -8,7 +8,7 @@ import TollgateLog
 /// | version (1) | u16 |
 /// | reserved (0) | u16 |
 /// | segment size in bytes | u64 |
-/// | segment CRC32C | u32 |
+/// | CRC32C of the segment's sealed footer | u32 |
 /// | base seq, last seq | i64, i64 |
 /// | initiator count | u32 |
 /// | per initiator, ascending: name length u8 (1–128), name, posting count u32, postings (seq i64, time ms i64) | |

@@ -2,7 +2,8 @@ import TollgateBilling
 
 /// The audit index of one sealed segment: for every initiator, the seq and time of each record it made. A derived
 /// file (`DIR/index/<segment>.audit`), rebuildable from the segment at any time and never trusted unless its own
-/// checksum holds and it is bound to the exact segment file it covers (size and CRC32C of the whole file).
+/// checksum holds and it is bound to the exact segment file it covers (its size and the CRC32C of its sealed
+/// footer, which holds the chain value over every record of the segment).
 public struct AuditIndex: Equatable, Sendable {
     public struct Posting: Equatable, Sendable {
         public var seq: Int64
@@ -13,7 +14,7 @@ public struct AuditIndex: Equatable, Sendable {
 
     public var segmentName: String
     public var segmentSizeBytes: UInt64
-    /// CRC32C of every byte of the segment file.
+    /// CRC32C of the segment's sealed footer (``AuditIndexStore``).
     public var segmentChecksum: UInt32
     public var baseSeq: Int64
     public var lastSeq: Int64

@@ -25,13 +25,34 @@ public struct AuditIndexStore: Sendable {
         }
     }
 
-    /// Size and CRC32C of the whole segment file.
+    /// The sealed footer's size (docs/log-format.md): the last bytes of every sealed segment, checksummed, holding
+    /// its base and last seq, the chain value before and after its records and the block index checksum.
+    static let sealedFooterSizeBytes = 80
+
+    /// What binds an index to its segment: the file size and the CRC32C of the sealed footer. The footer's chain
+    /// value is a hash over every record's checksum, so another segment (or this one rewritten) cannot match; the
+    /// bytes in between are the log's own checksums' business, checked whenever a record is read. O(1): no need to
+    /// read the whole segment to trust its index.
     func fingerprint(_ segment: SegmentFileName) throws(EngineError) -> (sizeBytes: UInt64, checksum: UInt32) {
-        guard let data = FileManager.default.contents(atPath: directory + "/" + segment.name) else {
-            throw EngineError(.log, "cannot read \(segment.name)")
+        let path = directory + "/" + segment.name
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw EngineError(.log, "cannot read \(segment.name)") }
+        defer { try? handle.close() }
+        do {
+            let size = try handle.seekToEnd()
+            guard size >= UInt64(Self.sealedFooterSizeBytes) else {
+                throw EngineError(.log, "\(segment.name) is shorter than a sealed footer")
+            }
+            try handle.seek(toOffset: size - UInt64(Self.sealedFooterSizeBytes))
+            let footer = try handle.read(upToCount: Self.sealedFooterSizeBytes) ?? Data()
+            guard footer.count == Self.sealedFooterSizeBytes else {
+                throw EngineError(.log, "cannot read the footer of \(segment.name)")
+            }
+            return (size, footer.withUnsafeBytes { CRC32C.update(0, $0) })
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.log, "cannot read \(segment.name): \(error)")
         }
-        let checksum = data.withUnsafeBytes { CRC32C.update(0, $0) }
-        return (UInt64(data.count), checksum)
     }
 
     /// Why an index file is not used, or nil when it is valid for exactly this segment.
