@@ -5,7 +5,8 @@ import TollgateBilling
 ///
 /// - Candidate flags are **pinned**: set before the first record and held fixed, so a recorded `set_flag` or
 ///   `clear_flag` of a pinned flag is ignored (counted in ``Report/ignoredFlagRecordCount``). Other flags follow
-///   the log as recorded.
+///   the log as recorded. Candidate plans likewise: defined at the first record's time, before it, and a recorded
+///   `define_plan` of the same `plan_id` is ignored (``Report/ignoredPlanRecordCount``).
 /// - The scratch state starts from `billing` (the config default of `credit_enforcement_enabled` for the run).
 /// - Each command keeps its recorded seq and time, so refunds still name their debit; a refund whose debit is no
 ///   longer charged becomes `invalid`. The breaker's suspensions are not replayed from the log: the scratch run
@@ -49,9 +50,11 @@ public struct WhatIf: Sendable {
 
     public struct Report: Sendable {
         public var candidateFlags: [FlagValue]
+        public var candidatePlanIDs: [String]
         public var configEnforcementEnabled: Bool
         public var recordCount: Int64
         public var ignoredFlagRecordCount: Int64
+        public var ignoredPlanRecordCount: Int64
         /// Sorted by descending count, then from, then to.
         public var flips: [Flip]
         public var chargedBefore: Int128
@@ -67,9 +70,11 @@ public struct WhatIf: Sendable {
                     "candidate",
                     .object(
                         [("config_credit_enforcement_enabled", .bool(configEnforcementEnabled))]
-                            + candidateFlags.map { ($0.flag.rawValue, $0.json) })
+                            + candidateFlags.map { ($0.flag.rawValue, $0.json) }
+                            + [("plans", .array(candidatePlanIDs.map(JSONValue.string)))])
                 ),
                 ("records", .int(recordCount)), ("ignored_flag_records", .int(ignoredFlagRecordCount)),
+                ("ignored_plan_records", .int(ignoredPlanRecordCount)),
                 ("decisions_flipped", .int(flipCount)), ("flips", .array(flips.map(\.json))),
                 ("charged_before", .string(Reconciliation.format(chargedBefore))),
                 ("charged_after", .string(Reconciliation.format(chargedAfter))),
@@ -83,9 +88,11 @@ public struct WhatIf: Sendable {
 
     public var billing: BillingConfiguration
     public var candidateFlags: [FlagValue]
+    /// Plan definitions that replace the recorded ones of the same `plan_id` for the whole run.
+    public var candidatePlans: [Command.DefinePlan]
 
-    public init(billing: BillingConfiguration, candidateFlags: [FlagValue]) {
-        self.billing = billing; self.candidateFlags = candidateFlags
+    public init(billing: BillingConfiguration, candidateFlags: [FlagValue], candidatePlans: [Command.DefinePlan] = []) {
+        self.billing = billing; self.candidateFlags = candidateFlags; self.candidatePlans = candidatePlans
     }
 
     private struct FlipKey: Hashable {
@@ -108,12 +115,23 @@ public struct WhatIf: Sendable {
         var users: [String: UserTally] = [:]
         var recordCount: Int64 = 0
         var ignored: Int64 = 0
+        var ignoredPlans: Int64 = 0
+        let pinnedPlans = Set(candidatePlans.map(\.planID))
+        var plansDefined = candidatePlans.isEmpty
         var chargedBefore: Int128 = 0
         var chargedAfter: Int128 = 0
         try LedgerReader.scan(directory: directory, progress: progress) { entry in
             recordCount += 1
             let record = entry.record
+            if !plansDefined {
+                // Before the first record, at its time: the scratch state's own records, not the log's.
+                for plan in candidatePlans { fold(&scratch, .definePlan(plan), seq: entry.seq, time: entry.time) }
+                plansDefined = true
+            }
             switch record {
+            case .definePlan(let c) where pinnedPlans.contains(c.planID):
+                ignoredPlans += 1
+                return true
             case .breakerSuspension:
                 return true
             case .setFlag(let c) where pinned.contains(c.flag):
@@ -176,8 +194,9 @@ public struct WhatIf: Sendable {
                 flipCount: tally.flipCount)
         }
         return Report(
-            candidateFlags: candidateFlags, configEnforcementEnabled: billing.creditEnforcementEnabled,
-            recordCount: recordCount, ignoredFlagRecordCount: ignored, flips: sortedFlips,
+            candidateFlags: candidateFlags, candidatePlanIDs: candidatePlans.map(\.planID),
+            configEnforcementEnabled: billing.creditEnforcementEnabled, recordCount: recordCount,
+            ignoredFlagRecordCount: ignored, ignoredPlanRecordCount: ignoredPlans, flips: sortedFlips,
             chargedBefore: chargedBefore, chargedAfter: chargedAfter, users: deltas)
     }
 }

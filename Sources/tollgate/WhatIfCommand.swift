@@ -2,6 +2,10 @@ import ArgumentParser
 import TollgateBilling
 import TollgateEngine
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `tollgate whatif --data DIR --set FLAG=VALUE ... [--credit-enforcement-enabled true|false] [--json]`: re-decide
 /// every recorded command under candidate flag values, writing nothing, and report what would change.
 struct WhatIfCommand: ParsableCommand {
@@ -16,6 +20,11 @@ struct WhatIfCommand: ParsableCommand {
         help: "A candidate flag value, held fixed for the whole run, e.g. credit_enforcement_enabled=true, billing_rollout_percentage=50, daily_cap=100, billing_allowlist='[\"a\",\"b\"]'. Repeatable."
     )
     var settings: [String] = []
+    @Option(
+        name: .customLong("plan-file"),
+        help: "Candidate plans: define_plan commands as JSON lines (as for apply); each replaces the recorded plan of its plan_id for the whole run."
+    )
+    var planFile: String?
     @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     /// Parses `FLAG=VALUE` through the same parser as a `set_flag` command, so a candidate obeys the input
@@ -47,6 +56,43 @@ struct WhatIfCommand: ParsableCommand {
         }
     }
 
+    /// Reads a plan file: every non-blank line must be a valid `define_plan` command; each `plan_id` once.
+    static func plans(file: String) throws -> [Command.DefinePlan] {
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            StandardStreams.error("tollgate: error: cannot open \(file): \(String(cString: strerror(errno)))")
+            throw ExitCode.failure
+        }
+        defer { close(descriptor) }
+        var reader = LineReader(descriptor: descriptor)
+        var plans: [Command.DefinePlan] = []
+        var lineNumber = 0
+        while let lines = try reader.nextChunk(lineCountMax: 4096) {
+            for line in lines {
+                lineNumber += 1
+                guard case .text(let bytes) = line else {
+                    throw ValidationError("--plan-file \(file) line \(lineNumber): line too long")
+                }
+                if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
+                    continue
+                }
+                switch CommandParser.parse(bytes) {
+                case .success(.definePlan(var plan)):
+                    guard !plans.contains(where: { $0.planID == plan.planID }) else {
+                        throw ValidationError("--plan-file \(file) line \(lineNumber): plan \(plan.planID) given twice")
+                    }
+                    plan.at = nil
+                    plans.append(plan)
+                case .success:
+                    throw ValidationError("--plan-file \(file) line \(lineNumber): not a define_plan command")
+                case .failure(let invalid):
+                    throw ValidationError("--plan-file \(file) line \(lineNumber): \(invalid.message)")
+                }
+            }
+        }
+        return plans
+    }
+
     /// A flag value as typed on the command line (amounts without quotes).
     static func text(_ value: FlagValue) -> String {
         if case .amount(let amount) = value.json { return amount.formatted }
@@ -54,6 +100,7 @@ struct WhatIfCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let planFile { _ = try Self.plans(file: planFile) }
         var seen: Set<String> = []
         for setting in settings {
             let value = try Self.flagValue(setting)
@@ -65,7 +112,8 @@ struct WhatIfCommand: ParsableCommand {
 
     func run() throws {
         let candidates = try settings.map(Self.flagValue)
-        let whatIf = WhatIf(billing: try billingOptions.configuration(), candidateFlags: candidates)
+        let plans = try planFile.map(Self.plans(file:)) ?? []
+        let whatIf = WhatIf(billing: try billingOptions.configuration(), candidateFlags: candidates, candidatePlans: plans)
         let report = try Scan.run("whatif") { progress throws(EngineError) in
             try whatIf.run(directory: dataOptions.data, progress: progress)
         }
@@ -77,7 +125,11 @@ struct WhatIfCommand: ParsableCommand {
         text += (["config credit_enforcement_enabled=\(report.configEnforcementEnabled)"]
             + report.candidateFlags.map { "\($0.flag.rawValue)=\(Self.text($0))" }).joined(separator: " ") + "\n"
         text += "records            \(report.recordCount)\n"
+        if !report.candidatePlanIDs.isEmpty {
+            text += "candidate plans    \(report.candidatePlanIDs.joined(separator: " "))\n"
+        }
         text += "ignored flag recs  \(report.ignoredFlagRecordCount)\n"
+        text += "ignored plan recs  \(report.ignoredPlanRecordCount)\n"
         text += "decisions flipped  \(report.flipCount)\n"
         text += "charged before     \(Reconciliation.format(report.chargedBefore))\n"
         text += "charged after      \(Reconciliation.format(report.chargedAfter))\n"

@@ -76,6 +76,18 @@ import TollgateEngine
                     .run(directory: directory).json
             }
         ),
+        (
+            "whatif-plan",
+            {
+                let line = try #require(ReplayFixture.read(ReplayFixture.root + "/whatif-plans.jsonl"))
+                guard case .success(.definePlan(var plan)) = CommandParser.parse(Array(line.utf8.dropLast())) else {
+                    throw EngineError(.badQuery, "whatif-plans.jsonl is not one define_plan")
+                }
+                plan.at = nil
+                return try WhatIf(billing: billing, candidateFlags: [.creditEnforcementEnabled(true)], candidatePlans: [plan])
+                    .run(directory: directory).json
+            }
+        ),
         ("state-history-alice", { try StateHistory.load(directory: directory, userID: "alice", billing: billing).json }),
         ("state-history-erin", { try StateHistory.load(directory: directory, userID: "erin", billing: billing).json }),
     ]
