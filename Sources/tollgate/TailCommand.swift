@@ -32,11 +32,11 @@ struct TailCommand: ParsableCommand {
         TailSignals.install()
         var nextSeq = fromSeq
         var failedReadCount = 0
+        var output = ""
+        var lineCount = 0
         while !TailSignals.stopRequested {
             do {
                 var reader = try LedgerReader(directory: dataOptions.data, fromSeq: nextSeq)
-                var output = ""
-                var lineCount = 0
                 while !TailSignals.stopRequested, let entry = try reader.next() {
                     entry.json.render(into: &output)
                     output += "\n"
@@ -49,8 +49,14 @@ struct TailCommand: ParsableCommand {
                     }
                 }
                 guard TailSignals.write(output) else { return }
+                output.removeAll(keepingCapacity: true)
+                lineCount = 0
                 failedReadCount = 0
             } catch {
+                // Every good record before the failure is printed first: a consumer resumes at `nextSeq`.
+                guard TailSignals.write(output) else { return }
+                output.removeAll(keepingCapacity: true)
+                lineCount = 0
                 // A missing directory or a bad record is final; while following, a read may also race a seal, so
                 // a failure is retried a few times before it counts.
                 failedReadCount += 1
