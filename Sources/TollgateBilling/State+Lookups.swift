@@ -10,7 +10,7 @@ extension State {
 
     /// Sets a flag outside the log, as if a `set_flag` had been folded, without counting a record or moving time.
     /// For what-if runs on a scratch state only: the engine's state changes through `fold` alone.
-    public mutating func pinFlag(_ value: FlagValue) {
+    package mutating func pinFlag(_ value: FlagValue) {
         flags.set(value)
     }
 }
