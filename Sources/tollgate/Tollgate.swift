@@ -11,6 +11,14 @@ struct Tollgate: ParsableCommand {
             StateCommand.self,
             SettingsCommand.self,
             ReplayCommand.self,
+            ReconcileCommand.self,
+            WhatIfCommand.self,
+            TransactionsCommand.self,
+            AuditCommand.self,
+            IndexCommand.self,
+            UsageCommand.self,
+            StatementCommand.self,
+            TailCommand.self,
             LogCommand.self,
         ]
     )
