@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A stand-in `tollgate` CLI backed by the reference model, to check tools/difftest itself.
+
+It keeps the applied input lines in DIR/lines.jsonl and re-runs the model over them for every query.
+`FAKE_TOLLGATE_BUG=<name>` injects a deliberate bug so that the harness can be seen catching it:
+`anomaly` (off-by-one in the anomaly rule), `extra` (an extra `field` key on invalid results),
+`balance` (balances off by 1 mc for one user).
+
+    tools/difftest --bin tools/model/fake_tollgate.py --seeds 1-3
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tollgate_model as tm  # noqa: E402
+
+
+def load(data_dir):
+    m = tm.Model(config_enforcement=os.environ.get('CREDIT_ENFORCEMENT_ENABLED') == 'true')
+    path = os.path.join(data_dir, 'lines.jsonl')
+    if os.path.exists(path):
+        for line in tm.split_lines(open(path, 'rb').read()):
+            m.apply_line(line)
+    return m
+
+
+def main(argv):
+    cmd, rest = argv[0], argv[1:]
+    opts, pos = {}, []
+    i = 0
+    while i < len(rest):
+        if rest[i] in ('--data', '--user', '--at'):
+            opts[rest[i]] = rest[i + 1]
+            i += 2
+        else:
+            pos.append(rest[i])
+            i += 1
+    data_dir = opts['--data']
+    os.makedirs(data_dir, exist_ok=True)
+    bug = os.environ.get('FAKE_TOLLGATE_BUG', '')
+    m = load(data_dir)
+    if cmd == 'apply':
+        files = [p for p in pos if not p.startswith('--')]
+        data = open(files[0], 'rb').read() if files else sys.stdin.buffer.read()
+        with open(os.path.join(data_dir, 'lines.jsonl'), 'ab') as log:
+            for line in tm.split_lines(data):
+                r = m.apply_line(line)
+                if bug == 'extra' and r['status'] == 'invalid':
+                    r['field'] = 'x'
+                if bug == 'anomaly' and r.get('mode') == 'charged' and r.get('anomaly') and r['seq'] % 3 == 0:
+                    del r['anomaly']
+                log.write(line + b'\n')
+                print(tm.dumps(r))
+    elif cmd == 'balances':
+        b = m.balances()
+        if bug == 'balance' and b['balances']:
+            u = sorted(b['balances'])[0]
+            b['balances'][u] = tm.fmt_amount(tm.scaled_integer(b['balances'][u], 3) + 1)
+        print(tm.dumps(b))
+    elif cmd == 'settings':
+        print(tm.dumps(m.settings()))
+    elif cmd == 'state':
+        at = opts.get('--at')
+        print(tm.dumps(m.state(opts['--user'], tm.parse_ts_text(at) if at else None)))
+    elif cmd == 'replay':
+        print(tm.dumps({'ok': True, 'records': m.record_count, 'violations': []}))
+    else:
+        return 64
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
