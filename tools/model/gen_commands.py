@@ -80,7 +80,8 @@ class Raw:
 
 
 class Gen:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, long_gaps: bool = False):
+        self.long_gaps = long_gaps
         self.r = random.Random(seed)
         r = self.r
         self.model = tm.Model(config_enforcement=False)  # only for debit seqs; enforcement irrelevant
@@ -103,10 +104,11 @@ class Gen:
             self.t += r.randrange(0, 60000)
         elif x < 0.90:
             self.t += r.randrange(60000, 20 * 60000)
-        elif x < 0.96:
+        elif x < 0.97:
             self.t += r.randrange(tm.HOUR_MS, 6 * tm.HOUR_MS)
-        elif x < 0.98:
-            self.t += r.randrange(tm.DAY_MS, 2 * tm.DAY_MS)
+        elif x < 0.975 or (self.long_gaps and x < 0.98):
+            # days; with long_gaps a 2000-line stream spans ~80 days instead of ~35
+            self.t += r.randrange(tm.DAY_MS, 2 * tm.DAY_MS) * (4 if self.long_gaps else 1)
         # backwards steps: stamped older than the log, so clamped
         at = self.t - r.randrange(1, 15 * 60000) if x >= 0.98 else self.t
         return Raw(json.dumps(fmt_at(at, r)))
@@ -507,8 +509,8 @@ class Gen:
         return self.lines
 
 
-def generate(seed: int, n: int):
-    return Gen(seed).run(n)
+def generate(seed: int, n: int, long_gaps: bool = False):
+    return Gen(seed, long_gaps).run(n)
 
 
 def main(argv):
@@ -517,8 +519,9 @@ def main(argv):
     ap.add_argument('--seed', type=int, required=True)
     ap.add_argument('--commands', type=int, default=2000)
     ap.add_argument('-o', '--output')
+    ap.add_argument('--long-gaps', action='store_true', help='more and longer day-long gaps (spans > 49.7 days)')
     a = ap.parse_args(argv)
-    data = b''.join(line + b'\n' for line in generate(a.seed, a.commands))
+    data = b''.join(line + b'\n' for line in generate(a.seed, a.commands, a.long_gaps))
     if a.output:
         with open(a.output, 'wb') as f:
             f.write(data)
