@@ -13,7 +13,7 @@ Use as a library:
 or from the command line:
 
     tollgate_model.py apply [--enforcement true|false] FILE          # one result per line, like `tollgate apply`
-    tollgate_model.py apply FILE --balances --settings --state USER[@TIME] ...
+    tollgate_model.py apply FILE --balances --settings --state USER[,TIME] ...
 
 Every interpretation the contract leaves open is marked `INTERPRETATION` here and listed in
 docs/reference-model.md.
@@ -862,7 +862,7 @@ def main(argv):
                    help='config default of credit_enforcement_enabled (default: env CREDIT_ENFORCEMENT_ENABLED)')
     a.add_argument('--balances', action='store_true')
     a.add_argument('--settings', action='store_true')
-    a.add_argument('--state', action='append', default=[], metavar='USER[@TIME]')
+    a.add_argument('--state', action='append', default=[], metavar='USER[,TIME]')
     args = ap.parse_args(argv)
     import os
     enf = args.enforcement or os.environ.get('CREDIT_ENFORCEMENT_ENABLED', 'false')
@@ -876,7 +876,7 @@ def main(argv):
     if args.settings:
         out.write(dumps(m.settings()) + '\n')
     for spec in args.state:
-        user, _, when = spec.partition('@')
+        user, _, when = spec.partition(',')
         out.write(dumps(m.state(user, parse_ts_text(when) if when else None)) + '\n')
     return 0
 
