@@ -82,6 +82,7 @@ class Raw:
 class Gen:
     def __init__(self, seed: int, long_gaps: bool = False):
         self.long_gaps = long_gaps
+        self.quick = False  # bursts: steps under a minute
         self.r = random.Random(seed)
         r = self.r
         self.model = tm.Model(config_enforcement=False)  # only for debit seqs; enforcement irrelevant
@@ -100,6 +101,8 @@ class Gen:
     def advance(self):
         r = self.r
         x = r.random()
+        if self.quick:
+            x = min(x, 0.69)
         if x < 0.70:
             self.t += r.randrange(0, 60000)
         elif x < 0.90:
@@ -451,10 +454,12 @@ class Gen:
         r = self.r
         u = self.user()
         out = []
-        for _ in range(r.randint(1, 3)):
+        self.quick = True
+        for _ in range(r.randint(1, 4)):
             for _ in range(r.randint(5, 7)):
                 out.append(self.debit(u, r.randint(200, 1500)))
             out.append(self.debit(u, r.randint(20000, 45000)))
+        self.quick = False
         return out
 
     # ---- stream ------------------------------------------------------------------------------------------
@@ -479,11 +484,14 @@ class Gen:
                    ('at', Raw(json.dumps(fmt_at(self.t, r))))])
         if r.random() < 0.7:
             self.emit(self.define_plan())
+        if r.random() < 0.5:
+            self.emit([('op', 'set_flag'), ('flag', 'anomaly_circuit_breaker_enabled'), ('value', True),
+                       ('initiated_by', self.by()), ('at', self.advance())])
         weights = [
             (self.debit, 30), (self.grant, 6), (self.consume, 14), (self.refund, 5), (self.set_flag, 5),
             (self.clear_flag, 2), (self.define_plan, 2), (self.subscribe, 3), (self.set_override, 4),
             (self.clear_override, 1), (self.suspend, 2), (self.set_user_limits, 3), (self.retry, 5),
-            (self.invalid, 7), (self.edge_valid, 3), (self.anomaly_burst, 1.5),
+            (self.invalid, 7), (self.edge_valid, 3), (self.anomaly_burst, 2.5),
         ]
         fns = [f for f, _ in weights]
         ws = [w for _, w in weights]
