@@ -16,11 +16,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tollgate_model as tm  # noqa: E402
 
 
-def load(data_dir):
+def load(data_dir, until_seq=None):
     m = tm.Model(config_enforcement=os.environ.get('CREDIT_ENFORCEMENT_ENABLED') == 'true')
     path = os.path.join(data_dir, 'lines.jsonl')
     if os.path.exists(path):
         for line in tm.split_lines(open(path, 'rb').read()):
+            if until_seq is not None and m.seq >= until_seq:
+                break
             m.apply_line(line)
     return m
 
@@ -30,7 +32,7 @@ def main(argv):
     opts, pos = {}, []
     i = 0
     while i < len(rest):
-        if rest[i] in ('--data', '--user', '--at'):
+        if rest[i] in ('--data', '--user', '--at', '--until-seq'):
             opts[rest[i]] = rest[i + 1]
             i += 2
         else:
@@ -39,7 +41,8 @@ def main(argv):
     data_dir = opts['--data']
     os.makedirs(data_dir, exist_ok=True)
     bug = os.environ.get('FAKE_TOLLGATE_BUG', '')
-    m = load(data_dir)
+    until = int(opts['--until-seq']) if '--until-seq' in opts else None
+    m = load(data_dir, until)
     if cmd == 'apply':
         files = [p for p in pos if not p.startswith('--')]
         data = open(files[0], 'rb').read() if files else sys.stdin.buffer.read()
@@ -64,7 +67,9 @@ def main(argv):
         at = opts.get('--at')
         print(tm.dumps(m.state(opts['--user'], tm.parse_ts_text(at) if at else None)))
     elif cmd == 'replay':
-        print(tm.dumps({'ok': True, 'records': m.record_count, 'violations': []}))
+        out = {'ok': True, 'records': min(m.record_count, until or m.record_count), 'violations': []}
+        out.update(m.balances())
+        print(tm.dumps(out))
     else:
         return 64
     return 0
