@@ -328,4 +328,11 @@ def probes():
         c('suspend', 7, user_id='a', initiated_by='o'),
         c('refund', 8, user_id='a', debit_seq=2, amount='1', initiated_by='o'),
     ]))
+    P.append(probe('blank-lines-and-unknown-user-state', [
+        grant('u', '1'), b'', grant('u', '1', t=1), b'   ', b'',
+    ], states=[('nobody', None), ('u', None)]))
+    P.append(probe('batch-time-span-over-49.7-days', [
+        grant('u', '1', t='2026-01-01T00:00:00Z'),
+        grant('u', '1', t='2026-03-01T00:00:00Z'),
+    ], note='valid commands 59 days apart in one apply run'))
     return P
