@@ -335,4 +335,33 @@ def probes():
         grant('u', '1', t='2026-01-01T00:00:00Z'),
         grant('u', '1', t='2026-03-01T00:00:00Z'),
     ], note='valid commands 59 days apart in one apply run'))
+    P.append(probe('deep-nesting', [
+        '{"op":"define_plan","plan_id":"p","initiated_by":"o","module_rules":{"a":%s%s},"at":"%s"}'
+        % ('[' * d, ']' * d, at(0)) for d in (100, 1000, 5000, 8180, 8200)] + [
+        '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","x":%s%s,"at":"%s"}' % ('[' * 200000, ']' * 200000,
+                                                                                           at(1)),
+        '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","x":%s,"at":"%s"}' % ('[' * 200000, at(1)),
+        grant('u', '1', t=2),
+    ], note='module_rules ≤ 16 KiB may nest ~8,000 deep; deeper input must not crash the parser'))
+    P.append(probe('number-spellings-exact', [
+        '{"op":"grant","user_id":"u","amount":1000000000000000000000e-9,"source":"purchase","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"0.0000000000000000000001e22","at":"%s","initiated_by":"o"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":-0.0e-0,"initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":1E-0,"initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":0.%s1e3,"initiated_by":"o","at":"%s"}' % ('0' * 1000, at(0)),
+        '{"op":"grant","user_id":"u","amount":1%se-1000,"initiated_by":"o","at":"%s"}' % ('0' * 1000, at(0)),
+        '{"op":"grant","user_id":"u","amount":1%s,"source":"purchase","at":"%s"}' % ('0' * 5000, at(0)),
+        '{"op":"grant","user_id":"u","amount":1e-99999999999999999999,"initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"1e+2","initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"1.5E-2","initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"-1","initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"1e","initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"01","initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":"1\\u0030","initiated_by":"o","at":"%s"}' % at(0),
+        '{ "op" : "grant" , "user_id" : "u" , "amount" : 2 , "initiated_by" : "o" , "at" : "%s" }' % at(0),
+        '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","reason":"a\\/b\\"c","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","reason":"\\x","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u\\u00e9","amount":1,"initiated_by":"o","at":"%s"}' % at(0),
+        '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","at":"%s","op":"debit"}' % at(0),
+    ]))
     return P

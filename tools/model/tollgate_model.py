@@ -80,6 +80,10 @@ GRANT_SOURCES = ('admin', 'purchase', 'promo', 'adjustment')
 INSUFFICIENT_MESSAGE = 'Insufficient credits. Please top up your account.'
 
 
+# module_rules may nest up to ~8,000 levels within its 16 KiB bound; the default limit (1,000) would reject that
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 25000))
+
+
 class Invalid(Exception):
     """Bad input: the `invalid` result, appends nothing."""
 
@@ -433,7 +437,10 @@ def parse_thresholds(v, field):
 def parse_module_rules(v, field):
     if not isinstance(v, dict):
         raise Invalid('module_rules must be an object')
-    text = compact_json(v)
+    try:
+        text = compact_json(v)
+    except RecursionError:  # nested deeper than 8,192 levels: its compact text is over 16 KiB anyway
+        raise Invalid('module_rules larger than 16 KiB')
     if len(text.encode('utf-8')) > MODULE_RULES_MAX_BYTES:
         raise Invalid('module_rules larger than 16 KiB')
     return text
