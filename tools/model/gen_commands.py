@@ -80,8 +80,9 @@ class Raw:
 
 
 class Gen:
-    def __init__(self, seed: int, long_gaps: bool = False):
+    def __init__(self, seed: int, long_gaps: bool = False, dense: bool = False):
         self.long_gaps = long_gaps
+        self.dense = dense  # every step under a minute (long streams within one 49-day batch)
         self.quick = False  # bursts: steps under a minute
         self.r = random.Random(seed)
         r = self.r
@@ -101,8 +102,8 @@ class Gen:
     def advance(self):
         r = self.r
         x = r.random()
-        if self.quick:
-            x = min(x, 0.69)
+        if self.quick or self.dense:
+            x = min(x, 0.69) if self.quick or x < 0.98 else x
         if x < 0.70:
             self.t += r.randrange(0, 60000)
         elif x < 0.90:
@@ -517,8 +518,8 @@ class Gen:
         return self.lines
 
 
-def generate(seed: int, n: int, long_gaps: bool = False):
-    return Gen(seed, long_gaps).run(n)
+def generate(seed: int, n: int, long_gaps: bool = False, dense: bool = False):
+    return Gen(seed, long_gaps, dense).run(n)
 
 
 def main(argv):
@@ -528,8 +529,9 @@ def main(argv):
     ap.add_argument('--commands', type=int, default=2000)
     ap.add_argument('-o', '--output')
     ap.add_argument('--long-gaps', action='store_true', help='more and longer day-long gaps (spans > 49.7 days)')
+    ap.add_argument('--dense', action='store_true', help='every time step under a minute (backwards steps kept)')
     a = ap.parse_args(argv)
-    data = b''.join(line + b'\n' for line in generate(a.seed, a.commands, a.long_gaps))
+    data = b''.join(line + b'\n' for line in generate(a.seed, a.commands, a.long_gaps, a.dense))
     if a.output:
         with open(a.output, 'wb') as f:
             f.write(data)
