@@ -32,7 +32,7 @@ def main(argv):
     opts, pos = {}, []
     i = 0
     while i < len(rest):
-        if rest[i] in ('--data', '--user', '--at', '--until-seq'):
+        if rest[i] in ('--data', '--user', '--at', '--until-seq', '--until'):
             opts[rest[i]] = rest[i + 1]
             i += 2
         else:
@@ -42,6 +42,9 @@ def main(argv):
     os.makedirs(data_dir, exist_ok=True)
     bug = os.environ.get('FAKE_TOLLGATE_BUG', '')
     until = int(opts['--until-seq']) if '--until-seq' in opts else None
+    if '--until' in opts:
+        full = load(data_dir)
+        until = sum(1 for x in full.record_times if x <= tm.parse_ts_text(opts['--until']))
     m = load(data_dir, until)
     if cmd == 'apply':
         files = [p for p in pos if not p.startswith('--')]

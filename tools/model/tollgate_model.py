@@ -461,6 +461,7 @@ class Model:
         self.config_enforcement = bool(config_enforcement)
         self.seq = 0
         self.last_time = None  # ms of the last record
+        self.record_times = []  # time of every record, by seq − 1
         self.flags = {}  # runtime values set by set_flag
         self.balance = {}
         self.ledger_users = set()  # users with an applied grant, debit (any mode) or refund
@@ -499,6 +500,7 @@ class Model:
     def _append(self, t):
         self.seq += 1
         self.last_time = t
+        self.record_times.append(t)
         return self.seq
 
     def _reject(self, t, code, http, message):
