@@ -364,4 +364,10 @@ def probes():
         '{"op":"grant","user_id":"u\\u00e9","amount":1,"initiated_by":"o","at":"%s"}' % at(0),
         '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","at":"%s","op":"debit"}' % at(0),
     ]))
+    P.append(probe('batch-bytes-over-4-MiB', [
+        grant('u', '1', t=i, reason='r' * 800_000) for i in range(6)] + [grant('u', '1', t=10)],
+        note='valid lines under 1 MiB each whose records add up to more than one 4 MiB log batch'))
+    P.append(probe('many-medium-lines', [
+        grant('u', '1', t=i // 100, reason='m' * 2000) for i in range(3000)],
+        note='3,000 lines of ~2 KB: one apply batch of ~6 MB'))
     return P
