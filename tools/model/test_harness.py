@@ -86,6 +86,16 @@ class Harness(unittest.TestCase):
             self.assertIn(kind, p.stdout, bug)
             self.assertRegex(p.stdout, r'\d+ passed, [1-9]\d* failed', bug)
 
+    def test_minimize(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, FAKE_TOLLGATE_BUG='balance')
+            p = subprocess.run([sys.executable, DIFFTEST, '--bin', FAKE, '--seeds', '1', '--commands', '200',
+                                '--minimize'], env=env, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=600)
+            self.assertIn('minimized to 1 lines', p.stdout)
+            self.assertTrue(os.path.exists(os.path.join(d, 'difftest-min-seed-1.jsonl')))
+
     def test_usage_error(self):
         p = subprocess.run([sys.executable, DIFFTEST, '--bin', '/nonexistent', '--seeds', '1'],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
