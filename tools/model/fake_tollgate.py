@@ -16,8 +16,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tollgate_model as tm  # noqa: E402
 
 
+def written_config(data_dir):
+    path = os.path.join(data_dir, 'config')
+    return open(path).read() == 'true' if os.path.exists(path) else None
+
+
 def load(data_dir, until_seq=None):
-    m = tm.Model(config_enforcement=os.environ.get('CREDIT_ENFORCEMENT_ENABLED') == 'true')
+    config = written_config(data_dir)
+    if config is None:
+        config = os.environ.get('CREDIT_ENFORCEMENT_ENABLED') == 'true'
+    m = tm.Model(config_enforcement=config)
     path = os.path.join(data_dir, 'lines.jsonl')
     if os.path.exists(path):
         for line in tm.split_lines(open(path, 'rb').read()):
@@ -47,6 +55,9 @@ def main(argv):
         until = sum(1 for x in full.record_times if x <= tm.parse_ts_text(opts['--until']))
     m = load(data_dir, until)
     if cmd == 'apply':
+        if written_config(data_dir) is None:
+            with open(os.path.join(data_dir, 'config'), 'w') as f:
+                f.write('true' if os.environ.get('CREDIT_ENFORCEMENT_ENABLED') == 'true' else 'false')
         files = [p for p in pos if not p.startswith('--')]
         data = open(files[0], 'rb').read() if files else sys.stdin.buffer.read()
         with open(os.path.join(data_dir, 'lines.jsonl'), 'ab') as log:
@@ -71,6 +82,12 @@ def main(argv):
         print(tm.dumps(m.state(opts['--user'], tm.parse_ts_text(at) if at else None)))
     elif cmd == 'replay':
         out = {'ok': True, 'records': min(m.record_count, until or m.record_count), 'violations': []}
+        told = os.environ.get('CREDIT_ENFORCEMENT_ENABLED') == 'true'
+        if told != m.config_enforcement and m.config_debits['decisive']:
+            out['ok'] = False
+            out['violations'] = [{'invariant': 'recorded enforcement', 'seq': 0, 'detail': 'config differs'}]
+            print(tm.dumps(out))
+            return 1
         out.update(m.balances())
         print(tm.dumps(out))
     else:

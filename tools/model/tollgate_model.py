@@ -462,6 +462,10 @@ class Model:
         self.seq = 0
         self.last_time = None  # ms of the last record
         self.record_times = []  # time of every record, by seq − 1
+        # debit records decided with enforcement from the config (no runtime override): 'decisive' ones reached
+        # the enforcement step (applied charged / warn-only / insufficient_credits), 'other' ones did not. A replay
+        # told the opposite config must notice a decisive one.
+        self.config_debits = {'decisive': 0, 'other': 0}
         self.flags = {}  # runtime values set by set_flag
         self.balance = {}
         self.ledger_users = set()  # users with an applied grant, debit (any mode) or refund
@@ -505,6 +509,8 @@ class Model:
 
     def _reject(self, t, code, http, message):
         seq = self._append(t)
+        if self._deciding_debit and 'credit_enforcement_enabled' not in self.flags:
+            self.config_debits['decisive' if code == 'insufficient_credits' else 'other'] += 1
         return {'status': 'rejected', 'seq': seq, 'code': code, 'http_status': http, 'message': message}
 
     @property
@@ -601,12 +607,18 @@ class Model:
     def _invalid(message):
         return {'status': 'invalid', 'code': 'invalid_request', 'http_status': 422, 'message': message}
 
+    _deciding_debit = False
+
     def apply(self, c: dict) -> dict:
         at = c['at']
         if at is None:
             raise Invalid('model limitation: commands without at cannot be modelled')
         t = at if self.last_time is None or at > self.last_time else self.last_time
-        return getattr(self, '_op_' + c['op'])(c, t)
+        self._deciding_debit = c['op'] == 'debit'
+        try:
+            return getattr(self, '_op_' + c['op'])(c, t)
+        finally:
+            self._deciding_debit = False
 
     def _idempotency(self, c, op, payload, t):
         key = c.get('idempotency_key')
@@ -703,6 +715,8 @@ class Model:
         return res
 
     def _debit_done(self, c, u, t, payload, res):
+        if 'credit_enforcement_enabled' not in self.flags:
+            self.config_debits['decisive' if res['mode'] == 'charged' else 'other'] += 1
         self.ledger_users.add(u)
         self._register(c, 'debit', payload, res)
         return self._applied_user(u, t, res)
