@@ -364,6 +364,26 @@ def probes():
         '{"op":"grant","user_id":"u\\u00e9","amount":1,"initiated_by":"o","at":"%s"}' % at(0),
         '{"op":"grant","user_id":"u","amount":1,"initiated_by":"o","at":"%s","op":"debit"}' % at(0),
     ]))
+    users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6']
+    setup = [c('define_plan', 0, plan_id='p', entitlements={'x': 2}, thresholds={'grace_hours': 1},
+               initiated_by='o')]
+    for u in users:
+        setup += [c('subscribe', 0, user_id=u, plan_id='p'), grant(u, '100'),
+                  c('set_override', 0, user_id=u, entitlement_key='x', value=10, expires_at=at(600),
+                    initiated_by='o'),
+                  c('consume', 1, user_id=u, entitlement_key='x', quantity=2),
+                  debit(u, '1', t=2, idempotency_key='k')]
+    P.append(probe('which-records-concern-the-user', setup + [
+        c('set_user_limits', 1200, user_id='u1', initiated_by='o'),           # applied no-op: starts grace
+        debit('u2', '60', t=1200),                                            # rejected (cap): nothing
+        debit('u3', '1', t=1200, idempotency_key='k'),                        # duplicate: no record
+        c('set_flag', 1200, flag='daily_cap', value='400', initiated_by='o'),  # global: concerns nobody
+        c('clear_override', 1200, user_id='u5', entitlement_key='other', initiated_by='o'),  # no-op: starts
+        c('suspend', 1200, user_id='u6', initiated_by='o'),                   # starts, but SUSPENDED
+        c('reinstate', 1300, user_id='u6', initiated_by='o'),
+        c('set_flag', 1400, flag='daily_cap', value='500', initiated_by='o'),
+    ], states=[(u, t) for u in users for t in (None, at(1200 + H), at(1300 + H))],
+        note='interpretation 34: grace_started_at only after applied records of the user'))
     P.append(probe('batch-bytes-over-4-MiB', [
         grant('u', '1', t=i, reason='r' * 800_000) for i in range(6)] + [grant('u', '1', t=10)],
         note='valid lines under 1 MiB each whose records add up to more than one 4 MiB log batch'))
