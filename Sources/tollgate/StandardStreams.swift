@@ -19,6 +19,20 @@ enum StandardStreams {
         }
     }
 
+    static func write(_ bytes: [UInt8], to descriptor: Int32 = STDOUT_FILENO) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
     static func error(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
 
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
