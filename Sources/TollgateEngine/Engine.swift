@@ -18,6 +18,10 @@ public final class Engine {
     private var failure: EngineError?
     private var pendingRecords: [RecordInput] = []
     private var bodyBuffer: [UInt8] = []
+    /// The seq of the newest snapshot this engine opened from or wrote (0: none).
+    public internal(set) var lastSnapshotSeq: Int64 = 0
+    /// Snapshots skipped while opening (also passed to the configuration's warning handler).
+    public private(set) var openWarnings: [String] = []
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
     public init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
@@ -31,6 +35,9 @@ public final class Engine {
         let folded = try Projection.load(directory: configuration.directory, billing: configuration.billing)
         state = folded.state
         nextSeq = folded.nextSeq
+        lastSnapshotSeq = folded.snapshotSeq ?? 0
+        openWarnings = folded.warnings
+        for warning in folded.warnings { configuration.warningHandler?(warning) }
         guard UInt64(nextSeq) == log.nextSeq else {
             throw EngineError(
                 .log, "the log reports next seq \(log.nextSeq) but folding it reached \(nextSeq)")
@@ -76,6 +83,8 @@ public final class Engine {
             throw failed
         }
         pendingRecords.removeAll(keepingCapacity: true)
+        let interval = configuration.snapshotIntervalRecords
+        if interval > 0, nextSeq - 1 - lastSnapshotSeq >= interval { writeSnapshot() }
     }
 
     /// Parses, decides and durably appends a batch of input lines, returning one result per line, in order.
@@ -106,6 +115,8 @@ public final class Engine {
     }
 
     /// Flushes what is staged and closes the log.
+    func noteSnapshot(seq: Int64) { lastSnapshotSeq = seq }
+
     public func close() throws(EngineError) {
         if failure == nil { try commit() }
         do {
