@@ -60,7 +60,8 @@ extension State {
             }
             let again = state.snapshotBytes()
             guard again == bytes else {
-                let index = zip(again, bytes).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(again.count, bytes.count)
+                let mismatch = zip(again, bytes).enumerated().first { $0.element.0 != $0.element.1 }
+                let index = mismatch?.offset ?? min(again.count, bytes.count)
                 throw StateSnapshotError(offset: index, message: "not the canonical encoding")
             }
             return .success(state)
@@ -376,7 +377,9 @@ extension State {
         entry.graceUsed = try decodeCounters(&reader)
         entry.graceStartedAt = try reader.optionalI64().map(Timestamp.init(rawValue:))
         let transitionCount = try reader.count(elementSizeBytesMin: 19)
-        guard transitionCount <= EnforcementTransition.historyCountMax else { throw reader.failure("too many transitions") }
+        guard transitionCount <= EnforcementTransition.historyCountMax else {
+            throw reader.failure("too many transitions")
+        }
         for _ in 0..<transitionCount {
             let from = try decodeEnforcementState(&reader)
             let to = try decodeEnforcementState(&reader)

@@ -6,7 +6,8 @@ import TollgateEngine
 /// from the log: a full replay from the first record, a fresh snapshot, the audit index of every sealed segment.
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rebuild", abstract: "Discard derived files (snapshots, audit index) and rebuild them from the log.")
+        commandName: "rebuild",
+        abstract: "Discard derived files (snapshots, audit index) and rebuild them from the log.")
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var billingOptions: BillingOptions

@@ -45,7 +45,8 @@ struct ReconcileCommand: ParsableCommand {
 
     /// The snapshot section of the table output.
     static func snapshotReport(_ snapshot: SnapshotReconciliation) -> String {
-        var text = "\nsnapshot  \(SnapshotStore.directoryName)/\(snapshot.name) (seq \(snapshot.seq))  ok \(snapshot.ok)\n"
+        var text = "\nsnapshot  \(SnapshotStore.directoryName)/\(snapshot.name) (seq \(snapshot.seq))"
+        text += "  ok \(snapshot.ok)\n"
         text += "state identical to the fold at its seq: \(snapshot.stateIdentical)\n"
         text += "liability  snapshot \(Reconciliation.format(snapshot.snapshotLiability))  "
             + "fold \(Reconciliation.format(snapshot.foldLiability))\n"
