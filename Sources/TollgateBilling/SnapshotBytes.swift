@@ -18,16 +18,15 @@ struct SnapshotWriter {
     mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
     mutating func u16(_ value: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: value))
-        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func u32(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func u64(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
@@ -96,17 +95,18 @@ struct SnapshotReader {
         }
     }
 
-    mutating func fixed(_ sizeBytes: Int) throws(StateSnapshotError) -> UInt64 {
+    @inline(__always)
+    mutating func fixed<Value: FixedWidthInteger>(_: Value.Type) throws(StateSnapshotError) -> Value {
+        let sizeBytes = MemoryLayout<Value>.size
         guard remainingCount >= sizeBytes else { throw failure("truncated") }
-        var value: UInt64 = 0
-        for index in 0..<sizeBytes { value |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
+        let start = offset
         offset += sizeBytes
-        return value
+        return Value(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: Value.self) })
     }
 
-    mutating func u16() throws(StateSnapshotError) -> UInt16 { UInt16(truncatingIfNeeded: try fixed(2)) }
-    mutating func u32() throws(StateSnapshotError) -> UInt32 { UInt32(truncatingIfNeeded: try fixed(4)) }
-    mutating func u64() throws(StateSnapshotError) -> UInt64 { try fixed(8) }
+    mutating func u16() throws(StateSnapshotError) -> UInt16 { try fixed(UInt16.self) }
+    mutating func u32() throws(StateSnapshotError) -> UInt32 { try fixed(UInt32.self) }
+    mutating func u64() throws(StateSnapshotError) -> UInt64 { try fixed(UInt64.self) }
     mutating func i32() throws(StateSnapshotError) -> Int32 { Int32(bitPattern: try u32()) }
     mutating func i64() throws(StateSnapshotError) -> Int64 { Int64(bitPattern: try u64()) }
 
