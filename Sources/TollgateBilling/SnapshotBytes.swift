@@ -32,6 +32,16 @@ struct SnapshotWriter {
     mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
     mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
 
+    /// Unsigned LEB128, minimal: for the one column that grows with the log (charged debits).
+    mutating func varint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
     mutating func count(_ value: Int) {
         precondition(value >= 0 && value <= Int(UInt32.max), "snapshot count out of range")
         u32(UInt32(value))
@@ -108,6 +118,30 @@ struct SnapshotReader {
     mutating func u32() throws(StateSnapshotError) -> UInt32 { try fixed(UInt32.self) }
     mutating func u64() throws(StateSnapshotError) -> UInt64 { try fixed(UInt64.self) }
     mutating func i32() throws(StateSnapshotError) -> Int32 { Int32(bitPattern: try u32()) }
+
+    /// Unsigned LEB128; an overlong (non-minimal) or over-64-bit encoding is an error.
+    mutating func varint() throws(StateSnapshotError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try u8()
+            let payload = UInt64(byte & 0x7f)
+            if shift == 63 && payload > 1 { throw failure("varint overflows 64 bits") }
+            value |= payload << shift
+            if byte & 0x80 == 0 {
+                if byte == 0 && shift > 0 { throw failure("overlong varint") }
+                return value
+            }
+            shift += 7
+        }
+    }
+
+    /// A varint in 0…Int64.max.
+    mutating func varint63() throws(StateSnapshotError) -> Int64 {
+        let value = try varint()
+        guard value <= UInt64(Int64.max) else { throw failure("varint out of range") }
+        return Int64(value)
+    }
     mutating func i64() throws(StateSnapshotError) -> Int64 { Int64(bitPattern: try u64()) }
 
     /// A count of elements each at least `elementSizeBytesMin` long: it must fit in the bytes left.
