@@ -25,7 +25,7 @@ struct SnapshotCommand: ParsableCommand {
             StandardStreams.write(
                 JSONValue.object([
                     ("snapshot", name.map(JSONValue.string) ?? .null), ("seq", snapshot.map { .int($0.seq) } ?? .null),
-                    ("size_bytes", snapshot.map { .int(Int64($0.stateBytes.count)) } ?? .null),
+                    ("state_size_bytes", snapshot.map { .int(Int64($0.stateBytes.count)) } ?? .null),
                 ]).rendered + "\n")
         } else if let snapshot, let name {
             StandardStreams.write(
