@@ -26,6 +26,10 @@ public final class Engine {
     /// Staged bytes that trigger an early commit: half the log's batch bound, so one more record always fits.
     static let pendingSizeBytesMax = LogLimits.batchSizeBytesMax / 2
     private var pendingSizeBytes = 0
+    /// The seq of the newest snapshot this engine opened from or wrote (0: none).
+    public internal(set) var lastSnapshotSeq: Int64 = 0
+    /// Snapshots skipped while opening (also passed to the configuration's warning handler).
+    public private(set) var openWarnings: [String] = []
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
     public init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
@@ -39,6 +43,9 @@ public final class Engine {
         let folded = try Projection.load(directory: configuration.directory, billing: configuration.billing)
         state = folded.state
         nextSeq = folded.nextSeq
+        lastSnapshotSeq = folded.snapshotSeq ?? 0
+        openWarnings = folded.warnings
+        for warning in folded.warnings { configuration.warningHandler?(warning) }
         guard UInt64(nextSeq) == log.nextSeq else {
             throw EngineError(
                 .log, "the log reports next seq \(log.nextSeq) but folding it reached \(nextSeq)")
@@ -101,6 +108,8 @@ public final class Engine {
         }
         pendingRecords.removeAll(keepingCapacity: true)
         pendingSizeBytes = 0
+        let interval = configuration.snapshotIntervalRecords
+        if interval > 0, nextSeq - 1 - lastSnapshotSeq >= interval { writeSnapshot() }
     }
 
     /// Parses, decides and durably appends a batch of input lines, returning one result per line, in order.
@@ -131,6 +140,8 @@ public final class Engine {
     }
 
     /// Flushes what is staged and closes the log.
+    func noteSnapshot(seq: Int64) { lastSnapshotSeq = seq }
+
     public func close() throws(EngineError) {
         if failure == nil { try commit() }
         do {

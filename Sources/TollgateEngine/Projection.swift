@@ -16,18 +16,35 @@ public enum Projection {
     public struct Folded: Sendable {
         public var state: State
         public var nextSeq: Int64
+        /// The seq of the snapshot the fold started from; nil for a fold from the first record.
+        public var snapshotSeq: Int64? = nil
+        /// Snapshots skipped (damaged, another config, not matching the log), for the caller to show.
+        public var warnings: [String] = []
     }
 
     /// Folds the log in `directory` up to `bound`. A missing directory is an empty log.
+    ///
+    /// With `useSnapshots`, the fold starts from the newest snapshot under `DIR/snapshots/` that is valid for this
+    /// log, config and bound (``SnapshotStore/newestValid(billing:bound:warnings:)``), else from the first record.
     public static func load(
         directory: String, billing: BillingConfiguration, until bound: Bound = .end,
-        progress: ((Int64) -> Void)? = nil
+        useSnapshots: Bool = true, progress: ((Int64) -> Void)? = nil
     ) throws(EngineError) -> Folded {
         var state = State(configuration: billing)
         var nextSeq: Int64 = 1
+        var warnings: [String] = []
+        var snapshotSeq: Int64?
+        if useSnapshots,
+            let found = SnapshotStore(directory: directory).newestValid(
+                billing: billing, bound: bound, warnings: &warnings)
+        {
+            state = found.state
+            nextSeq = found.snapshot.seq + 1
+            snapshotSeq = found.snapshot.seq
+        }
         var reader: LogReader
         do {
-            reader = try LogReader(directory: directory)
+            reader = try LogReader(directory: directory, fromSeq: UInt64(nextSeq))
         } catch {
             throw EngineError(.log, "cannot read the log in \(directory): \(error)")
         }
@@ -55,6 +72,6 @@ public enum Projection {
             nextSeq += 1
             if let progress, nextSeq & 0xFFFF == 0 { progress(nextSeq - 1) }
         }
-        return Folded(state: state, nextSeq: nextSeq)
+        return Folded(state: state, nextSeq: nextSeq, snapshotSeq: snapshotSeq, warnings: warnings)
     }
 }

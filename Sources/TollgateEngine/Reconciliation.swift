@@ -29,12 +29,21 @@ public struct Reconciliation: Sendable {
     public var ledgerTotal: Int128
     public var liability: Int128
     public var firstTotalDriftSeq: Int64?
+    /// The newest valid snapshot against the fold at its seq; nil when there is none.
+    public var snapshot: SnapshotReconciliation? = nil
+    /// Snapshots skipped as invalid (damaged, another config, not matching the log).
+    public var snapshotWarnings: [String] = []
 
-    public var ok: Bool { firstTotalDriftSeq == nil && users.allSatisfy { $0.firstDriftSeq == nil } }
+    public var ok: Bool {
+        firstTotalDriftSeq == nil && users.allSatisfy { $0.firstDriftSeq == nil } && snapshot?.ok != false
+    }
 
     public static func run(
         directory: String, billing: BillingConfiguration, progress: ((Int64) -> Void)? = nil
     ) throws(EngineError) -> Reconciliation {
+        var snapshotWarnings: [String] = []
+        let newest = SnapshotStore(directory: directory).newestValid(billing: billing, warnings: &snapshotWarnings)
+        var snapshotCheck: SnapshotReconciliation?
         var state = State(configuration: billing)
         var sums: [String: Int128] = [:]
         var firstDrift: [String: Int64] = [:]
@@ -58,6 +67,11 @@ public struct Reconciliation: Sendable {
                 }
             }
             if firstTotalDrift == nil, total != state.liabilityExact { firstTotalDrift = entry.seq }
+            if let newest, entry.seq == newest.snapshot.seq {
+                snapshotCheck = SnapshotReconciliation(
+                    name: SnapshotStore.fileName(seq: entry.seq), seq: entry.seq, snapshotState: newest.state,
+                    folded: state)
+            }
             return true
         }
         let users = sums.keys.sorted().map { userID in
@@ -67,7 +81,7 @@ public struct Reconciliation: Sendable {
         }
         return Reconciliation(
             recordCount: recordCount, users: users, ledgerTotal: total, liability: state.liabilityExact,
-            firstTotalDriftSeq: firstTotalDrift)
+            firstTotalDriftSeq: firstTotalDrift, snapshot: snapshotCheck, snapshotWarnings: snapshotWarnings)
     }
 
     public var json: JSONValue {
@@ -82,7 +96,7 @@ public struct Reconciliation: Sendable {
                 ])
             ),
             ("users", .array(users.map(\.json))),
-        ])
+        ] + (snapshot.map { [("snapshot", $0.json)] } ?? []))
     }
 
     /// Three decimals, any width.

@@ -19,13 +19,21 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var billingOptions: BillingOptions
     @OptionGroup var writeOptions: WriteOptions
 
+    @Option(help: "Write a snapshot every N records (0: never).")
+    var snapshotIntervalRecords: Int64 = EngineConfiguration.snapshotIntervalRecordsDefault
+
     @Argument(help: "File of JSON lines (default: standard input).")
     var file: String?
+
+    func validate() throws {
+        guard snapshotIntervalRecords >= 0 else { throw ValidationError("--snapshot-interval-records must be ≥ 0") }
+    }
 
     func run() throws {
         let configuration = EngineConfiguration(
             directory: dataOptions.data, log: try writeOptions.logConfiguration(),
-            billing: try billingOptions.configuration())
+            billing: try billingOptions.configuration(), snapshotIntervalRecords: snapshotIntervalRecords,
+            warningHandler: { StandardStreams.error("tollgate: warning: \($0)") })
         let descriptor: Int32
         if let file {
             descriptor = open(file, O_RDONLY | O_CLOEXEC)

@@ -121,7 +121,8 @@ struct ReplayCommand: ParsableCommand {
         } else {
             do {
                 let folded = try Projection.load(
-                    directory: dataOptions.data, billing: billing, until: bound, progress: progress.update)
+                    directory: dataOptions.data, billing: billing, until: bound, useSnapshots: false,
+                    progress: progress.update)
                 var members: [(String, JSONValue)] = [("ok", .bool(true)), ("records", .int(folded.nextSeq - 1))]
                 if case .object(let balances) = folded.state.balancesJSON() { members += balances }
                 report = .object(members)
@@ -158,7 +159,9 @@ struct ReplayCommand: ParsableCommand {
 func loadState(_ dataOptions: DataOptions, _ billingOptions: BillingOptions) throws -> State {
     let billing = try billingOptions.configuration()
     do {
-        return try Projection.load(directory: dataOptions.data, billing: billing).state
+        let folded = try Projection.load(directory: dataOptions.data, billing: billing)
+        for warning in folded.warnings { StandardStreams.error("tollgate: warning: \(warning)") }
+        return folded.state
     } catch {
         StandardStreams.error("tollgate: error: \(error)")
         throw ExitCode.failure

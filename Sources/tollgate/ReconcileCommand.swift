@@ -17,6 +17,7 @@ struct ReconcileCommand: ParsableCommand {
         let reconciliation = try Scan.run("reconcile") { progress throws(EngineError) in
             try Reconciliation.run(directory: dataOptions.data, billing: billing, progress: progress)
         }
+        for warning in reconciliation.snapshotWarnings { StandardStreams.error("tollgate: warning: \(warning)") }
         if json {
             StandardStreams.write(reconciliation.json.rendered + "\n")
         } else {
@@ -37,7 +38,25 @@ struct ReconcileCommand: ParsableCommand {
             ])
             StandardStreams.write(
                 "ok       \(reconciliation.ok)\nrecords  \(reconciliation.recordCount)\n\n" + table.rendered)
+            if let snapshot = reconciliation.snapshot { StandardStreams.write(Self.snapshotReport(snapshot)) }
         }
         if !reconciliation.ok { throw ExitCode.failure }
+    }
+
+    /// The snapshot section of the table output.
+    static func snapshotReport(_ snapshot: SnapshotReconciliation) -> String {
+        var text = "\nsnapshot  \(SnapshotStore.directoryName)/\(snapshot.name) (seq \(snapshot.seq))"
+        text += "  ok \(snapshot.ok)\n"
+        text += "state identical to the fold at its seq: \(snapshot.stateIdentical)\n"
+        text += "liability  snapshot \(Reconciliation.format(snapshot.snapshotLiability))  "
+            + "fold \(Reconciliation.format(snapshot.foldLiability))\n"
+        if !snapshot.drifts.isEmpty {
+            var table = TextTable([("user", .left), ("snapshot_balance", .right), ("fold_balance", .right)])
+            for line in snapshot.drifts {
+                table.append([line.userID, line.snapshotBalance.formatted, line.foldBalance.formatted])
+            }
+            text += table.rendered
+        }
+        return text
     }
 }

@@ -16,6 +16,8 @@ struct Tollgate: ParsableCommand {
             TransactionsCommand.self,
             AuditCommand.self,
             IndexCommand.self,
+            SnapshotCommand.self,
+            RebuildCommand.self,
             UsageCommand.self,
             StatementCommand.self,
             TailCommand.self,
