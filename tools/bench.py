@@ -332,8 +332,9 @@ class Bench:
     def pg_reset(self, users):
         pg = self.postgres()
         pg.sql(SCHEMA)
-        pg.sql(f"INSERT INTO accounts SELECT 'user-' || g, {GRANT_MILLICREDITS} FROM generate_series(0, {users - 1}) g;"
-               " VACUUM ANALYZE accounts;")
+        pg.sql(f"INSERT INTO accounts SELECT 'user-' || g, {GRANT_MILLICREDITS} FROM generate_series(0, {users - 1}) g")
+        pg.sql("VACUUM ANALYZE accounts")
+        pg.sql("CHECKPOINT")
 
     def part_postgres(self):
         pg = self.postgres()
@@ -418,7 +419,8 @@ class Bench:
             pg.sql("TRUNCATE ledger")
             start = time.perf_counter()
             pg.sql(f"COPY ledger (user_id, amount, kind, created_at) FROM '{csv}' WITH (FORMAT csv)")
-            pg.sql("VACUUM ANALYZE ledger; CHECKPOINT")
+            pg.sql("VACUUM ANALYZE ledger")
+            pg.sql("CHECKPOINT")
             self.put("postgres.copy_load_s", time.perf_counter() - start, "s")
         return pg, data
 
@@ -446,9 +448,9 @@ class Bench:
 
     def part_bytes(self):
         data = self.dataset()
-        # Small segments so most records are sealed (blocks are 64 KiB whatever the segment size).
+        # 1 MiB segments so most records are sealed (blocks are 64 KiB whatever the segment size).
         directory = self.fresh_dir("bytes-log")
-        self.apply_run(data, directory, extra=("--segment-bytes", str(4 << 20)))
+        self.apply_run(data, directory, extra=("--segment-bytes", str(1 << 20)))
         sealed_bytes, raw_base, raw_bytes = 0, 1, 0
         for name in os.listdir(directory):
             size = os.path.getsize(os.path.join(directory, name))
@@ -641,7 +643,7 @@ def main():
         "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
         "memory": next((l.split(":", 1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?"),
         "tollgate": f"{o.bin} (release), apply --fsync group (one fdatasync per batch of ≤ 4,096 lines), "
-                    "CREDIT_ENFORCEMENT_ENABLED=true, 64 MiB segments (bytes part: 4 MiB)",
+                    "CREDIT_ENFORCEMENT_ENABLED=true, 64 MiB segments (bytes part: 1 MiB)",
         "workload": f"{o.records} debits over {o.users} users (user i mod users, 0.001–0.400 credits), "
                     "after one 10,000-credit grant per user",
         "repetitions": f"{o.reps} timed after 1 warm-up" + (" (quick)" if o.quick else ""),
