@@ -296,7 +296,7 @@ class Bench:
                     "reader_records_s": r"LogReader scan .*: ([0-9.]+) records/s",
                     "sealed_bytes_per_record": r"sealed: ([0-9.]+) bytes per record"}
         values = {key: [] for key in patterns}
-        reps = max(1, self.reps // 2) if not self.o.quick else 1
+        reps = 1 if self.o.quick else self.reps
         for _ in range(reps):
             out = run([self.bin, "log", "bench", "--data", self.fresh_dir("logbench"), "--record-count", str(records)],
                       capture_output=True, text=True).stdout
@@ -476,7 +476,7 @@ class Bench:
     def part_scaling(self):
         records = self.o.records
         user_counts = [1_000, 100_000] if self.o.quick else [1_000, 100_000, 1_000_000]
-        reps = 1 if self.o.quick else max(3, self.reps // 2 + 1)
+        reps = 1 if self.o.quick else self.reps
         for users in user_counts:
             data = self.dataset(users=users, records=records)
             rates, rss_apply, rss_replay, replay = [], [], [], []
@@ -604,6 +604,41 @@ def print_table(config, results, derived):
         print(f"| {label:<72} | {fmt(value):>10} | {aim} |")
 
 
+def write_svg(results, path):
+    """Bar charts of the scaling part (debits/s, peak RSS, replay time) as a plain SVG, no plotting package."""
+    panels = []
+    users = sorted(int(k.split(".")[1][1:]) for k in results if re.match(r"scaling\.u\d+\.debits_s$", k))
+    if users:
+        panels.append(("apply: debits/s", [(f"{u:,} users", results[f"scaling.u{u}.debits_s"]["median"]) for u in users]))
+        panels.append(("apply: peak RSS (MB)",
+                       [(f"{u:,} users", results[f"scaling.u{u}.apply_peak_rss_bytes"]["median"] / 1e6) for u in users]))
+    counts = sorted(int(m.group(1)) for k in results for m in [re.match(r"scaling\.replay_verify_(\d+)_s$", k)] if m)
+    if counts:
+        panels.append(("replay --verify: seconds", [(f"{c:,} records", results[f"scaling.replay_verify_{c}_s"]["median"])
+                                                    for c in counts]))
+    if not panels:
+        return
+    width, height = 300, 220
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * len(panels)}" height="{height}" '
+             'font-family="sans-serif" font-size="11">']
+    for index, (title, bars) in enumerate(panels):
+        x0 = index * width
+        top = max(value for _, value in bars) or 1
+        parts.append(f'<text x="{x0 + 10}" y="16" font-weight="bold">{title}</text>')
+        bar_width = (width - 40) / len(bars)
+        for i, (label, value) in enumerate(bars):
+            h = 150 * value / top
+            x = x0 + 20 + i * bar_width
+            parts.append(f'<rect x="{x + 5:.0f}" y="{180 - h:.0f}" width="{bar_width - 10:.0f}" height="{h:.0f}" '
+                         'fill="#4a7bb7"/>')
+            parts.append(f'<text x="{x + bar_width / 2:.0f}" y="{175 - h:.0f}" text-anchor="middle">{fmt(value)}</text>')
+            parts.append(f'<text x="{x + bar_width / 2:.0f}" y="196" text-anchor="middle">{label}</text>')
+        parts.append(f'<line x1="{x0 + 20}" y1="180" x2="{x0 + width - 20}" y2="180" stroke="black"/>')
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("parts", nargs="*", default=["all"])
@@ -675,6 +710,10 @@ def main():
                    "ratios": [{"ratio": label, "value": value, "aim": aim} for label, value, aim in derived]},
                   f, indent=2)
     log(f"wrote {o.json}")
+    svg = os.path.join(os.path.dirname(o.json) or ".", "scaling.svg")
+    write_svg(bench.results, svg)
+    if os.path.exists(svg):
+        log(f"wrote {svg} (copy it to docs/benchmarks-scaling.svg to publish)")
 
 
 if __name__ == "__main__":
