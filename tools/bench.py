@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -573,7 +574,7 @@ def ratios(r):
         rows.append(("limit: engine fdatasyncs/s (≥ debits/4,096) ÷ fdatasync/s", syncs / med("limits.fdatasync_per_s"),
                      "-"))
     if "engine.cpu_ns_per_debit" in r and engine:
-        rows.append(("limit: engine CPU seconds per wall second (2 cores)",
+        rows.append(("limit: engine CPU seconds per wall second (one thread: 1 = a core busy)",
                      med("engine.cpu_ns_per_debit") * engine / 1e9, "-"))
     if "rebuild.tollgate_records_s" in r and active and "limits.lz4_decompress_mb_s" in r:
         rows.append(("limit: replay raw MB/s ÷ LZ4 decompress MB/s",
@@ -667,6 +668,9 @@ def main():
     o.clients = [int(c) for c in o.clients.split(",")]
 
     bench = Bench(o)
+    # SIGTERM/SIGHUP unwind like Ctrl-C, so `finally` stops PostgreSQL and deletes the temporary directory.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda signum, frame: sys.exit(128 + signum))
     started = datetime.datetime.now(datetime.timezone.utc)
     config = {
         "date": started.strftime("%Y-%m-%dT%H:%MZ"),
