@@ -17,6 +17,7 @@ struct LogBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Body size of each record.") var bodySizeBytes: Int = 64
     @Option(name: .long, help: "Records per append.") var batchRecordCount: Int = 1000
     @Option(name: .long, help: "Concurrent appenders in the second append run.") var appenderCount: Int = 4
+    @ArgumentParser.Flag(name: .long, help: "Measure only the machine's limits (for tools/bench).") var limitsOnly = false
 
     func run() throws {
         let directory = dataOptions.data
@@ -27,8 +28,13 @@ struct LogBenchCommand: ParsableCommand {
         let writeMBps = sequentialWriteMBps(path: directory + "/bench-seq-write")
         print("sequential write (1 MiB pwrites + fdatasync, 256 MiB): \(n(writeMBps)) MB/s")
         let bodies = makeBodies()
-        let lz4MBps = LZ4Measure.decompressMBps(bodies: bodies)
-        print("LZ4 block decompression (64 KiB blocks of log-like data): \(n(lz4MBps)) MB/s")
+        let lz4 = LZ4Measure.measure(bodies: bodies)
+        print("LZ4 block decompression (64 KiB blocks of log-like data): \(n(lz4.decompressMBps)) MB/s")
+        if limitsOnly {
+            print("LZ4 block compression (64 KiB blocks of log-like data): \(n(lz4.compressMBps)) MB/s")
+            print("CRC32C (16 MiB buffer, hardware: \(CRC32C.hardwareAvailable)): \(LZ4Measure.crc32cGBps()) GB/s")
+            return
+        }
 
         print("# log")
         let single = try appendRun(directory: directory + "/log-1", bodies: bodies, appenders: 1)
