@@ -23,11 +23,19 @@ public enum Projection {
         directory: String, billing: BillingConfiguration, until bound: Bound = .end,
         progress: ((Int64) -> Void)? = nil
     ) throws(EngineError) -> Folded {
+        try load(directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, progress: progress)
+    }
+
+    /// Folds the log read through `storage` (the simulator's disk; the public overload reads real files).
+    package static func load(
+        directory: String, billing: BillingConfiguration, until bound: Bound = .end, storage: any LogStorage,
+        progress: ((Int64) -> Void)? = nil
+    ) throws(EngineError) -> Folded {
         var state = State(configuration: billing)
         var nextSeq: Int64 = 1
         var reader: LogReader
         do {
-            reader = try LogReader(directory: directory)
+            reader = try LogReader(directory: directory, fromSeq: 1, storage: storage)
         } catch {
             throw EngineError(.log, "cannot read the log in \(directory): \(error)")
         }
