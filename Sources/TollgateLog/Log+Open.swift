@@ -216,6 +216,9 @@ private struct Recovery {
                         continue
                     }
                     let file = try openForWriting(entry.name)
+                    // What the scan read may sit only in the page cache (an append whose fdatasync failed, then
+                    // a restart without power loss): make it durable before anyone sees it or builds on it.
+                    try syncRecovered(file, entry.name)
                     return finish(
                         file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq,
                         chain: chain, lastTimeMs: lastTimeMs)
@@ -276,6 +279,16 @@ private struct Recovery {
         do { return try storage.open(path(name), .readWrite) } catch {
             throw LogError.from(error, "open segment for writing", file: name)
         }
+    }
+
+    private func syncRecovered(_ file: FileID, _ name: String) throws(LogError) {
+        do {
+            try storage.datasync(file)
+        } catch {
+            storage.close(file)
+            throw LogError.from(error, "fdatasync of the recovered segment", file: name)
+        }
+        try syncDirectory()
     }
 
     private func truncate(_ file: FileID, _ name: String, to sizeBytes: UInt64) throws(LogError) {

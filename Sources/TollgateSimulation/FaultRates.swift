@@ -28,7 +28,7 @@ package struct FaultRates: Sendable, CustomStringConvertible {
             random.chance(percent: 70) ? basePerMillion / 2 + random.below(basePerMillion + 1) : 0
         }
         writeBitFlipPerMillion = pick(10_000)
-        readBitFlipPerMillion = pick(10_000)
+        readBitFlipPerMillion = pick(400)
         misdirectedWritePerMillion = pick(5_000)
         diskFullPerMillion = pick(10_000)
         writeIOErrorPerMillion = pick(10_000)

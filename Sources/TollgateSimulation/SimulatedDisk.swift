@@ -111,12 +111,14 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
             }
             var images: [ObjectIdentifier: Inode] = [:]
             var rebuilt: [String: Inode] = [:]
-            for (path, inode) in namespace {
+            // Sorted: a dictionary's order changes from process to process, and the draws must not.
+            for (path, inode) in namespace.sorted(by: { $0.key < $1.key }) {
                 let id = ObjectIdentifier(inode)
                 if images[id] == nil { images[id] = image(of: inode) }
                 rebuilt[path] = images[id]
             }
             for inode in names.values where images[ObjectIdentifier(inode)] == nil {
+                // Files whose names did not survive: all their unsynced writes are gone.
                 statistics.unsyncedWritesLost += inode.pending.count
             }
             names = rebuilt

@@ -86,6 +86,8 @@ package final class Simulation {
     /// The batch whose append failed: in the log after a restart, or not, as a whole.
     private var inFlight: [String]?
     private var report: Report
+    /// Receives one line per event (batch, failure, restart, open), for debugging a seed.
+    package var trace: ((String) -> Void)?
 
     /// `commandCount` random commands from `seed`, or the given `commands` (a trace to replay).
     package init(seed: UInt64, commandCount: Int = 500, commands: [String]? = nil) {
@@ -142,11 +144,13 @@ package final class Simulation {
                 results = try engine.apply(lines: batch.map { Array($0.utf8) })
             } catch {
                 report.appendFailures += 1
+                trace?("append of \(batch.count) commands failed: \(error)")
                 if disk.hasSilentCorruption { report.corruptionsDetectedWhileWriting += 1 }
                 inFlight = batch
                 restart(powerLoss: disk.isDown)
                 continue
             }
+            trace?("acknowledged \(batch.count) commands, next seq \(engine.nextSeq)")
             acknowledge(batch, results: results)
         }
         if report.failure == nil {
@@ -190,6 +194,7 @@ package final class Simulation {
 
     /// Drops the engine (a kill; after a power failure the disk reboots), opens it again and checks.
     private func restart(powerLoss: Bool) {
+        trace?(powerLoss || disk.isDown ? "power loss" : "process restart")
         engine = nil
         if powerLoss || disk.isDown {
             disk.reboot()
@@ -212,6 +217,7 @@ package final class Simulation {
                 return
             } catch {
                 report.openFailures += 1
+                trace?("open failed: \(error)\(disk.hasSilentCorruption ? " (silent corruption on the medium)" : "")")
                 if disk.isDown {
                     disk.reboot()
                 } else if disk.hasSilentCorruption {
@@ -234,6 +240,7 @@ package final class Simulation {
         } catch {
             strictError = error
         }
+        trace?("open with faults off failed: \(strictError)")
         // Torn or reordered unsynced writes after a power loss can look like corruption (docs/log-format.md,
         // "Note on power loss"); the operator truncates after the last good batch. Nothing acknowledged may go.
         do {

@@ -55,6 +55,9 @@ struct SimulateCommand: ParsableCommand {
         let started = Date()
         for seed in range {
             let simulation = Simulation(seed: seed, commandCount: steps, commands: traceCommands)
+            if ProcessInfo.processInfo.environment["SIMULATE_TRACE"] != nil {
+                simulation.trace = { print("  [\(seed)] \($0)") }
+            }
             let report = simulation.run()
             totals.add(report)
             if verbose || report.failure != nil {
