@@ -47,6 +47,8 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
     package var rates: FaultRates
     /// Off while the checker reads (it is the oracle, not the system under test).
     package var faultsEnabled = true
+    /// A broken disk for testing the checker: syncs return success and persist nothing.
+    package var syncsPersistNothing = false
     /// Mutations left before the power fails; nil when no failure is armed.
     private var crashCountdown: Int?
     private var down = false
@@ -341,6 +343,7 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
                 statistics.syncIOErrors += 1
                 throw Errno(EIO)
             }
+            if syncsPersistNothing { return }
             inode.durableActual = inode.actual
             inode.durableIntended = inode.intended
             inode.pending.removeAll()
@@ -357,6 +360,7 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
                 statistics.syncIOErrors += 1
                 throw Errno(EIO)
             }
+            if syncsPersistNothing { return }
             var remaining: [[(path: String, inode: Inode?)]] = []
             for group in pendingNames {
                 if group.allSatisfy({ Self.parent($0.path) == path }) {

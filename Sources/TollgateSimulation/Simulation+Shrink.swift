@@ -2,13 +2,15 @@
 /// the same seed (the seed still sets the disk's faults and the crash schedule).
 extension Simulation {
     /// Returns the shrunk command list and its failure; stops after `runCountMax` simulation runs.
-    package static func shrink(seed: UInt64, commands: [String], runCountMax: Int = 400) -> (
+    package static func shrink(
+        seed: UInt64, commands: [String], runCountMax: Int = 400, syncsPersistNothing: Bool = false
+    ) -> (
         commands: [String], failure: String?
     ) {
         var runCount = 0
         func failure(_ candidate: [String]) -> String? {
             runCount += 1
-            return Simulation(seed: seed, commands: candidate).run().failure
+            return Simulation(seed: seed, commands: candidate, syncsPersistNothing: syncsPersistNothing).run().failure
         }
         var current = commands
         var currentFailure = failure(current)

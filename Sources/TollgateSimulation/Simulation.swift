@@ -90,7 +90,9 @@ package final class Simulation {
     package var trace: ((String) -> Void)?
 
     /// `commandCount` random commands from `seed`, or the given `commands` (a trace to replay).
-    package init(seed: UInt64, commandCount: Int = 500, commands: [String]? = nil) {
+    package init(
+        seed: UInt64, commandCount: Int = 500, commands: [String]? = nil, syncsPersistNothing: Bool = false
+    ) {
         self.seed = seed
         parameters = Parameters(seed: seed)
         if let commands {
@@ -100,6 +102,7 @@ package final class Simulation {
             self.commands = (0..<commandCount).map { _ in generator.nextLine() }
         }
         disk = SimulatedDisk(seed: seed ^ 0xD15C_D15C_D15C_D15C, rates: parameters.rates)
+        disk.syncsPersistNothing = syncsPersistNothing
         schedule = SplitMix64(seed: seed ^ 0x0005_C4ED_0005_C4ED)
         modelDisk = SimulatedDisk(seed: 0, rates: .none)
         model = try! Engine(configuration: Self.configuration(parameters), clock: Self.clock, storage: modelDisk)
