@@ -11,16 +11,19 @@ let packageRoot: String = {
     return url.path
 }()
 
-/// Seeds recorded in `Fixtures/simulation/regression-seeds.txt` (`seed steps note`).
-let regressionSeeds: [RegressionSeed] = {
-    let text = (try? String(contentsOfFile: packageRoot + "/Fixtures/simulation/regression-seeds.txt", encoding: .utf8)) ?? ""
+/// Seeds recorded in `Fixtures/simulation/<file>` (`seed steps [note]`).
+func seeds(_ file: String) -> [RegressionSeed] {
+    let text = (try? String(contentsOfFile: packageRoot + "/Fixtures/simulation/" + file, encoding: .utf8)) ?? ""
     return text.split(separator: "\n").compactMap { line in
         guard !line.hasPrefix("#") else { return nil }
         let fields = line.split(separator: " ", maxSplits: 2)
         guard fields.count >= 2, let seed = UInt64(fields[0]), let steps = Int(fields[1]) else { return nil }
         return RegressionSeed(seed: seed, steps: steps)
     }
-}()
+}
+
+let regressionSeeds = seeds("regression-seeds.txt")
+let knownLossSeeds = Array(seeds("known-loss-seeds.txt").prefix(2))
 
 struct RegressionSeed: Sendable, CustomTestStringConvertible {
     var seed: UInt64
@@ -43,6 +46,17 @@ struct RegressionSeed: Sendable, CustomTestStringConvertible {
     func regressionSeedsStayFixed(_ regression: RegressionSeed) {
         let report = Simulation(seed: regression.seed, commandCount: regression.steps).run()
         #expect(report.failure == nil, "seed \(regression.seed): \(report.failure ?? "")")
+    }
+
+    /// The known limitation (docs/reliability.md): a misdirected last batch plus a failed next append loses
+    /// acknowledged records the format cannot tell from a torn tail. Recorded as a known issue until the format
+    /// changes; when it is fixed this test reports that the issue no longer occurs.
+    @Test(arguments: knownLossSeeds)
+    func knownLossSeeds(_ known: RegressionSeed) {
+        let report = Simulation(seed: known.seed, commandCount: known.steps).run()
+        withKnownIssue("misdirected write + failed append: zeros taken for a torn tail") {
+            #expect(report.failure == nil, "seed \(known.seed): \(report.failure ?? "")")
+        }
     }
 
     @Test func regressionSeedsAreRecorded() {
