@@ -23,7 +23,7 @@ func seeds(_ file: String) -> [RegressionSeed] {
 }
 
 let regressionSeeds = seeds("regression-seeds.txt")
-let knownLossSeeds = Array(seeds("known-loss-seeds.txt").prefix(2))
+let knownLossCases = Array(seeds("known-loss-seeds.txt").prefix(2))
 
 struct RegressionSeed: Sendable, CustomTestStringConvertible {
     var seed: UInt64
@@ -51,8 +51,8 @@ struct RegressionSeed: Sendable, CustomTestStringConvertible {
     /// The known limitation (docs/reliability.md): a misdirected last batch plus a failed next append loses
     /// acknowledged records the format cannot tell from a torn tail. Recorded as a known issue until the format
     /// changes; when it is fixed this test reports that the issue no longer occurs.
-    @Test(arguments: knownLossSeeds)
-    func knownLossSeeds(_ known: RegressionSeed) {
+    @Test(arguments: knownLossCases)
+    func misdirectedLastBatchThenFailedAppend(_ known: RegressionSeed) {
         let report = Simulation(seed: known.seed, commandCount: known.steps).run()
         withKnownIssue("misdirected write + failed append: zeros taken for a torn tail") {
             #expect(report.failure == nil, "seed \(known.seed): \(report.failure ?? "")")
