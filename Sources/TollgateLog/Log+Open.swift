@@ -149,6 +149,11 @@ private struct Recovery {
             listing = try SegmentListing.list(storage: storage, directory: directory)
         }
         for name in listing.sealingLeftovers { try remove(name) }
+        if !listing.rawTwins.isEmpty {
+            // The sealed twin's name may sit only in the page cache (the seal's directory fsync failed, then a
+            // restart): make it durable before its raw copy goes, or a power loss could keep neither.
+            try syncDirectory()
+        }
         for name in listing.rawTwins { try remove(name) }
         if !listing.sealingLeftovers.isEmpty || !listing.rawTwins.isEmpty { try syncDirectory() }
 
