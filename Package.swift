@@ -32,6 +32,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Deterministic simulation (tests and `tollgate-simulate` only; no production module imports it).
+        .target(name: "TollgateSimulation", dependencies: ["TollgateEngine", "TollgateLog", "TollgateBilling"]),
+        .executableTarget(
+            name: "tollgate-simulate",
+            dependencies: [
+                "TollgateSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TollgateSimulationTests", dependencies: ["TollgateSimulation", "TollgateBilling"]),
         .testTarget(name: "TollgateLogTests", dependencies: ["TollgateLog"]),
         .testTarget(name: "TollgateBillingTests", dependencies: ["TollgateBilling"]),
         .testTarget(name: "TollgateEngineTests", dependencies: ["TollgateEngine", "TollgateLog", "TollgateBilling"]),

@@ -32,15 +32,23 @@ public final class Engine {
     public private(set) var openWarnings: [String] = []
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
-    public init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
+    public convenience init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
+        try self.init(configuration: configuration, clock: clock, storage: PosixStorage.shared)
+    }
+
+    /// Opens the log through `storage` (the simulator's in-memory disk; production passes real files).
+    package init(configuration: EngineConfiguration, clock: Clock, storage: any LogStorage) throws(EngineError) {
         self.configuration = configuration
         self.clock = clock
         do {
-            log = try Log.open(directory: configuration.directory, configuration: configuration.log)
+            log = try Log.open(directory: configuration.directory, configuration: configuration.log, storage: storage)
         } catch {
             throw EngineError(.log, "cannot open the log in \(configuration.directory): \(error)")
         }
-        let folded = try Projection.load(directory: configuration.directory, billing: configuration.billing)
+        // Snapshots are real files; a simulated disk replays from the first record.
+        let folded = try Projection.load(
+            directory: configuration.directory, billing: configuration.billing, storage: storage,
+            useSnapshots: storage is PosixStorage)
         state = folded.state
         nextSeq = folded.nextSeq
         lastSnapshotSeq = folded.snapshotSeq ?? 0

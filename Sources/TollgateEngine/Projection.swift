@@ -30,6 +30,16 @@ public enum Projection {
         directory: String, billing: BillingConfiguration, until bound: Bound = .end,
         useSnapshots: Bool = true, progress: ((Int64) -> Void)? = nil
     ) throws(EngineError) -> Folded {
+        try load(
+            directory: directory, billing: billing, until: bound, storage: PosixStorage.shared,
+            useSnapshots: useSnapshots, progress: progress)
+    }
+
+    /// Folds the log read through `storage` (the simulator's disk; the public overload reads real files).
+    package static func load(
+        directory: String, billing: BillingConfiguration, until bound: Bound = .end, storage: any LogStorage,
+        useSnapshots: Bool = false, progress: ((Int64) -> Void)? = nil
+    ) throws(EngineError) -> Folded {
         var state = State(configuration: billing)
         var nextSeq: Int64 = 1
         var warnings: [String] = []
@@ -44,7 +54,7 @@ public enum Projection {
         }
         var reader: LogReader
         do {
-            reader = try LogReader(directory: directory, fromSeq: UInt64(nextSeq))
+            reader = try LogReader(directory: directory, fromSeq: UInt64(nextSeq), storage: storage)
         } catch {
             throw EngineError(.log, "cannot read the log in \(directory): \(error)")
         }

@@ -37,8 +37,16 @@ public enum Replay {
         directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
         progress: ((Int64) -> Void)? = nil
     ) -> Report {
+        verify(directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, progress: progress)
+    }
+
+    /// Verifies the log read through `storage` (the simulator's disk; the public overload reads real files).
+    package static func verify(
+        directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
+        storage logStorage: any LogStorage, progress: ((Int64) -> Void)? = nil
+    ) -> Report {
         var violations: [Violation] = []
-        let storage = verifyLog(directory: directory)
+        let storage = verifyLog(directory: directory, storage: logStorage)
         for problem in storage.problems {
             let seq = problem.seq.map { Int64($0) }
             if case .seq(let last) = bound, let seq, seq > last { continue }
@@ -50,7 +58,7 @@ public enum Replay {
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
         do {
-            var reader = try LogReader(directory: directory)
+            var reader = try LogReader(directory: directory, fromSeq: 1, storage: logStorage)
             while let record = try reader.next() {
                 let seq = Int64(record.seq)
                 let time = Timestamp(millisecondsSinceEpoch: record.timeMs)

@@ -149,6 +149,11 @@ private struct Recovery {
             listing = try SegmentListing.list(storage: storage, directory: directory)
         }
         for name in listing.sealingLeftovers { try remove(name) }
+        if !listing.rawTwins.isEmpty {
+            // The sealed twin's name may sit only in the page cache (the seal's directory fsync failed, then a
+            // restart): make it durable before its raw copy goes, or a power loss could keep neither.
+            try syncDirectory()
+        }
         for name in listing.rawTwins { try remove(name) }
         if !listing.sealingLeftovers.isEmpty || !listing.rawTwins.isEmpty { try syncDirectory() }
 
@@ -216,6 +221,9 @@ private struct Recovery {
                         continue
                     }
                     let file = try openForWriting(entry.name)
+                    // What the scan read may sit only in the page cache (an append whose fdatasync failed, then
+                    // a restart without power loss): make it durable before anyone sees it or builds on it.
+                    try syncRecovered(file, entry.name)
                     return finish(
                         file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq,
                         chain: chain, lastTimeMs: lastTimeMs)
@@ -276,6 +284,16 @@ private struct Recovery {
         do { return try storage.open(path(name), .readWrite) } catch {
             throw LogError.from(error, "open segment for writing", file: name)
         }
+    }
+
+    private func syncRecovered(_ file: FileID, _ name: String) throws(LogError) {
+        do {
+            try storage.datasync(file)
+        } catch {
+            storage.close(file)
+            throw LogError.from(error, "fdatasync of the recovered segment", file: name)
+        }
+        try syncDirectory()
     }
 
     private func truncate(_ file: FileID, _ name: String, to sizeBytes: UInt64) throws(LogError) {
