@@ -1,0 +1,21 @@
+import Hummingbird
+import TollgateBilling
+
+extension HTTPField.Name {
+    /// The correlation id: accepted from the client when well formed, else generated; returned on every response.
+    public static let requestID = HTTPField.Name("X-Request-ID")!
+    /// `Authorization: Bearer <key>` is preferred; `X-API-Key: <key>` is accepted too.
+    public static let apiKey = HTTPField.Name("X-API-Key")!
+    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}
+
+/// Renders ordered JSON (``JSONValue``) as a response. Every body the API sends goes through here.
+public enum JSONResponse {
+    public static func make(status: HTTPResponse.Status, body: JSONValue, requestID: String?) -> Response {
+        var text = body.rendered
+        text += "\n"
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let requestID { headers[.requestID] = requestID }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

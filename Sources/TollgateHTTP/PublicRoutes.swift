@@ -1,0 +1,29 @@
+import Hummingbird
+
+/// Routes without a key: liveness, readiness, and the enforcement policy clients show their users.
+struct PublicRoutes {
+    typealias Context = TollgateRequestContext
+
+    let backend: any BillingBackend
+
+    func add(to router: Router<Context>) {
+        router.get("healthz", use: healthz)
+        router.get("readyz", use: readyz)
+        router.get("api/enforcement/policy", use: policy)
+    }
+
+    /// The process serves requests.
+    @Sendable func healthz(_ request: Request, context: Context) async throws -> Response {
+        JSONResponse.make(status: .ok, body: .object([("status", .string("ok"))]), requestID: context.requestID)
+    }
+
+    /// The log is open and writable; 503 once it has failed (reads keep working, writes do not).
+    @Sendable func readyz(_ request: Request, context: Context) async throws -> Response {
+        if let failure = backend.writeFailure { throw APIError.unavailable(WritePath.failureMessage(failure)) }
+        return JSONResponse.make(status: .ok, body: .object([("status", .string("ready"))]), requestID: context.requestID)
+    }
+
+    @Sendable func policy(_ request: Request, context: Context) async throws -> Response {
+        JSONResponse.make(status: .ok, body: backend.policy(), requestID: context.requestID)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import TollgateBilling
+
+extension Request {
+    /// The body of a write route: bounded in size (413), JSON by content type (415). An empty body is allowed
+    /// without a content type and counts as `{}`.
+    func jsonBody(context: TollgateRequestContext) async throws -> [UInt8] {
+        let limit = context.bodySizeBytesMax
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError.bodyTooLarge(limitBytes: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.bodyTooLarge(limitBytes: limit)
+        }
+        let bytes = Array(buffer.readableBytesView)
+        let contentType = headers[.contentType]
+        if bytes.isEmpty && contentType == nil { return bytes }
+        guard let contentType, Self.isJSON(contentType) else { throw APIError.unsupportedMediaType(contentType) }
+        return bytes
+    }
+
+    /// `application/json` or any `application/…+json`, parameters (charset) ignored.
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    /// The `Idempotency-Key` header as a command member, if sent.
+    var idempotencyMember: [(String, JSONValue)] {
+        guard let key = headers[.idempotencyKey] else { return [] }
+        return [("idempotency_key", .string(key))]
+    }
+}

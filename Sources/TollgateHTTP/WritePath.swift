@@ -1,0 +1,35 @@
+import Hummingbird
+import Logging
+import TollgateBilling
+
+/// The end of every write route: submit a command, await its durable result, and turn it into a response —
+/// 200 with the result for `applied` and `duplicate`, the result's status (via ``APIError``) otherwise, 503
+/// when the log has failed.
+struct WritePath: Sendable {
+    let backend: any BillingBackend
+
+    func submit(_ command: Command, context: TollgateRequestContext) async throws -> Response {
+        if let failure = backend.writeFailure { throw APIError.unavailable(Self.failureMessage(failure)) }
+        let result: JSONValue
+        do {
+            result = try await backend.submit(command)
+        } catch {
+            context.logger.error("submit failed", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("Writes are refused: \(error). Reads keep working.")
+        }
+        switch result["status"] {
+        case .string("applied")?, .string("duplicate")?:
+            context.logger.debug(
+                "command decided", metadata: ["status": "\(result["status"]?.rendered ?? "")",
+                    "seq": "\(result["seq"]?.rendered ?? "")"])
+            return JSONResponse.make(status: .ok, body: result, requestID: context.requestID)
+        default:
+            throw APIError(result: result)
+        }
+    }
+
+    static func failureMessage(_ failure: String) -> String {
+        "Writes are refused: the billing log has failed (\(failure)). Reads keep working; restart the service "
+            + "to recover from the log."
+    }
+}
