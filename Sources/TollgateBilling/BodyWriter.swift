@@ -1,0 +1,57 @@
+/// Appends the fields of a record body: LEB128 varints (zigzag for signed values), length-prefixed UTF-8 text.
+///
+/// Every encoding is canonical (minimal varints, sorted maps), so equal records give equal bytes.
+struct BodyWriter {
+    var bytes: [UInt8]
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func writeByte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func writeVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    /// A value known to be ≥ 0 (amounts, quantities, counts).
+    mutating func writeUnsigned(_ value: Int64) {
+        assert(value >= 0, "unsigned field must be non-negative")
+        writeVarint(UInt64(bitPattern: value))
+    }
+
+    mutating func writeSigned(_ value: Int64) {
+        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    /// An identifier: 1–128 bytes, so one length byte.
+    mutating func writeIdentifier(_ value: String) {
+        let utf8 = value.utf8
+        assert(!utf8.isEmpty && utf8.count <= RecordLimits.identifierSizeBytesMax, "identifier out of bounds")
+        bytes.append(UInt8(truncatingIfNeeded: utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    /// Free text (`reason`, `request_id`, module rules): varint length, then UTF-8.
+    mutating func writeText(_ value: String) {
+        let utf8 = value.utf8
+        writeVarint(UInt64(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+}
+
+/// Bounds on what a record body may hold; a body beyond them does not decode.
+enum RecordLimits {
+    static let identifierSizeBytesMax = 128
+    /// `reason` and `request_id` are any JSON string; a line is bounded by the parser, this by the decoder.
+    static let textSizeBytesMax = 1 << 20
+    /// The compact JSON text of `module_rules`: ≤ 16 KiB.
+    static let moduleRulesSizeBytesMax = 16 * 1024
+    /// Entries of a plan map, allowlist entries.
+    static let collectionCountMax = 1 << 16
+    /// Admin grants: ≤ 10,000 credits.
+    static let adminGrantAmountMax: Int64 = 10_000 * Millicredits.perCredit
+}

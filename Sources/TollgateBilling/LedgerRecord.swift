@@ -1,0 +1,196 @@
+/// One record body of the billing log: a command as decided (canonical fields, `at` always nil: the decision time is
+/// the record's time, stored by the log) together with its outcome.
+///
+/// `fold` applies the outcome without re-deciding; the verifier re-decides the command from the state before it and
+/// compares. Rejected decisions are records too; invalid and duplicate commands never are.
+/// The byte layout is in docs/record-format.md (``encodeBody(into:)``, ``decode(typeTag:body:)``).
+public enum LedgerRecord: Hashable, Sendable {
+    case grant(GrantRecord)
+    case debit(DebitRecord)
+    case refund(RefundRecord)
+    case setFlag(Command.SetFlag)
+    case clearFlag(Command.ClearFlag)
+    case definePlan(Command.DefinePlan)
+    case subscribe(Command.Subscribe)
+    case setOverride(Command.SetOverride)
+    case clearOverride(Command.ClearOverride)
+    case consume(ConsumeRecord)
+    case suspend(Command.AccountAction)
+    case reinstate(Command.AccountAction)
+    case setUserLimits(Command.SetUserLimits)
+    /// The circuit breaker's automatic suspension (`initiated_by:"system"`, `reason:"circuit_breaker"`), appended
+    /// right after the debit whose anomaly tripped it. A kind of its own, so that a `suspend` command that merely
+    /// names `system` as initiator can never pass for one.
+    case breakerSuspension(userID: String)
+
+    /// The type tag of the record body. Tags are per layout version: version 1 uses 1…14; a new layout of a kind
+    /// takes a new tag and decoders keep reading the old one.
+    public var typeTag: UInt8 { kind.rawValue }
+
+    var kind: LedgerRecordKind {
+        switch self {
+        case .grant: .grant
+        case .debit: .debit
+        case .refund: .refund
+        case .setFlag: .setFlag
+        case .clearFlag: .clearFlag
+        case .definePlan: .definePlan
+        case .subscribe: .subscribe
+        case .setOverride: .setOverride
+        case .clearOverride: .clearOverride
+        case .consume: .consume
+        case .suspend: .suspend
+        case .reinstate: .reinstate
+        case .setUserLimits: .setUserLimits
+        case .breakerSuspension: .breakerSuspension
+        }
+    }
+
+    /// The user the record concerns directly (nil for flags and plans).
+    public var userID: String? {
+        switch self {
+        case .grant(let r): r.command.userID
+        case .debit(let r): r.command.userID
+        case .refund(let r): r.command.userID
+        case .setFlag, .clearFlag, .definePlan: nil
+        case .subscribe(let c): c.userID
+        case .setOverride(let c): c.userID
+        case .clearOverride(let c): c.userID
+        case .consume(let r): r.command.userID
+        case .suspend(let c): c.userID
+        case .reinstate(let c): c.userID
+        case .setUserLimits(let c): c.userID
+        case .breakerSuspension(let userID): userID
+        }
+    }
+
+    /// The rejection code, nil when the record is applied.
+    public var rejection: RejectionCode? {
+        switch self {
+        case .grant(let r): r.rejection
+        case .debit(let r): r.rejection
+        case .refund(let r): r.rejection
+        case .consume(let r): r.rejection
+        default: nil
+        }
+    }
+
+    /// The command this record decided, as the verifier re-decides it (nil for the breaker's suspension, which is
+    /// the second record of a debit's decision).
+    public var command: Command? {
+        switch self {
+        case .grant(let r): .grant(r.command)
+        case .debit(let r): .debit(r.command)
+        case .refund(let r): .refund(r.command)
+        case .setFlag(let c): .setFlag(c)
+        case .clearFlag(let c): .clearFlag(c)
+        case .definePlan(let c): .definePlan(c)
+        case .subscribe(let c): .subscribe(c)
+        case .setOverride(let c): .setOverride(c)
+        case .clearOverride(let c): .clearOverride(c)
+        case .consume(let r): .consume(r.command)
+        case .suspend(let c): .suspend(c)
+        case .reinstate(let c): .reinstate(c)
+        case .setUserLimits(let c): .setUserLimits(c)
+        case .breakerSuspension: nil
+        }
+    }
+}
+
+/// Version-1 type tags. Never renumber; a new layout gets a new tag.
+enum LedgerRecordKind: UInt8, CaseIterable {
+    case grant = 1
+    case debit = 2
+    case refund = 3
+    case setFlag = 4
+    case clearFlag = 5
+    case definePlan = 6
+    case subscribe = 7
+    case setOverride = 8
+    case clearOverride = 9
+    case consume = 10
+    case suspend = 11
+    case reinstate = 12
+    case setUserLimits = 13
+    case breakerSuspension = 14
+}
+
+/// A grant as decided: applied (`rejection` nil) or refused.
+public struct GrantRecord: Hashable, Sendable {
+    public var command: Command.Grant
+    public var rejection: RejectionCode?
+    public init(command: Command.Grant, rejection: RejectionCode? = nil) {
+        var command = command
+        command.at = nil
+        self.command = command; self.rejection = rejection
+    }
+}
+
+/// A debit as decided, with the effective `credit_enforcement_enabled` it used.
+public struct DebitRecord: Hashable, Sendable {
+    public var command: Command.Debit
+    public var enforcementEnabled: Bool
+    public var outcome: DebitOutcome
+    public init(command: Command.Debit, enforcementEnabled: Bool, outcome: DebitOutcome) {
+        var command = command
+        command.at = nil
+        self.command = command; self.enforcementEnabled = enforcementEnabled; self.outcome = outcome
+    }
+}
+
+extension DebitRecord {
+    public var rejection: RejectionCode? { if case .rejected(let code) = outcome { code } else { nil } }
+}
+
+extension ConsumeRecord {
+    public var rejection: RejectionCode? { if case .rejected(let code) = outcome { code } else { nil } }
+}
+
+public enum DebitOutcome: Hashable, Sendable {
+    /// `mode:"charged"`; `warned` when the balance before was ≤ 0 with enforcement off.
+    case charged(Millicredits, warned: Bool, anomaly: Bool)
+    /// Kill switch: `mode:"free"`.
+    case free
+    /// `mode:"shadow"`.
+    case shadow
+    case rejected(RejectionCode)
+}
+
+/// A refund as decided; `command.amount` is always the resolved amount (never nil in a record).
+public struct RefundRecord: Hashable, Sendable {
+    public var command: Command.Refund
+    public var rejection: RejectionCode?
+    public init(command: Command.Refund, rejection: RejectionCode? = nil) {
+        var command = command
+        command.at = nil
+        self.command = command; self.rejection = rejection
+    }
+    public var amount: Millicredits { command.amount ?? .zero }
+}
+
+/// A consume as decided.
+public struct ConsumeRecord: Hashable, Sendable {
+    public var command: Command.Consume
+    public var outcome: ConsumeOutcome
+    public init(command: Command.Consume, outcome: ConsumeOutcome) {
+        var command = command
+        command.at = nil
+        self.command = command; self.outcome = outcome
+    }
+}
+
+public enum ConsumeOutcome: Hashable, Sendable {
+    case withinLimit
+    case grace
+    case warned
+    case rejected(RejectionCode)
+
+    var modeName: String {
+        switch self {
+        case .withinLimit: "within_limit"
+        case .grace: "grace"
+        case .warned: "warned"
+        case .rejected: "rejected"
+        }
+    }
+}

@@ -1,0 +1,199 @@
+/// Replay verification at the billing level: feed every record in log order; it folds, re-decides each recorded
+/// command from the state before it and checks the invariants of SEMANTICS.md ("Invariants a replay checks").
+///
+/// Log-level checks (checksums, chain, seq contiguity, time never decreasing) belong to the engine.
+public struct LedgerVerifier {
+    public private(set) var state: State
+    private var violations: [Violation] = []
+    /// The breaker suspension a re-decided debit appended, which the next record must be.
+    private var expectedBreaker: (record: LedgerRecord, debitSeq: Int64)?
+    /// Σ grants + Σ refunds − Σ charged debits per user, summed from the records themselves.
+    private var ledgerSums: [String: Int128] = [:]
+
+    /// How many violations are kept; a log broken everywhere should not exhaust memory.
+    static let violationCountMax = 10_000
+
+    public init(configuration: BillingConfiguration) {
+        state = State(configuration: configuration)
+    }
+
+    public mutating func check(seq: Int64, time: Timestamp, typeTag: UInt8, body: [UInt8]) {
+        let record: LedgerRecord
+        switch LedgerRecord.decode(typeTag: typeTag, body: body) {
+        case .success(let decoded): record = decoded
+        case .failure(let error):
+            report("record_decodes", seq, error.description)
+            return
+        }
+        if let expected = expectedBreaker {
+            expectedBreaker = nil
+            if record == expected.record {
+                fold(&state, record, seq: seq, time: time)
+                return
+            }
+            report(
+                "circuit_breaker_follows_debit", expected.debitSeq,
+                "the debit tripped the circuit breaker but seq \(seq) is not its suspension")
+        }
+        guard let command = record.command else {
+            report("decision_replays", seq, "circuit breaker suspension without a debit that trips it")
+            fold(&state, record, seq: seq, time: time)
+            return
+        }
+        checkBeforeFold(record, seq: seq, time: time)
+        let decision = decide(command, in: state, seq: seq, time: time)
+        if let first = decision.records.first {
+            if first != record {
+                report("decision_replays", seq, "recorded \(record.summary), re-decided \(first.summary)")
+            } else if decision.records.count > 1 {
+                expectedBreaker = (decision.records[1], seq)
+            }
+        } else {
+            report("decision_replays", seq, "recorded \(record.summary), re-decided as \(decision.result.rendered)")
+        }
+        let userID = record.userID
+        let balanceBefore = userID.map(balance(of:))
+        let liabilityBefore = state.liabilityTotal
+        fold(&state, record, seq: seq, time: time)
+        checkAfterFold(record, seq: seq, balanceBefore: balanceBefore, liabilityBefore: liabilityBefore)
+    }
+
+    /// End-of-log checks (ledger sums, liability); returns every violation found so far.
+    public mutating func finish() -> [Violation] {
+        var all = violations
+        if let expected = expectedBreaker {
+            all.append(
+                Violation(
+                    invariant: "circuit_breaker_follows_debit", seq: expected.debitSeq,
+                    detail: "the debit tripped the circuit breaker but the log ends before its suspension"))
+        }
+        var listed: Set<String> = []
+        var total: Int128 = 0
+        for (userID, balance) in state.balances() {
+            listed.insert(userID)
+            total += Int128(balance.rawValue)
+            let expected = ledgerSums[userID] ?? 0
+            if expected != Int128(balance.rawValue) {
+                all.append(
+                    Violation(
+                        invariant: "balance_equation", seq: nil,
+                        detail: "user \(userID): balance \(balance.formatted) but grants + refunds − charged debits "
+                            + "= \(State.formatAmount(expected))"))
+            }
+        }
+        for userID in ledgerSums.keys.sorted() where !listed.contains(userID) {
+            all.append(
+                Violation(invariant: "balance_equation", seq: nil, detail: "user \(userID) has ledger records but no balance"))
+        }
+        if total != state.liabilityTotal {
+            all.append(
+                Violation(
+                    invariant: "liability_equals_sum", seq: nil,
+                    detail: "liability \(State.formatAmount(state.liabilityTotal)) but Σ balances = "
+                        + State.formatAmount(total)))
+        }
+        return all
+    }
+
+    private mutating func report(_ invariant: String, _ seq: Int64?, _ detail: String) {
+        guard violations.count < Self.violationCountMax else { return }
+        violations.append(Violation(invariant: invariant, seq: seq, detail: detail))
+    }
+
+    private func balance(of userID: String) -> Int64 {
+        state.slot(of: userID).map { state.accounts[$0].balance.rawValue } ?? 0
+    }
+
+    /// Checks that need the state before the record.
+    private mutating func checkBeforeFold(_ record: LedgerRecord, seq: Int64, time: Timestamp) {
+        switch record {
+        case .debit(let r):
+            if r.enforcementEnabled != state.effectiveEnforcementEnabled {
+                report(
+                    "recorded_enforcement_matches", seq,
+                    "debit recorded enforcement \(r.enforcementEnabled) but the configuration and flags give "
+                        + "\(state.effectiveEnforcementEnabled)")
+            }
+            if case .charged = r.outcome {
+                let before = balance(of: r.command.userID)
+                if r.enforcementEnabled && before <= 0 {
+                    report(
+                        "no_charge_under_enforcement_at_non_positive_balance", seq,
+                        "charged debit with enforcement on at balance \(Millicredits(rawValue: before).formatted)")
+                }
+            }
+            if r.rejection == nil { checkKeyUnused(r.command.userID, .debit, r.command.idempotencyKey, seq: seq) }
+        case .grant(let r):
+            if r.rejection == nil { checkKeyUnused(r.command.userID, .grant, r.command.idempotencyKey, seq: seq) }
+        case .consume(let r):
+            if r.rejection == nil {
+                checkKeyUnused(r.command.userID, .consume, r.command.idempotencyKey, seq: seq)
+            }
+            if r.outcome == .grace {
+                let evaluation = state.evaluateConsume(
+                    slot: state.slot(of: r.command.userID), key: r.command.entitlementKey,
+                    at: time)
+                let remaining = evaluation.graceRemaining ?? 0
+                if remaining < r.command.quantity {
+                    report(
+                        "grace_within_remaining", seq,
+                        "grace consume of \(r.command.quantity) with grace remaining \(remaining)")
+                }
+            }
+        case .refund(let r) where r.rejection == nil:
+            if let debit = state.chargedDebits.entry(seq: r.command.debitSeq),
+                state.slot(of: r.command.userID) == Int(debit.userSlot)
+            {
+                if r.amount.rawValue > debit.remaining {
+                    report(
+                        "refund_within_charge", seq,
+                        "refund of \(r.amount.formatted) exceeds the \(Millicredits(rawValue: debit.remaining).formatted) "
+                            + "left of debit seq \(r.command.debitSeq)")
+                }
+            } else {
+                report(
+                    "refund_within_charge", seq,
+                    "refund links to seq \(r.command.debitSeq), which is not a charged debit of this user")
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func checkKeyUnused(_ userID: String, _ op: IdempotencyKey.Op, _ key: String?, seq: Int64) {
+        guard let key, state.idempotencyEntry(slot: state.slot(of: userID), IdempotencyKey(op: op, key: key)) != nil
+        else { return }
+        report("idempotency_key_applied_once", seq, "idempotency key \(key) of user \(userID) applied twice")
+    }
+
+    /// Checks that compare the state before and after, and the ledger sums.
+    private mutating func checkAfterFold(
+        _ record: LedgerRecord, seq: Int64, balanceBefore: Int64?, liabilityBefore: Int128
+    ) {
+        let balanceAfter = record.userID.map(balance(of:))
+        if record.rejection != nil {
+            if balanceAfter != balanceBefore || state.liabilityTotal != liabilityBefore {
+                report("rejected_changes_nothing", seq, "a rejected record changed a balance")
+            }
+            return
+        }
+        switch record {
+        case .grant(let r): ledgerSums[r.command.userID, default: 0] += Int128(r.command.amount.rawValue)
+        case .refund(let r): ledgerSums[r.command.userID, default: 0] += Int128(r.amount.rawValue)
+        case .debit(let r):
+            switch r.outcome {
+            case .charged(let charged, _, _):
+                ledgerSums[r.command.userID, default: 0] -= Int128(charged.rawValue)
+            case .free, .shadow:
+                ledgerSums[r.command.userID, default: 0] += 0  // Listed in balances, unchanged.
+                if balanceAfter != balanceBefore {
+                    report("shadow_free_balance_unchanged", seq, "a \(r.outcome == .free ? "free" : "shadow") debit changed the balance")
+                }
+            case .rejected:
+                break
+            }
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// The billing state folded from the log so far: balances, flags, plans, entitlements, windows the rules need.
+///
+/// A value: `decide` reads it, `fold` is the only writer. Users live in a dense array addressed through one
+/// dictionary lookup; per-user histories are bounded by what the rules need (last 20 charges, the current UTC day,
+/// 60-minute windows, idempotency keys, charged debits for refunds).
+public struct State: Sendable {
+    public let configuration: BillingConfiguration
+    /// The time of the last folded record.
+    public internal(set) var lastRecordTime: Timestamp?
+    public internal(set) var recordCount: Int64 = 0
+
+    var flags = FlagSettings()
+    var userSlots: [String: Int32] = [:]
+    var accounts: ContiguousArray<UserAccount> = []
+    var details: ContiguousArray<AccountDetails> = []
+    var planSlots: [String: Int32] = [:]
+    var plans: ContiguousArray<Plan> = []
+    var chargedDebits = ChargedDebitLedger()
+    /// Σ balances, kept wide so that many large balances cannot overflow it.
+    var liabilityTotal: Int128 = 0
+
+    public init(configuration: BillingConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// How many users a state may hold: slots are Int32.
+    static let userCountMax = Int(Int32.max)
+
+    /// The effective `credit_enforcement_enabled`: the runtime override, else the config.
+    public var effectiveEnforcementEnabled: Bool {
+        flags.enforcementOverride ?? configuration.creditEnforcementEnabled
+    }
+
+    /// Σ balances, negatives included (clamped to the Int64 range; `balancesJSON` prints the exact value).
+    public var liability: Millicredits {
+        Millicredits(rawValue: Int64(clamping: liabilityTotal))
+    }
+
+    // MARK: Slots
+
+    func slot(of userID: String) -> Int? {
+        userSlots[userID].map { Int($0) }
+    }
+
+    /// The user's slot, creating an empty account on first sight.
+    mutating func ensureSlot(of userID: String) -> Int {
+        if let slot = userSlots[userID] { return Int(slot) }
+        precondition(accounts.count < Self.userCountMax, "user count limit reached")
+        let slot = accounts.count
+        accounts.append(UserAccount(userID: userID))
+        userSlots[userID] = Int32(slot)
+        return slot
+    }
+
+    /// The details slot of a user, allocating it on first need.
+    mutating func ensureDetails(ofSlot slot: Int) -> Int {
+        let existing = accounts[slot].detailsSlot
+        if existing >= 0 { return Int(existing) }
+        let detailsSlot = details.count
+        details.append(AccountDetails())
+        accounts[slot].detailsSlot = Int32(detailsSlot)
+        return detailsSlot
+    }
+
+    func detailsSlot(ofSlot slot: Int?) -> Int? {
+        guard let slot else { return nil }
+        let detailsSlot = accounts[slot].detailsSlot
+        return detailsSlot >= 0 ? Int(detailsSlot) : nil
+    }
+
+    func plan(ofDetails detailsSlot: Int?) -> Plan? {
+        guard let detailsSlot else { return nil }
+        let planSlot = details[detailsSlot].planSlot
+        return planSlot >= 0 ? plans[Int(planSlot)] : nil
+    }
+
+    func idempotencyEntry(slot: Int?, _ key: IdempotencyKey) -> IdempotencyEntry? {
+        guard let detailsSlot = detailsSlot(ofSlot: slot) else { return nil }
+        return details[detailsSlot].idempotency[key]
+    }
+}
