@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Authenticates the API key of a request and checks its role against the roles a route group accepts.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import TollgateBilling
 
@@ -18,4 +19,9 @@ public enum JSONResponse {
         if let requestID { headers[.requestID] = requestID }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
+}
+
+extension HTTPResponse.Status {
+    /// 402, which swift-http-types does not name: `insufficient_credits`.
+    public static var paymentRequired: Self { .init(code: 402, reasonPhrase: "Payment Required") }
 }

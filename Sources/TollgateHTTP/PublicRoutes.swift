@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Routes without a key: liveness, readiness, and the enforcement policy clients show their users.

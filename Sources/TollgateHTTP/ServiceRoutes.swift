@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Routes of the application backend (service keys): debits and entitlement consumption for any user.

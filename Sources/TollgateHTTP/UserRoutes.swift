@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Routes of one end user (user keys): only the data of the user the key is bound to. There is no user id in

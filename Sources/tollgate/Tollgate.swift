@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Tollgate: ParsableCommand {
+struct Tollgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollgate",
         abstract: "An event-sourced credit and entitlement billing engine.",
@@ -12,6 +12,8 @@ struct Tollgate: ParsableCommand {
             SettingsCommand.self,
             ReplayCommand.self,
             LogCommand.self,
+            ServeCommand.self,
+            KeysCommand.self,
         ]
     )
 }

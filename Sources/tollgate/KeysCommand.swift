@@ -1,0 +1,70 @@
+import ArgumentParser
+import TollgateHTTP
+
+/// `tollgate keys …`: API keys of the HTTP service.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage the API keys of `tollgate serve`.",
+        subcommands: [AddKeyCommand.self])
+}
+
+/// `tollgate keys add (--data DIR | --keys FILE) --role admin|service|user [--user U]`: mints a key, stores only
+/// its SHA-256 digest, and prints the key once on standard output.
+struct AddKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Create an API key; print it once (only its digest is stored).")
+
+    @Option(name: .long, help: "Data directory; the key file is DIR/api-keys.jsonl.") var data: String?
+    @Option(name: .long, help: "The key file (instead of --data).") var keys: String?
+    @Option(name: .long, help: "admin, service or user.") var role: String
+    @Option(
+        name: .long,
+        help: "The user a user key reads (required for user keys); an admin's name, recorded as initiated_by.")
+    var user: String?
+
+    func validate() throws {
+        guard (data == nil) != (keys == nil) else { throw ValidationError("give exactly one of --data or --keys") }
+        guard let role = Role(rawValue: role) else {
+            throw ValidationError("--role must be admin, service or user, got `\(self.role)`")
+        }
+        switch role {
+        case .user where user == nil: throw ValidationError("a user key needs --user")
+        case .service where user != nil: throw ValidationError("a service key is not bound to a user; drop --user")
+        default: break
+        }
+        if let user, !Self.isIdentifier(user) {
+            throw ValidationError("--user must be 1–128 bytes of [A-Za-z0-9._:@-], got `\(user)`")
+        }
+    }
+
+    func run() throws {
+        let path = keys ?? APIKeyStore.defaultPath(dataDirectory: data!)
+        let (key, entry) = APIKeyStore.mint(role: Role(rawValue: role)!, userID: user)
+        do {
+            // Load first: refuses to append to a file that is not a valid key file.
+            var store = try APIKeyStore.load(path: path)
+            try store.add(entry)
+            try APIKeyStore.append(entry, toFileAt: path)
+        } catch {
+            StandardStreams.error("tollgate: error: \(error)")
+            throw ExitCode.failure
+        }
+        StandardStreams.write(key + "\n")
+        StandardStreams.error("added \(entry.role.rawValue) key \(entry.id) to \(path); the key is shown only once")
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...128).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                UInt8(ascii: "@"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+}
