@@ -79,7 +79,8 @@ enum CommandField: UInt8, CaseIterable, Hashable {
         case 8: field = match(.quantity)
         case 9: field = match(.debitSeq) ?? match(.dailyCap)
         case 10:
-            field = match(.sessionID) ?? match(.requestID) ?? match(.usageKeys) ?? match(.thresholds)
+            field =
+                match(.sessionID) ?? match(.requestID) ?? match(.usageKeys) ?? match(.thresholds)
                 ?? match(.expiresAt)
         case 11: field = match(.sessionCap)
         case 12: field = match(.initiatedBy) ?? match(.entitlements) ?? match(.moduleRules)

@@ -5,11 +5,13 @@
 /// interpret one member each; `null` reads as absent.
 struct CommandFields {
     let scanner: JSONScanner
-    private var tokens: InlineArray<32, JSONToken>
+    /// Room for every ``CommandField`` (checked by a test).
+    static let fieldCountMax = 26
+    private var tokens: InlineArray<26, JSONToken>
     /// Bit `field.rawValue` is set when the field is present (even as `null`).
     private(set) var presentMask: UInt32 = 0
     /// Present fields in input order (the first `presentCount` entries).
-    private var order: InlineArray<32, CommandField>
+    private var order: InlineArray<26, CommandField>
     private(set) var presentCount = 0
 
     init(scanning bytes: UnsafeBufferPointer<UInt8>) throws(InvalidRequest) {
@@ -27,13 +29,14 @@ struct CommandFields {
         }
         scanner.index += 1
         var isFirst = true
-        while let key = try Self.json({ () throws(JSONScanner.Error) in try scanner.nextObjectKey(isFirst: &isFirst) }) {
+        while let key = try Self.json({ () throws(JSONScanner.Error) in try scanner.nextObjectKey(isFirst: &isFirst) })
+        {
             guard let field = scanner.withStringBytes(key, { name in CommandField(name: name) }) else {
                 let name = scanner.string(key)
-                throw InvalidRequest(field: name, message: "unknown field \"\(name)\"")
+                throw InvalidRequest(field: name, message: "\(name): unknown field")
             }
             guard presentMask & field.bit == 0 else {
-                throw InvalidRequest(field: field.nameString, message: "duplicate key \"\(field.nameString)\"")
+                throw InvalidRequest(field: field.nameString, message: "\(field.nameString): duplicate key")
             }
             let value = try Self.json({ () throws(JSONScanner.Error) in try scanner.scanValue(depth: 1) })
             presentMask |= field.bit

@@ -57,7 +57,8 @@ extension CommandParser {
         var scanner = JSONScanner(fields.scanner.bytes, index: token.start + 1)
         var userIDs: [String] = []
         var isFirst = true
-        while try CommandFields.json({ () throws(JSONScanner.Error) in try scanner.nextArrayElement(isFirst: &isFirst) }) {
+        while try CommandFields.json({ () throws(JSONScanner.Error) in try scanner.nextArrayElement(isFirst: &isFirst) }
+        ) {
             let element = try CommandFields.json({ () throws(JSONScanner.Error) in try scanner.scanValue(depth: 1) })
             userIDs.append(try fields.identifierValue(element, .value, path: "value[\(userIDs.count)]"))
         }

@@ -44,7 +44,7 @@ public enum CommandParser {
         if unknownMask != 0 {
             let field = fields.presentFields().first { unknownMask & $0.bit != 0 }!
             throw InvalidRequest(
-                field: field.nameString, message: "unknown field \"\(field.nameString)\" for op \"\(op.rawValue)\"")
+                field: field.nameString, message: "\(field.nameString): unknown field for op \(op.rawValue)")
         }
         switch op {
         case .grant: return .grant(try grant(fields))

@@ -57,7 +57,8 @@ struct DecimalNumber: Hashable {
                 if value.significandDigitCount > 0 { pendingZeroCount += 1 }
                 return
             }
-            let newDigitCount = value.significandDigitCount == 0 ? 1 : value.significandDigitCount + pendingZeroCount + 1
+            let newDigitCount =
+                value.significandDigitCount == 0 ? 1 : value.significandDigitCount + pendingZeroCount + 1
             if newDigitCount > 19 {
                 value.significandOverflow = true
             } else {

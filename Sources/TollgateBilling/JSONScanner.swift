@@ -11,10 +11,14 @@ struct JSONScanner {
     /// Index of the next unread byte.
     var index: Int
 
+    /// The largest buffer a scanner accepts: token offsets are 32-bit.
+    static let sizeBytesMax = Int(UInt32.max)
+
     /// The deepest nesting of arrays and objects accepted (the top-level object is depth 1).
     static let depthMax = 64
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, index: Int = 0) {
+        precondition(bytes.count <= Self.sizeBytesMax, "JSON buffer beyond 32-bit offsets")
         self.bytes = bytes
         self.index = index
     }
@@ -188,7 +192,9 @@ struct JSONScanner {
         let start = index
         var hasEscapes = false
         while true {
-            // Fast path: plain printable ASCII.
+            // Fast path: 8 bytes at a time while none needs a closer look.
+            while bytes.count - index >= 8, !Self.needsAttention(Self.word(bytes, at: index)) { index += 8 }
+            // Then plain printable ASCII byte by byte.
             while index < bytes.count {
                 let byte = bytes[index]
                 guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else {
@@ -211,6 +217,25 @@ struct JSONScanner {
                 try scanUTF8Sequence()
             }
         }
+    }
+
+    /// Eight bytes from `offset` as a little-endian word (unaligned load).
+    @inline(__always)
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self))
+    }
+
+    /// Whether any byte of `word` is a control character (< 0x20), non-ASCII (≥ 0x80), `"` or `\` — SWAR
+    /// "has a byte less than n" / "has a zero byte" tests; a false alarm only costs the byte loop.
+    @inline(__always)
+    static func needsAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let control = word &- ones &* 0x20
+        let hasZero = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+        return ((hasZero | (control & ~word) | word) & highBits) != 0
     }
 
     private mutating func scanEscape() throws(Error) {

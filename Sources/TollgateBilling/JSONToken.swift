@@ -8,16 +8,21 @@ struct JSONToken: Hashable {
     }
 
     var kind: Kind
-    var start: Int
-    var end: Int
     /// Strings only: the content holds at least one `\` escape, so it must be decoded before use.
     var hasEscapes: Bool
+    // 32-bit offsets keep a token at 12 bytes: a command's member table stays small enough to copy cheaply.
+    // ``JSONScanner`` only accepts buffers whose offsets fit.
+    private var startOffset: UInt32
+    private var endOffset: UInt32
+
+    var start: Int { Int(startOffset) }
+    var end: Int { Int(endOffset) }
 
     init(kind: Kind, start: Int, end: Int, hasEscapes: Bool = false) {
         self.kind = kind
-        self.start = start
-        self.end = end
         self.hasEscapes = hasEscapes
+        self.startOffset = UInt32(truncatingIfNeeded: start)
+        self.endOffset = UInt32(truncatingIfNeeded: end)
     }
 
     /// What a message calls a value of this kind.

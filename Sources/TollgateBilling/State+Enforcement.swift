@@ -47,21 +47,21 @@ extension State {
     ) -> (state: EnforcementState, key: String?, graceStartedAt: Timestamp?, graceEndsAt: Timestamp?) {
         if accounts[slot].suspended { return (.suspended, nil, nil, nil) }
         let levels = enforcementLevels(slot: slot, at: time)
-        if let hardKey = levels.hardKey {
-            let detailsSlot = detailsSlot(ofSlot: slot)!
-            let graceHours = plan(ofDetails: detailsSlot)!.definition.thresholds.graceHours
-            guard let startedAt = details[detailsSlot].graceStartedAt else {
-                // pct reached hard_pct after the last record (an override expired since): grace has not started.
-                return (.grace, hardKey, nil, nil)
-            }
-            let endsAt = Self.graceEnd(startedAt: startedAt, graceHours: graceHours)
-            if time >= endsAt, let degradedKey = levels.degradedKey {
-                return (.degraded, degradedKey, startedAt, endsAt)
-            }
-            return (.grace, hardKey, startedAt, endsAt)
+        // ACTIVE unless pct ≥ warn_pct; WARN unless pct ≥ hard_pct; otherwise GRACE, then DEGRADED. Each "pct ≥ X"
+        // is its own test, so a plan with hard_pct below warn_pct stays ACTIVE until warn_pct is reached.
+        guard let warnKey = levels.warnKey else { return (.active, nil, nil, nil) }
+        guard let hardKey = levels.hardKey else { return (.warn, warnKey, nil, nil) }
+        let detailsSlot = detailsSlot(ofSlot: slot)!
+        let graceHours = plan(ofDetails: detailsSlot)!.definition.thresholds.graceHours
+        guard let startedAt = details[detailsSlot].graceStartedAt else {
+            // pct reached hard_pct only after the last record (an override expired since): grace has not started.
+            return (.grace, hardKey, nil, nil)
         }
-        if let warnKey = levels.warnKey { return (.warn, warnKey, nil, nil) }
-        return (.active, nil, nil, nil)
+        let endsAt = Self.graceEnd(startedAt: startedAt, graceHours: graceHours)
+        if time >= endsAt, let degradedKey = levels.degradedKey {
+            return (.degraded, degradedKey, startedAt, endsAt)
+        }
+        return (.grace, hardKey, startedAt, endsAt)
     }
 
     /// After an applied record that concerns the user: set or clear `grace_started_at` at the record's time, then

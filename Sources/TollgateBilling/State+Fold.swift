@@ -144,7 +144,8 @@ extension State {
                         AccountDetails.SessionCharge(sessionID: sessionID, time: time, amount: amount))
                 }
                 if anomaly {
-                    details[detailsSlot].anomalyTimes.removeAll { $0.rawValue <= windowStart }
+                    let anomalyWindowStart = time.rawValue &- Self.anomalyWindowMilliseconds
+                    details[detailsSlot].anomalyTimes.removeAll { $0.rawValue <= anomalyWindowStart }
                     details[detailsSlot].anomalyTimes.append(time)
                 }
             }

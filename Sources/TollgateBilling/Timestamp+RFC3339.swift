@@ -15,24 +15,54 @@ extension Timestamp {
     public var rfc3339: String {
         let (days, millisecondOfDay) = Self.floorDivide(rawValue, Self.millisecondsPerDay)
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
-        var text = ""
-        text.reserveCapacity(24)
-        if year < 0 { text += "-" }
-        Self.appendPadded(year.magnitude, width: 4, to: &text)
+        guard (0...9999).contains(year) else { return Self.extendedText(year, month, day, millisecondOfDay) }
+        // The common case: exactly 24 ASCII bytes, written in place.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            @inline(__always)
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var value = value
+                for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            put(millisecondOfDay / Self.millisecondsPerHour, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(millisecondOfDay / Self.millisecondsPerMinute % 60, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(millisecondOfDay / 1000 % 60, 2, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            put(millisecondOfDay % 1000, 3, at: 20)
+            buffer[23] = UInt8(ascii: "Z")
+            return 24
+        }
+    }
+
+    /// Years outside 0000–9999: a `-` sign or more than 4 year digits (never produced by parsing).
+    private static func extendedText(_ year: Int64, _ month: Int64, _ day: Int64, _ millisecondOfDay: Int64)
+        -> String
+    {
+        var text = year < 0 ? "-" : ""
+        appendPadded(year.magnitude, width: 4, to: &text)
         text += "-"
-        Self.appendPadded(UInt64(month), width: 2, to: &text)
+        appendPadded(UInt64(month), width: 2, to: &text)
         text += "-"
-        Self.appendPadded(UInt64(day), width: 2, to: &text)
+        appendPadded(UInt64(day), width: 2, to: &text)
         text += "T"
-        Self.appendPadded(UInt64(millisecondOfDay / Self.millisecondsPerHour), width: 2, to: &text)
+        appendPadded(UInt64(millisecondOfDay / millisecondsPerHour), width: 2, to: &text)
         text += ":"
-        Self.appendPadded(UInt64(millisecondOfDay / Self.millisecondsPerMinute % 60), width: 2, to: &text)
+        appendPadded(UInt64(millisecondOfDay / millisecondsPerMinute % 60), width: 2, to: &text)
         text += ":"
-        Self.appendPadded(UInt64(millisecondOfDay / 1000 % 60), width: 2, to: &text)
+        appendPadded(UInt64(millisecondOfDay / 1000 % 60), width: 2, to: &text)
         text += "."
-        Self.appendPadded(UInt64(millisecondOfDay % 1000), width: 3, to: &text)
-        text += "Z"
-        return text
+        appendPadded(UInt64(millisecondOfDay % 1000), width: 3, to: &text)
+        return text + "Z"
     }
 
     /// The parser behind ``init(rfc3339:)``, over UTF-8 bytes (used directly by ``CommandParser``).

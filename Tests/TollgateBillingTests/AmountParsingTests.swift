@@ -42,7 +42,8 @@ struct AmountParsingTests {
 
     // Integer fields: "a JSON number whose value is whole (`5`, `5e0`, `5.0`) and fits Int64".
     @Test(arguments: [
-        ("5", 5 as Int64), ("5e0", 5), ("5.0", 5), ("50e-1", 5), ("-1", -1), ("0", 0), ("-0", 0), ("1e18", 1_000_000_000_000_000_000),
+        ("5", 5 as Int64), ("5e0", 5), ("5.0", 5), ("50e-1", 5), ("-1", -1), ("0", 0), ("-0", 0),
+        ("1e18", 1_000_000_000_000_000_000),
         ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min), ("0e999", 0),
         ("9223372036854775807.000", Int64.max), ("922337203685477580.7e1", Int64.max),
     ])
@@ -64,11 +65,63 @@ struct AmountParsingTests {
     /// Every Int64 millicredit value in range prints (`formatted`) and parses back to itself.
     @Test(arguments: 0..<8 as Range<UInt64>)
     func formattedRoundTrips(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+        var random = ParserRandom(seed: seed)
         for _ in 0..<2000 {
             let raw = Int64(bitPattern: random.next()) % (Millicredits.magnitudeMax + 1)
             let value = Millicredits(rawValue: raw >> (random.next() % 60))
             #expect(Millicredits(decimalText: value.formatted) == value, "\(value.formatted)")
         }
+    }
+}
+
+extension AmountParsingTests {
+    /// Random number literals (many digits, zeros, exponents) against an independent string-based reference:
+    /// digits × 10^(exponent + 3) must be a whole number within ±9e15 mc.
+    @Test(arguments: 0..<16 as Range<UInt64>)
+    func agreesWithStringReference(seed: UInt64) {
+        var random = ParserRandom(seed: seed)
+        func digits(_ count: UInt64, zeroHeavy: Bool) -> String {
+            String(
+                (0..<count).map { _ in
+                    Character(String(zeroHeavy && random.next() % 2 == 0 ? 0 : random.next() % 10))
+                })
+        }
+        var acceptedCount = 0
+        for _ in 0..<2000 {
+            let zeroHeavy = random.next() % 2 == 0
+            var integerPart = digits(1 + random.next() % 12, zeroHeavy: zeroHeavy)
+            while integerPart.count > 1 && integerPart.hasPrefix("0") { integerPart.removeFirst() }
+            let fractionPart = random.next() % 2 == 0 ? "" : digits(1 + random.next() % 12, zeroHeavy: zeroHeavy)
+            let exponent = random.next() % 3 == 0 ? 0 : Int(random.next() % 41) - 20
+            let negative = random.next() % 4 == 0
+            var literal = (negative ? "-" : "") + integerPart
+            if !fractionPart.isEmpty { literal += "." + fractionPart }
+            if exponent != 0 { literal += "e\(exponent)" }
+            let parsed = Millicredits(decimalText: literal)?.rawValue
+            if parsed != nil { acceptedCount += 1 }
+            #expect(
+                parsed
+                    == Self.referenceMillicredits(
+                        integerPart + fractionPart, exponent - fractionPart.count + 3, negative),
+                "\(literal)")
+        }
+        #expect(acceptedCount > 200 && acceptedCount < 1800, "both outcomes exercised: \(acceptedCount)")
+    }
+
+    /// `digits × 10^shift` in mc by string manipulation only; nil unless whole and within ±9e15.
+    static func referenceMillicredits(_ digits: String, _ shift: Int, _ negative: Bool) -> Int64? {
+        var digits = String(digits.drop { $0 == "0" })
+        if digits.isEmpty { return 0 }
+        if shift < 0 {
+            // A nonzero digit below the millicredit is not whole.
+            guard digits.count > -shift, digits.suffix(-shift).allSatisfy({ $0 == "0" }) else { return nil }
+            digits.removeLast(-shift)
+        } else {
+            guard digits.count + shift <= 16 else { return nil }
+            digits += String(repeating: "0", count: shift)
+        }
+        guard digits.count < 16 || (digits.count == 16 && digits <= "9000000000000000") else { return nil }
+        let magnitude = Int64(digits)!
+        return negative ? -magnitude : magnitude
     }
 }

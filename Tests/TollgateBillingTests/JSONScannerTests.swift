@@ -49,37 +49,39 @@ struct JSONScannerTests {
     }
 
     // Invalid UTF-8 inside strings (RFC 3629; Unicode table 3-7) and any non-ASCII byte outside them.
-    @Test(arguments: [
-        [0x22, 0x80, 0x22],  // lone continuation
-        [0x22, 0xC0, 0xAF, 0x22],  // overlong '/'
-        [0x22, 0xC1, 0xBF, 0x22],  // overlong
-        [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong 3-byte
-        [0x22, 0xED, 0xA0, 0x80, 0x22],  // encoded surrogate U+D800
-        [0x22, 0xF0, 0x80, 0x80, 0xAF, 0x22],  // overlong 4-byte
-        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
-        [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],  // invalid lead
-        [0x22, 0xFF, 0x22],
-        [0x22, 0xE2, 0x82, 0x22],  // truncated
-        [0x22, 0xE2, 0x82],  // truncated at end
-        [0xEF, 0xBB, 0xBF, 0x7B, 0x7D],  // BOM before {}
-        [0x7B, 0x7D, 0xC3, 0xA9],  // non-ASCII after the value
-        [0x22, 0x00, 0x22],  // raw NUL
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0x80, 0x22],  // lone continuation
+            [0x22, 0xC0, 0xAF, 0x22],  // overlong '/'
+            [0x22, 0xC1, 0xBF, 0x22],  // overlong
+            [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong 3-byte
+            [0x22, 0xED, 0xA0, 0x80, 0x22],  // encoded surrogate U+D800
+            [0x22, 0xF0, 0x80, 0x80, 0xAF, 0x22],  // overlong 4-byte
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
+            [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],  // invalid lead
+            [0x22, 0xFF, 0x22],
+            [0x22, 0xE2, 0x82, 0x22],  // truncated
+            [0x22, 0xE2, 0x82],  // truncated at end
+            [0xEF, 0xBB, 0xBF, 0x7B, 0x7D],  // BOM before {}
+            [0x7B, 0x7D, 0xC3, 0xA9],  // non-ASCII after the value
+            [0x22, 0x00, 0x22],  // raw NUL
+        ] as [[UInt8]])
     func rejectsInvalidUTF8(bytes: [UInt8]) {
         #expect(scanError(bytes) != nil, "\(bytes)")
     }
 
-    @Test(arguments: [
-        [0x22, 0xC2, 0x80, 0x22],  // U+0080
-        [0x22, 0xDF, 0xBF, 0x22],  // U+07FF
-        [0x22, 0xE0, 0xA0, 0x80, 0x22],  // U+0800
-        [0x22, 0xED, 0x9F, 0xBF, 0x22],  // U+D7FF
-        [0x22, 0xEE, 0x80, 0x80, 0x22],  // U+E000
-        [0x22, 0xEF, 0xBF, 0xBF, 0x22],  // U+FFFF
-        [0x22, 0xF0, 0x90, 0x80, 0x80, 0x22],  // U+10000
-        [0x22, 0xF4, 0x8F, 0xBF, 0xBF, 0x22],  // U+10FFFF
-        [0x22, 0x7F, 0x22],  // DEL is allowed raw
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xC2, 0x80, 0x22],  // U+0080
+            [0x22, 0xDF, 0xBF, 0x22],  // U+07FF
+            [0x22, 0xE0, 0xA0, 0x80, 0x22],  // U+0800
+            [0x22, 0xED, 0x9F, 0xBF, 0x22],  // U+D7FF
+            [0x22, 0xEE, 0x80, 0x80, 0x22],  // U+E000
+            [0x22, 0xEF, 0xBF, 0xBF, 0x22],  // U+FFFF
+            [0x22, 0xF0, 0x90, 0x80, 0x80, 0x22],  // U+10000
+            [0x22, 0xF4, 0x8F, 0xBF, 0xBF, 0x22],  // U+10FFFF
+            [0x22, 0x7F, 0x22],  // DEL is allowed raw
+        ] as [[UInt8]])
     func acceptsValidUTF8(bytes: [UInt8]) {
         #expect(scanError(bytes) == nil, "\(bytes)")
     }
@@ -99,7 +101,8 @@ struct JSONScannerTests {
     }
 
     @Test func limitsNestingDepth() {
-        let deepest = String(repeating: "[", count: JSONScanner.depthMax) + String(repeating: "]", count: JSONScanner.depthMax)
+        let deepest =
+            String(repeating: "[", count: JSONScanner.depthMax) + String(repeating: "]", count: JSONScanner.depthMax)
         #expect(scanError(Array(deepest.utf8)) == nil)
         let tooDeep = "[" + deepest + "]"
         #expect(scanError(Array(tooDeep.utf8)) != nil)
@@ -111,7 +114,10 @@ struct JSONScannerTests {
     // tokens as written; duplicate keys at any depth are rejected.
     @Test(arguments: [
         (" { \"b\" : 1 , \"a\" : [ 1 , 2.50 , \"x y\" ] , \"c\" : { } } ", "{\"b\":1,\"a\":[1,2.50,\"x y\"],\"c\":{}}"),
-        ("{\"k\":\"\\u0041\\n\",\"t\":true,\"f\":false,\"n\":null}", "{\"k\":\"\\u0041\\n\",\"t\":true,\"f\":false,\"n\":null}"),
+        (
+            "{\"k\":\"\\u0041\\n\",\"t\":true,\"f\":false,\"n\":null}",
+            "{\"k\":\"\\u0041\\n\",\"t\":true,\"f\":false,\"n\":null}"
+        ),
         ("{ }", "{}"),
         ("[ ]", "[]"),
     ])
@@ -148,5 +154,39 @@ struct JSONScannerTests {
             }
         }
         #expect(error == expected)
+    }
+}
+
+extension JSONScannerTests {
+    /// The 8-byte fast path flags exactly the bytes the byte loop must look at, at every position of a word.
+    @Test func wordTestFlagsEveryByteThatNeedsAttention() {
+        let filler = UInt64(0x61) &* 0x0101_0101_0101_0101  // "aaaaaaaa"
+        #expect(!JSONScanner.needsAttention(filler))
+        for position in 0..<8 {
+            for byte in UInt64(0)...255 {
+                let shift = UInt64(position * 8)
+                let word = (filler & ~(0xFF << shift)) | (byte << shift)
+                let expected = byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C
+                #expect(JSONScanner.needsAttention(word) == expected, "byte \(byte) at \(position)")
+            }
+        }
+    }
+
+    /// Long strings take the fast path: a special byte anywhere in them is still seen.
+    @Test func longStringsAreCheckedAtEveryOffset() {
+        for offset in 0..<40 {
+            var plain = Array(repeating: UInt8(ascii: "x"), count: 40)
+            #expect(scanError([0x22] + plain + [0x22]) == nil)
+            plain[offset] = 0x01
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "control at \(offset)")
+            plain[offset] = 0xFF
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "invalid UTF-8 at \(offset)")
+            plain[offset] = UInt8(ascii: "\"")
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "early quote at \(offset)")
+            plain[offset] = UInt8(ascii: "\\")
+            #expect(scanError([0x22] + plain + [0x22]) != nil, "lone backslash at \(offset)")
+            plain.replaceSubrange(offset...offset, with: Array("é".utf8))
+            #expect(scanError([0x22] + plain + [0x22]) == nil, "é at \(offset)")
+        }
     }
 }

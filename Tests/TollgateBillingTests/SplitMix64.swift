@@ -1,14 +1,14 @@
-/// A seedable PRNG for deterministic randomized tests (after swift-argument-parser `Examples/roll/SplitMix64.swift`).
+/// A seedable PRNG (swift-argument-parser `Examples/roll/SplitMix64.swift`): one printed seed reproduces a run.
 struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
 
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
 }

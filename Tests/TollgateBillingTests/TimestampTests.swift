@@ -44,7 +44,7 @@ struct TimestampTests {
     /// Every instant of years 0000–9999 prints and parses back to itself, and the calendar agrees day by day.
     @Test(arguments: 0..<8 as Range<UInt64>)
     func roundTrips(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+        var random = ParserRandom(seed: seed)
         let low: Int64 = -62_167_219_200_000, high: Int64 = 253_402_300_799_999
         for _ in 0..<5000 {
             let milliseconds = low + Int64(random.next() % UInt64(high - low + 1))
@@ -53,11 +53,16 @@ struct TimestampTests {
         }
     }
 
-    @Test func calendarIsContinuous() {
-        // Walk every day from 0000-01-01 to 9999-12-31: the date of day n + 1 follows the date of day n.
-        var previous = Timestamp.civilDate(daysSinceEpoch: -719_528)
-        #expect(previous == (0, 1, 1))
-        for day in Int64(-719_527)...2_932_896 {
+    /// Walks every day of three 400-year windows (each a full Gregorian cycle: 0000–0399, 1800–2199, 9600–9999):
+    /// the date of day n + 1 follows the date of day n, and each date maps back to its day number.
+    @Test(arguments: [(0 as Int64, 399 as Int64), (1800, 2199), (9600, 9999)])
+    func calendarIsContinuous(firstYear: Int64, lastYear: Int64) {
+        let firstDay = Timestamp.daysSinceEpoch(year: firstYear, month: 1, day: 1)
+        let lastDay = Timestamp.daysSinceEpoch(year: lastYear, month: 12, day: 31)
+        #expect(lastDay - firstDay + 1 == 146_097)
+        var previous = Timestamp.civilDate(daysSinceEpoch: firstDay)
+        #expect(previous == (firstYear, 1, 1))
+        for day in (firstDay + 1)...lastDay {
             let date = Timestamp.civilDate(daysSinceEpoch: day)
             let expected: (Int64, Int64, Int64) =
                 previous.day < Timestamp.daysInMonth(year: previous.year, month: previous.month)
@@ -73,6 +78,23 @@ struct TimestampTests {
             }
             previous = date
         }
-        #expect(previous == (9999, 12, 31))
+        #expect(previous == (lastYear, 12, 31))
+    }
+}
+
+extension TimestampTests {
+    /// Outside years 0000–9999 (never parsed) the text stays readable and total.
+    @Test(arguments: [
+        (-62_167_219_200_001 as Int64, "-0001-12-31T23:59:59.999Z"),
+        (253_402_300_800_000, "10000-01-01T00:00:00.000Z"),
+    ])
+    func formatsExtendedYears(milliseconds: Int64, text: String) {
+        #expect(Timestamp(millisecondsSinceEpoch: milliseconds).rfc3339 == text)
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
+    @Test func formatsExtremes() {
+        #expect(!Timestamp(rawValue: .max).rfc3339.isEmpty)
+        #expect(!Timestamp(rawValue: .min).rfc3339.isEmpty)
     }
 }

@@ -1,0 +1,91 @@
+/// Where a raw segment ends in a partial batch (a crash mid-append): reported by readers and `verifyLog`,
+/// truncated by `Log.open`.
+public struct TornTail: Sendable, Hashable {
+    public var file: String
+    public var offset: UInt64
+    public var sizeBytes: UInt64
+    /// The seq the partial batch would have started with.
+    public var seq: UInt64
+    public var reason: String
+}
+
+/// Read-only iteration over the log from any seq, across sealed and raw segments, in bounded memory (one read
+/// window or LZ4 block at a time). Never modifies files: a torn tail ends the iteration and is reported in
+/// `tornTail`. Every record returned has passed its checksum; batches are checked whole (header, checksums,
+/// times, hash chain) before any of their records is returned, and each segment must continue the previous one.
+public struct LogReader {
+    private let storage: any LogStorage
+    private let directory: String
+    private let segments: [SegmentListing.Entry]
+    private var position = 0
+    private var scanner: SegmentScanner?
+    private var fromSeq: UInt64
+    private var expectedNextSeq: UInt64?
+    private var expectedChain: UInt64?
+    /// Set when the iteration ended at a partial batch of the last raw segment.
+    public private(set) var tornTail: TornTail?
+
+    public init(directory: String) throws(LogError) {
+        try self.init(directory: directory, fromSeq: 1)
+    }
+
+    /// Starts at `fromSeq` (the first record returned has that seq, or a later one if it does not exist).
+    public init(directory: String, fromSeq: UInt64) throws(LogError) {
+        try self.init(directory: directory, fromSeq: fromSeq, storage: PosixStorage.shared)
+    }
+
+    package init(directory: String, fromSeq: UInt64, storage: any LogStorage) throws(LogError) {
+        self.storage = storage
+        self.directory = directory
+        self.fromSeq = max(1, fromSeq)
+        segments = try SegmentListing.list(storage: storage, directory: directory).segments
+        // Start in the last segment whose base is ≤ fromSeq.
+        var start = 0
+        for (i, entry) in segments.enumerated() where entry.baseSeq <= self.fromSeq { start = i }
+        position = start
+        if start == 0, let first = segments.first, first.baseSeq == 1 {
+            expectedNextSeq = 1
+            expectedChain = Chain.genesis
+        }
+    }
+
+    /// The next record, or nil at the end of the log (check `tornTail`).
+    public mutating func next() throws(LogError) -> LogRecord? {
+        while true {
+            if scanner == nil {
+                guard position < segments.count else { return nil }
+                let entry = segments[position]
+                let opened = try SegmentScanner.open(storage: storage, directory: directory, entry: entry)
+                if let header = opened.header, let expectedNextSeq, let expectedChain {
+                    guard header.baseSeq == expectedNextSeq, header.previousChain == expectedChain else {
+                        throw LogError(
+                            .corruptRecord, "\(entry.name) does not continue the previous segment", file: entry.name,
+                            offset: 0, seq: expectedNextSeq)
+                    }
+                }
+                if fromSeq > entry.baseSeq { try opened.seek(to: fromSeq) }
+                scanner = opened
+            }
+            let current = scanner!
+            if let record = try current.nextRecord() { return record }
+            switch current.end {
+            case .torn(let offset, let sizeBytes, let reason):
+                guard position == segments.count - 1 else {
+                    throw LogError(
+                        .corruptRecord, "\(current.name) ends in a partial batch but is not the last segment",
+                        file: current.name, offset: offset, seq: current.nextSeq)
+                }
+                tornTail = TornTail(
+                    file: current.name, offset: offset, sizeBytes: sizeBytes, seq: current.nextSeq, reason: reason)
+                position += 1
+                scanner = nil
+                return nil
+            case .clean, nil:
+                expectedNextSeq = current.nextSeq
+                expectedChain = current.chain
+                position += 1
+                scanner = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// The result of `verifyLog`: every checksum, the hash chain, seq contiguity, segment headers, sealed frames,
+/// block indexes and footers.
+public struct LogVerification: Sendable {
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public var seq: UInt64?
+        public var file: String
+        public var offset: UInt64?
+        public var detail: String
+
+        public var description: String {
+            var text = file
+            if let offset { text += " at byte \(offset)" }
+            if let seq { text += " (seq \(seq))" }
+            return text + ": " + detail
+        }
+    }
+
+    /// True when no problem was found (a torn tail is not a problem: it is an unacknowledged append that the next
+    /// `Log.open` truncates).
+    public var ok: Bool { problems.isEmpty }
+    /// Records that passed every check.
+    public var recordCount: UInt64 = 0
+    public var firstSeq: UInt64?
+    public var lastSeq: UInt64?
+    public var segmentCount = 0
+    public var sealedSegmentCount = 0
+    public var problems: [Problem] = []
+    public var tornTail: TornTail?
+    /// Leftovers of an interrupted seal, which the next open removes.
+    public var notes: [String] = []
+}
+
+/// Checks the whole log in `directory` without modifying it; collects every problem (one per damaged segment,
+/// plus any break between segments) instead of stopping at the first.
+public func verifyLog(directory: String) -> LogVerification {
+    verifyLog(directory: directory, storage: PosixStorage.shared)
+}
+
+package func verifyLog(directory: String, storage: any LogStorage) -> LogVerification {
+    var result = LogVerification()
+    let listing: SegmentListing
+    do { listing = try SegmentListing.list(storage: storage, directory: directory) } catch {
+        result.problems.append(.init(seq: nil, file: directory, offset: nil, detail: error.description))
+        return result
+    }
+    for name in listing.sealingLeftovers { result.notes.append("\(name): leftover of an interrupted seal") }
+    for name in listing.recoveringLeftovers { result.notes.append("\(name): leftover of an interrupted recovery") }
+    for name in listing.rawTwins { result.notes.append("\(name): raw twin of a sealed segment (seal interrupted)") }
+    result.segmentCount = listing.segments.count
+    var expectedNextSeq: UInt64? = 1
+    var expectedChain: UInt64? = Chain.genesis
+    for (i, entry) in listing.segments.enumerated() {
+        let isLast = i == listing.segments.count - 1
+        if entry.isSealed { result.sealedSegmentCount += 1 }
+        let scanner: SegmentScanner
+        do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
+            result.problems.append(.init(seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset, detail: error.message))
+            expectedNextSeq = nil
+            expectedChain = nil
+            continue
+        }
+        if let header = scanner.header {
+            if let expectedNextSeq, header.baseSeq != expectedNextSeq {
+                result.problems.append(
+                    .init(
+                        seq: expectedNextSeq, file: entry.name, offset: 0,
+                        detail: "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq) (segment missing?)"))
+            } else if let expectedChain, header.previousChain != expectedChain {
+                result.problems.append(
+                    .init(
+                        seq: header.baseSeq, file: entry.name, offset: 0,
+                        detail: "segment's previous chain does not match the previous segment's last chain"))
+            }
+        }
+        var segmentOK = true
+        do {
+            while let batch = try scanner.nextBatch() {
+                result.recordCount += UInt64(batch.recordCount)
+                if result.firstSeq == nil { result.firstSeq = batch.baseSeq }
+                result.lastSeq = batch.lastSeq
+            }
+        } catch {
+            segmentOK = false
+            result.problems.append(.init(seq: error.seq, file: entry.name, offset: error.offset, detail: error.message))
+        }
+        if case .torn(let offset, let sizeBytes, let reason) = scanner.end {
+            let torn = TornTail(file: entry.name, offset: offset, sizeBytes: sizeBytes, seq: scanner.nextSeq, reason: reason)
+            if isLast && !entry.isSealed {
+                result.tornTail = torn
+            } else {
+                result.problems.append(
+                    .init(seq: scanner.nextSeq, file: entry.name, offset: offset, detail: "partial batch (\(reason)) in a segment that is not the last"))
+            }
+        }
+        if segmentOK {
+            expectedNextSeq = scanner.nextSeq
+            expectedChain = scanner.chain
+        } else {
+            expectedNextSeq = nil
+            expectedChain = nil
+        }
+    }
+    return result
+}

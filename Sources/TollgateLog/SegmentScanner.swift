@@ -1,0 +1,391 @@
+import CLZ4
+
+/// Reads one segment (raw `.log` or sealed `.log.lz4`) batch by batch through a bounded window, checking
+/// everything it passes: headers, record checksums, seq contiguity, times, the hash chain and, for sealed
+/// segments, the frame structure, block index and footer. Kafka's `LogSegment` read path, in one type.
+final class SegmentScanner {
+    enum End: Equatable {
+        case clean
+        /// The raw segment ends in a partial (or zero-filled) batch starting at `offset`.
+        case torn(offset: UInt64, sizeBytes: UInt64, reason: String)
+    }
+
+    let storage: any LogStorage
+    let name: String
+    let kind: SegmentName.Kind
+    let baseSeq: UInt64
+    let file: FileID
+    let fileSizeBytes: UInt64
+    private(set) var layout: SealedLayout?
+    /// nil only when a raw segment's header itself is torn (`end` is then `.torn(offset: 0, …)`).
+    private(set) var header: SegmentHeader?
+
+    /// Position after the last batch that passed every check.
+    private(set) var nextSeq: UInt64
+    private(set) var chain: UInt64
+    private(set) var lastTimeMs: Int64?
+    /// Raw-content offset of the next batch (for a raw segment also its file offset).
+    private(set) var rawOffset: UInt64
+    /// Chain value before the batch last returned by `nextBatch`.
+    private(set) var chainBeforeCurrentBatch: UInt64 = 0
+    private(set) var end: End?
+
+    private var window: [UInt8] = []
+    private var windowRawOffset: UInt64 = 0
+    private var windowCount = 0
+    private var windowFileOffset: UInt64 = 0
+    private var compressed: [UInt8] = []
+    private var blockCursor = 0
+
+    private var batch: BatchHeader?
+    private var recordIndex = 0
+    private var recordOffsetInWindow = 0
+
+    init(storage: any LogStorage, directory: String, name: String) throws(LogError) {
+        guard let parsed = SegmentName.parse(name), parsed.kind == .raw || parsed.kind == .sealed else {
+            throw LogError(.invalidArgument, "not a segment file name: \(name)", file: name)
+        }
+        self.storage = storage
+        self.name = name
+        self.kind = parsed.kind
+        self.baseSeq = parsed.baseSeq
+        do { file = try storage.open(directory + "/" + name, .readOnly) } catch {
+            throw LogError.from(error, "open segment", file: name)
+        }
+        do { fileSizeBytes = try storage.sizeBytes(file) } catch {
+            storage.close(file)
+            throw LogError.from(error, "stat segment", file: name)
+        }
+        nextSeq = baseSeq
+        chain = 0
+        rawOffset = UInt64(SegmentHeader.sizeBytes)
+        // From here on a throw runs deinit, which closes the file.
+        try start()
+    }
+
+    deinit { storage.close(file) }
+
+    /// Opens a listed segment; when a raw one vanished between listing and opening (a concurrent writer sealed
+    /// it), opens its sealed successor instead.
+    static func open(storage: any LogStorage, directory: String, entry: SegmentListing.Entry) throws(LogError)
+        -> SegmentScanner
+    {
+        do { return try SegmentScanner(storage: storage, directory: directory, name: entry.name) } catch {
+            guard !entry.isSealed, error.errno == 2 else { throw error }
+            return try SegmentScanner(storage: storage, directory: directory, name: SegmentName.sealed(entry.baseSeq))
+        }
+    }
+
+    private func corrupt(_ detail: String, fileOffset: UInt64, seq: UInt64?) -> LogError {
+        LogError(.corruptRecord, "\(name): \(detail)", file: name, offset: fileOffset, seq: seq)
+    }
+
+    private func fileOffset(ofRaw offset: UInt64) -> UInt64 { kind == .raw ? offset : windowFileOffset }
+
+    private func start() throws(LogError) {
+        switch kind {
+        case .raw:
+            let available = try ensureRawWindow(at: 0, count: SegmentHeader.sizeBytes)
+            if available < SegmentHeader.sizeBytes {
+                end = .torn(offset: 0, sizeBytes: fileSizeBytes, reason: "partial segment header")
+                return
+            }
+            let decoded = window.withUnsafeBytes { SegmentHeader.decode($0.slice(0, SegmentHeader.sizeBytes)) }
+            switch decoded {
+            case .success(let value): header = value
+            case .failure(.short): preconditionFailure()
+            case .failure(.bad(let detail)):
+                if try restIsZero(from: 0) {
+                    end = .torn(offset: 0, sizeBytes: fileSizeBytes, reason: "zero-filled segment header")
+                    return
+                }
+                throw corrupt(detail, fileOffset: 0, seq: baseSeq)
+            }
+        case .sealed:
+            let layout = try SealedLayout.load(storage: storage, file: file, name: name)
+            self.layout = layout
+            try loadBlock(0)
+            guard windowCount >= SegmentHeader.sizeBytes else {
+                throw corrupt("first block shorter than the segment header", fileOffset: windowFileOffset, seq: baseSeq)
+            }
+            switch window.withUnsafeBytes({ SegmentHeader.decode($0.slice(0, SegmentHeader.sizeBytes)) }) {
+            case .success(let value): header = value
+            case .failure(.short): preconditionFailure()
+            case .failure(.bad(let detail)): throw corrupt(detail, fileOffset: windowFileOffset, seq: baseSeq)
+            }
+            guard header!.previousChain == layout.footer.previousChain, layout.footer.baseSeq == baseSeq else {
+                throw corrupt("segment header and footer disagree", fileOffset: windowFileOffset, seq: baseSeq)
+            }
+        case .sealing, .recovering: preconditionFailure()
+        }
+        guard header!.baseSeq == baseSeq else {
+            throw corrupt("header base seq \(header!.baseSeq) does not match the file name", fileOffset: 0, seq: baseSeq)
+        }
+        chain = header!.previousChain
+    }
+
+    /// Ensures the window holds `count` bytes at raw `offset` when the file has them; returns how many it holds.
+    private func ensureRawWindow(at offset: UInt64, count: Int) throws(LogError) -> Int {
+        assert(kind == .raw)
+        let windowEnd = windowRawOffset + UInt64(windowCount)
+        if offset >= windowRawOffset, offset + UInt64(count) <= windowEnd { return Int(windowEnd - offset) }
+        if offset >= fileSizeBytes { return 0 }
+        let remaining = fileSizeBytes - offset
+        let wanted = Int(min(remaining, UInt64(max(count, min(LogLimits.readWindowSizeBytes, Int(remaining))))))
+        if window.count < wanted { window = [UInt8](repeating: 0, count: wanted) }
+        let got: Int
+        do {
+            got = try storage.read(file, into: &window, count: wanted, at: offset)
+        } catch { throw LogError.from(error, "read segment", file: name) }
+        windowRawOffset = offset
+        windowCount = got
+        windowFileOffset = offset
+        return got
+    }
+
+    private func restIsZero(from offset: UInt64) throws(LogError) -> Bool {
+        var position = offset
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while position < fileSizeBytes {
+            let got: Int
+            do {
+                got = try storage.read(file, into: &chunk, count: chunk.count, at: position)
+            } catch { throw LogError.from(error, "read segment", file: name) }
+            if got == 0 { break }
+            if chunk[0..<got].contains(where: { $0 != 0 }) { return false }
+            position += UInt64(got)
+        }
+        return true
+    }
+
+    private func loadBlock(_ blockIndex: Int) throws(LogError) {
+        let layout = layout!
+        let entry = layout.index[blockIndex]
+        let isLast = blockIndex + 1 == layout.index.count
+        let expectedEnd = isLast ? layout.endMarkOffset : layout.index[blockIndex + 1].fileOffset
+        let rawEnd = isLast ? layout.footer.rawSizeBytes : layout.index[blockIndex + 1].rawOffset
+        windowFileOffset = entry.fileOffset
+        guard rawEnd > entry.rawOffset, rawEnd - entry.rawOffset <= UInt64(LogLimits.sealBlockSizeBytesMax) else {
+            throw corrupt("block \(blockIndex) raw size out of range", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+        }
+        let rawSizeBytes = Int(rawEnd - entry.rawOffset)
+        var word = [UInt8](repeating: 0, count: 4)
+        try readExactly(storage, file, &word, at: entry.fileOffset, name: name)
+        let blockWord = word.withUnsafeBytes { $0.getUInt32(at: 0) }
+        let storedUncompressed = blockWord & SealedFormat.uncompressedBlockFlag != 0
+        let dataSizeBytes = Int(blockWord & ~SealedFormat.uncompressedBlockFlag)
+        guard dataSizeBytes > 0, dataSizeBytes <= LogLimits.sealBlockSizeBytesMax,
+            entry.fileOffset + 4 + UInt64(dataSizeBytes) == expectedEnd
+        else {
+            throw corrupt(
+                "LZ4 block \(blockIndex) size \(dataSizeBytes) does not reach the next block", fileOffset: entry.fileOffset,
+                seq: entry.firstSeq)
+        }
+        if compressed.count < dataSizeBytes { compressed = [UInt8](repeating: 0, count: dataSizeBytes) }
+        if window.count < rawSizeBytes { window = [UInt8](repeating: 0, count: max(rawSizeBytes, 64 << 10)) }
+        let got: Int
+        do {
+            got = try storage.read(file, into: &compressed, count: dataSizeBytes, at: entry.fileOffset + 4)
+        } catch { throw LogError.from(error, "read segment", file: name) }
+        guard got == dataSizeBytes else {
+            throw corrupt("LZ4 block \(blockIndex) truncated", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+        }
+        let storedChecksum = compressed.withUnsafeBytes { CRC32C.update(CRC32C.checksum(word), $0.slice(0, dataSizeBytes)) }
+        guard storedChecksum == entry.blockChecksum else {
+            throw corrupt("LZ4 block \(blockIndex) checksum mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+        }
+        if storedUncompressed {
+            guard dataSizeBytes == rawSizeBytes else {
+                throw corrupt("stored block \(blockIndex) size mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+            }
+            window.withUnsafeMutableBytes { dst in
+                compressed.withUnsafeBytes { src in dst.copyMemory(from: src.slice(0, dataSizeBytes)) }
+            }
+        } else {
+            let decoded = window.withUnsafeMutableBytes { dst in
+                compressed.withUnsafeBytes { src in
+                    LZ4_decompress_safe(
+                        src.baseAddress!.assumingMemoryBound(to: CChar.self),
+                        dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(dataSizeBytes), Int32(rawSizeBytes))
+                }
+            }
+            guard decoded == Int32(rawSizeBytes) else {
+                throw corrupt(
+                    "LZ4 block \(blockIndex) does not decompress to \(rawSizeBytes) bytes", fileOffset: entry.fileOffset,
+                    seq: entry.firstSeq)
+            }
+        }
+        windowRawOffset = entry.rawOffset
+        windowCount = rawSizeBytes
+        blockCursor = blockIndex + 1
+    }
+
+    /// Moves to the next batch. With `validateFrom`, batches wholly before that seq are skipped on their (checked)
+    /// headers alone. Returns nil at the end of the segment (`end` says clean or torn). Throws on corruption,
+    /// leaving the position after the last good batch.
+    @discardableResult
+    func nextBatch(validateFrom: UInt64 = 0) throws(LogError) -> BatchHeader? {
+        batch = nil
+        while true {
+            if end != nil { return nil }
+            let batchHeader: BatchHeader
+            let startInWindow: Int
+            switch kind {
+            case .raw:
+                let available = try ensureRawWindow(at: rawOffset, count: BatchHeader.sizeBytes)
+                if available == 0 {
+                    end = .clean
+                    return nil
+                }
+                if available < BatchHeader.sizeBytes {
+                    end = .torn(
+                        offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset, reason: "partial batch header")
+                    return nil
+                }
+                let headerStart = Int(rawOffset - windowRawOffset)
+                let decoded = window.withUnsafeBytes { BatchHeader.decode($0.slice(headerStart, BatchHeader.sizeBytes)) }
+                switch decoded {
+                case .success(let value): batchHeader = value
+                case .failure(.short): preconditionFailure()
+                case .failure(.bad(let detail)):
+                    if try restIsZero(from: rawOffset) {
+                        end = .torn(offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset, reason: "zero-filled tail")
+                        return nil
+                    }
+                    throw corrupt(detail, fileOffset: rawOffset, seq: nextSeq)
+                }
+                if rawOffset + UInt64(batchHeader.batchSizeBytes) > fileSizeBytes {
+                    end = .torn(
+                        offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset,
+                        reason: "partial batch (\(fileSizeBytes - rawOffset) of \(batchHeader.batchSizeBytes) bytes)")
+                    return nil
+                }
+                // The whole batch must be in the window (it may cross the window's end).
+                let held = try ensureRawWindow(at: rawOffset, count: Int(batchHeader.batchSizeBytes))
+                if held < Int(batchHeader.batchSizeBytes) {
+                    // The file shrank after it was opened (a writer recovered it): what is left is a torn tail.
+                    end = .torn(offset: rawOffset, sizeBytes: UInt64(held), reason: "file shrank while reading")
+                    return nil
+                }
+                startInWindow = Int(rawOffset - windowRawOffset)
+            case .sealed:
+                let layout = layout!
+                if rawOffset == windowRawOffset + UInt64(windowCount) {
+                    if blockCursor == layout.index.count {
+                        guard rawOffset == layout.footer.rawSizeBytes, nextSeq == layout.footer.lastSeq + 1,
+                            chain == layout.footer.lastChain,
+                            lastTimeMs == nil || lastTimeMs == layout.footer.lastTimeMs
+                        else {
+                            throw corrupt(
+                                "content does not match the footer (last seq \(layout.footer.lastSeq))",
+                                fileOffset: layout.fileSizeBytes - UInt64(SealedFooter.sizeBytes), seq: nextSeq)
+                        }
+                        end = .clean
+                        return nil
+                    }
+                    let entry = layout.index[blockCursor]
+                    guard entry.rawOffset == rawOffset, entry.firstSeq == nextSeq, entry.chainBefore == chain else {
+                        throw corrupt(
+                            "block index entry \(blockCursor) does not match the content", fileOffset: entry.fileOffset,
+                            seq: nextSeq)
+                    }
+                    try loadBlock(blockCursor)
+                }
+                startInWindow = Int(rawOffset - windowRawOffset)
+                let available = windowCount - startInWindow
+                let decoded = window.withUnsafeBytes {
+                    BatchHeader.decode($0.slice(startInWindow, min(available, BatchHeader.sizeBytes)))
+                }
+                switch decoded {
+                case .success(let value): batchHeader = value
+                case .failure(.short):
+                    throw corrupt("batch header crosses block end", fileOffset: windowFileOffset, seq: nextSeq)
+                case .failure(.bad(let detail)):
+                    throw corrupt(detail + " (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
+                }
+                guard Int(batchHeader.batchSizeBytes) <= available else {
+                    throw corrupt("batch crosses block end (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
+                }
+            case .sealing, .recovering: preconditionFailure()
+            }
+            guard batchHeader.baseSeq == nextSeq else {
+                throw corrupt(
+                    "expected seq \(nextSeq), batch starts at \(batchHeader.baseSeq)", fileOffset: fileOffset(ofRaw: rawOffset),
+                    seq: nextSeq)
+            }
+            if batchHeader.lastSeq < validateFrom {
+                // Skip on the checked header alone.
+                chain = batchHeader.chainAfter
+                lastTimeMs = nil
+                nextSeq = batchHeader.lastSeq + 1
+                rawOffset += UInt64(batchHeader.batchSizeBytes)
+                continue
+            }
+            var batchLastTimeMs: Int64 = 0
+            let problem = window.withUnsafeBytes {
+                BatchCodec.validate(
+                    $0.slice(startInWindow, Int(batchHeader.batchSizeBytes)), header: batchHeader, chainBefore: chain,
+                    previousTimeMs: lastTimeMs, lastTimeMs: &batchLastTimeMs)
+            }
+            if let problem {
+                let offset = kind == .raw ? rawOffset + UInt64(problem.offsetInBatch) : windowFileOffset
+                let rawNote = kind == .raw ? "" : " (raw offset \(rawOffset + UInt64(problem.offsetInBatch)))"
+                throw corrupt(problem.detail + rawNote, fileOffset: offset, seq: problem.seq)
+            }
+            chainBeforeCurrentBatch = chain
+            chain = batchHeader.chainAfter
+            lastTimeMs = batchLastTimeMs
+            nextSeq = batchHeader.lastSeq + 1
+            rawOffset += UInt64(batchHeader.batchSizeBytes)
+            batch = batchHeader
+            recordIndex = 0
+            recordOffsetInWindow = startInWindow + BatchHeader.sizeBytes
+            return batchHeader
+        }
+    }
+
+    /// The next record, nil at the end of the segment.
+    func nextRecord() throws(LogError) -> LogRecord? {
+        while true {
+            if let batch, recordIndex < Int(batch.recordCount) {
+                let (record, nextOffset) = window.withUnsafeBytes {
+                    BatchCodec.record(in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex)
+                }
+                recordIndex += 1
+                recordOffsetInWindow = nextOffset
+                return record
+            }
+            guard try nextBatch() != nil else { return nil }
+        }
+    }
+
+    /// Positions so that `nextRecord()` returns `seq` (or the end, when the segment ends before it).
+    func seek(to seq: UInt64) throws(LogError) {
+        if kind == .sealed, let layout, seq > baseSeq {
+            let block = layout.blockIndex(for: seq)
+            if block > 0 {
+                let entry = layout.index[block]
+                try loadBlock(block)
+                rawOffset = entry.rawOffset
+                nextSeq = entry.firstSeq
+                chain = entry.chainBefore
+                lastTimeMs = nil
+            }
+        }
+        guard try nextBatch(validateFrom: seq) != nil, let batch else { return }
+        while recordIndex < Int(batch.recordCount), batch.baseSeq + UInt64(recordIndex) < seq {
+            let (_, nextOffset) = window.withUnsafeBytes {
+                BatchCodec.record(in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex)
+            }
+            recordIndex += 1
+            recordOffsetInWindow = nextOffset
+        }
+    }
+
+    /// The raw bytes of the batch just returned by `nextBatch` (for sealing).
+    func withCurrentBatchBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let batch = batch!
+        let start = Int(rawOffset - windowRawOffset) - Int(batch.batchSizeBytes)
+        return window.withUnsafeBytes { body($0.slice(start, Int(batch.batchSizeBytes))) }
+    }
+}

@@ -1,0 +1,144 @@
+import Testing
+
+@testable import TollgateBilling
+
+/// SEMANTICS.md, "Invariants a replay checks": each tampering is reported under its invariant with its seq.
+@Suite struct LedgerVerifierTests {
+    typealias Logged = BillingHarness.LoggedRecord
+
+    static func baseline() -> BillingHarness {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "10"))  // 1
+        harness.apply(.debit("u", "4"))  // 2
+        harness.apply(.refund("u", seq: 2, "1"))  // 3
+        harness.apply(.plan("p", ["a": 1], enforcement: true, grace: 1))  // 4
+        harness.apply(.subscribe("u", "p"))  // 5
+        harness.apply(.consume("u", "a"))  // 6 within
+        harness.apply(.consume("u", "a"))  // 7 grace
+        harness.apply(.debit("u", "1", key: "k"))  // 8
+        harness.apply(.flag(.shadowBillingEnabled(true)))  // 9
+        harness.apply(.debit("u", "1"))  // 10 shadow
+        return harness
+    }
+
+    static func replacing(_ log: [Logged], seq: Int64, with record: LedgerRecord) -> [Logged] {
+        log.map { entry in
+            guard entry.seq == seq else { return entry }
+            var copy = entry
+            copy.typeTag = record.typeTag
+            copy.body = record.encodedBody
+            return copy
+        }
+    }
+
+    @Test func cleanLogHasNoViolations() {
+        let harness = Self.baseline()
+        #expect(harness.verify().isEmpty)
+        var verifier = LedgerVerifier(configuration: BillingConfiguration())
+        for entry in harness.log {
+            verifier.check(seq: entry.seq, time: entry.time, typeTag: entry.typeTag, body: entry.body)
+        }
+        #expect(verifier.finish().isEmpty)
+        #expect(verifier.state.balancesJSON() == harness.state.balancesJSON())
+    }
+
+    struct Tamper: CustomTestStringConvertible, Sendable {
+        var name: String
+        var seq: Int64
+        var record: LedgerRecord
+        var invariant: String
+        var testDescription: String { name }
+    }
+
+    static let tampers: [Tamper] = [
+        Tamper(
+            name: "charged amount changed", seq: 2,
+            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: false, outcome: .charged(credits("5"), warned: false, anomaly: false))),
+            invariant: "decision_replays"),
+        Tamper(
+            name: "recorded enforcement flipped", seq: 2,
+            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: true, outcome: .charged(credits("4"), warned: false, anomaly: false))),
+            invariant: "recorded_enforcement_matches"),
+        Tamper(
+            name: "shadow recorded as charged", seq: 10,
+            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("1")), enforcementEnabled: false, outcome: .charged(credits("1"), warned: false, anomaly: false))),
+            invariant: "decision_replays"),
+        Tamper(
+            name: "refund above the charge", seq: 3,
+            record: .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("4.5"), initiatedBy: "ops"))),
+            invariant: "refund_within_charge"),
+        Tamper(
+            name: "refund of a grant", seq: 3,
+            record: .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: 1, amount: credits("1"), initiatedBy: "ops"))),
+            invariant: "refund_within_charge"),
+        Tamper(
+            name: "grace without remaining", seq: 6,
+            record: .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "a", quantity: 2), outcome: .grace)),
+            invariant: "grace_within_remaining"),
+        Tamper(
+            name: "rejection turned applied", seq: 7,
+            record: .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "a"), outcome: .withinLimit)),
+            invariant: "decision_replays"),
+        Tamper(
+            name: "forged breaker suspension", seq: 9,
+            record: .breakerSuspension(userID: "u"),
+            invariant: "decision_replays"),
+        Tamper(
+            name: "idempotency key applied twice", seq: 10,
+            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("1"), idempotencyKey: "k"), enforcementEnabled: false, outcome: .shadow)),
+            invariant: "idempotency_key_applied_once"),
+    ]
+
+    @Test(arguments: tampers)
+    func tamperingIsReported(_ tamper: Tamper) {
+        let harness = Self.baseline()
+        let violations = harness.verify(log: Self.replacing(harness.log, seq: tamper.seq, with: tamper.record))
+        #expect(
+            violations.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq },
+            "\(violations.map(\.json.rendered))")
+    }
+
+    /// A body that fails to decode is a violation, not a crash.
+    @Test func undecodableBody() {
+        let harness = Self.baseline()
+        var log = harness.log
+        log[3].body = [0xff, 0xff]
+        let violations = harness.verify(log: log)
+        #expect(violations.first?.invariant == "record_decodes")
+        #expect(violations.first?.seq == 4)
+        #expect(violations.first?.json.rendered.hasPrefix(#"{"invariant":"record_decodes","seq":4,"detail":"#) == true)
+    }
+
+    /// Replay must be told the same config: under another one, the recorded enforcement no longer matches.
+    @Test func wrongConfiguration() {
+        let harness = Self.baseline()
+        let violations = harness.verify(configuration: BillingConfiguration(creditEnforcementEnabled: true))
+        #expect(violations.contains { $0.invariant == "recorded_enforcement_matches" && $0.seq == 2 })
+    }
+
+    /// The breaker's suspension must follow the debit that tripped it.
+    @Test func missingBreakerSuspension() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "1000"))
+        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
+        for _ in 0..<5 { harness.apply(.debit("u", "1")) }
+        for amount in ["10", "100", "900"] { harness.apply(.debit("u", amount)) }
+        #expect(harness.verify().isEmpty)
+        let breakerIndex = harness.log.lastIndex { $0.typeTag == LedgerRecordKind.breakerSuspension.rawValue }!
+        let tripping = harness.log[breakerIndex - 1].seq
+        var truncated = harness.log
+        truncated.remove(at: breakerIndex)
+        #expect(harness.verify(log: truncated).contains { $0.invariant == "circuit_breaker_follows_debit" && $0.seq == tripping })
+        harness.apply(.grant("u", "1"))
+        var removed = harness.log
+        removed.remove(at: breakerIndex)
+        #expect(harness.verify(log: removed).contains { $0.invariant == "circuit_breaker_follows_debit" && $0.seq == tripping })
+    }
+
+    /// End-of-log: the balance equation and liability are checked and reported without a seq.
+    @Test func endOfLogChecksRenderNullSeq() {
+        let violation = Violation(invariant: "balance_equation", seq: nil, detail: "d")
+        #expect(violation.json.rendered == #"{"invariant":"balance_equation","seq":null,"detail":"d"}"#)
+    }
+}

@@ -1,0 +1,15 @@
+/// SplitMix64, the seedable PRNG of the parser tests (after swift-argument-parser `Examples/roll/SplitMix64.swift`);
+/// named for this suite so that it cannot clash with another test file's generator after a merge.
+struct ParserRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

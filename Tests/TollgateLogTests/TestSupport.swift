@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+@testable import TollgateLog
+
+/// A temporary directory removed at deinit.
+final class TemporaryDirectory {
+    let path: String
+
+    init(_ label: String = "log") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = base + "/tollgate-test-\(label)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    var segmentNames: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted() ?? []
+    }
+
+    func bytes(_ name: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: file(name))!) }
+
+    func write(_ name: String, _ bytes: [UInt8]) {
+        try! Data(bytes).write(to: URL(fileURLWithPath: file(name)))
+    }
+
+    /// Copies every file of `source` into this directory.
+    func copyFiles(from source: String) {
+        for name in try! FileManager.default.contentsOfDirectory(atPath: source) {
+            try! FileManager.default.copyItem(atPath: source + "/" + name, toPath: file(name))
+        }
+    }
+}
+
+/// swift-argument-parser's `Examples/roll/SplitMix64.swift`: one seed sets every parameter.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z &>> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z &>> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z &>> 31)
+    }
+}
+
+/// Random records: bodies 0–`bodySizeBytesMax` bytes, half of them compressible, times non-decreasing.
+struct RecordFactory {
+    var random: SplitMix64
+    var timeMs: Int64 = 1_700_000_000_000
+    var bodySizeBytesMax = 80
+
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
+
+    mutating func record() -> RecordInput {
+        timeMs += Int64(random.next() % 4)
+        let size = Int(random.next() % UInt64(bodySizeBytesMax + 1))
+        var body = [UInt8](repeating: 0, count: size)
+        let compressible = random.next() % 2 == 0
+        for i in 0..<size {
+            body[i] = compressible ? UInt8(truncatingIfNeeded: i % 7 + 97) : UInt8(truncatingIfNeeded: random.next())
+        }
+        return RecordInput(timeMs: timeMs, type: UInt8(truncatingIfNeeded: random.next() % 16), body: body)
+    }
+
+    mutating func batch(countMax: Int) -> [RecordInput] {
+        let count = 1 + Int(random.next() % UInt64(countMax))
+        return (0..<count).map { _ in record() }
+    }
+}
+
+extension RecordInput {
+    func expected(seq: UInt64) -> LogRecord {
+        let checksum = body.withUnsafeBytes { recordChecksum(seq: seq, timeMs: timeMs, type: type, body: $0) }
+        return LogRecord(seq: seq, timeMs: timeMs, type: type, body: body, checksum: checksum)
+    }
+}
+
+/// Reads every record from `fromSeq` on.
+func readAll(_ directory: String, fromSeq: UInt64 = 1) throws -> [LogRecord] {
+    var reader = try LogReader(directory: directory, fromSeq: fromSeq)
+    var records: [LogRecord] = []
+    while let record = try reader.next() { records.append(record) }
+    return records
+}
+
+/// Appends `batches` and returns the expected records.
+@discardableResult
+func appendAll(_ log: Log, _ batches: [[RecordInput]]) throws -> [LogRecord] {
+    var expected: [LogRecord] = []
+    for batch in batches {
+        let firstSeq = try log.append(batch)
+        for (i, record) in batch.enumerated() { expected.append(record.expected(seq: firstSeq + UInt64(i))) }
+    }
+    return expected
+}
+
+/// Root of the package (for Fixtures/).
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    url.deleteLastPathComponent()  // TollgateLogTests
+    url.deleteLastPathComponent()  // Tests
+    url.deleteLastPathComponent()  // root
+    return url.path
+}()
+
+/// A storage that forwards to the real file system and injects faults: ENOSPC after a write budget, a failing
+/// fdatasync/fsync; it also counts syncs (group commit).
+final class FaultyStorage: LogStorage, @unchecked Sendable {
+    private let base = PosixStorage()
+    private let lock = NSLock()
+    private var _writeBudgetBytes: Int?
+    private var _failSyncs = false
+    private var _datasyncCount = 0
+
+    /// Bytes that may still be written before writes fail with ENOSPC (nil: unlimited).
+    var writeBudgetBytes: Int? {
+        get { lock.withLock { _writeBudgetBytes } }
+        set { lock.withLock { _writeBudgetBytes = newValue } }
+    }
+    var failSyncs: Bool {
+        get { lock.withLock { _failSyncs } }
+        set { lock.withLock { _failSyncs = newValue } }
+    }
+    var datasyncCount: Int { lock.withLock { _datasyncCount } }
+
+    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
+    func close(_ file: FileID) { base.close(file) }
+    func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
+        let allowed: Int = lock.withLock {
+            guard let budget = _writeBudgetBytes else { return bytes.count }
+            let allowed = min(budget, bytes.count)
+            _writeBudgetBytes = budget - allowed
+            return allowed
+        }
+        try base.write(file, UnsafeRawBufferPointer(rebasing: bytes[0..<allowed]), at: offset)
+        if allowed < bytes.count { throw Errno(28) }  // ENOSPC, after a partial write
+    }
+    func read(_ file: FileID, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(Errno) -> Int {
+        try base.read(file, into: buffer, at: offset)
+    }
+    func sizeBytes(_ file: FileID) throws(Errno) -> UInt64 { try base.sizeBytes(file) }
+    func truncate(_ file: FileID, to sizeBytes: UInt64) throws(Errno) { try base.truncate(file, to: sizeBytes) }
+    func datasync(_ file: FileID) throws(Errno) {
+        if failSyncs { throw Errno(5) }  // EIO
+        lock.withLock { _datasyncCount += 1 }
+        try base.datasync(file)
+    }
+    func sync(_ file: FileID) throws(Errno) {
+        if failSyncs { throw Errno(5) }
+        try base.sync(file)
+    }
+    func syncDirectory(_ path: String) throws(Errno) {
+        if failSyncs { throw Errno(5) }
+        try base.syncDirectory(path)
+    }
+    func rename(_ from: String, _ to: String) throws(Errno) { try base.rename(from, to) }
+    func remove(_ path: String) throws(Errno) { try base.remove(path) }
+    func makeDirectory(_ path: String) throws(Errno) { try base.makeDirectory(path) }
+    func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
+    func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
+}
