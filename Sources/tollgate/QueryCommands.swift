@@ -9,7 +9,7 @@ struct BalancesCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var billingOptions: BillingOptions
-    @Flag(name: .long, help: "Print JSON.") var json = false
+    @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
         let state = try loadState(dataOptions, billingOptions)
@@ -33,7 +33,7 @@ struct SettingsCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var billingOptions: BillingOptions
-    @Flag(name: .long, help: "Print JSON.") var json = false
+    @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
         let state = try loadState(dataOptions, billingOptions)
@@ -58,7 +58,7 @@ struct StateCommand: ParsableCommand {
     @OptionGroup var billingOptions: BillingOptions
     @Option(name: .long, help: "The user id.") var user: String
     @Option(name: .long, help: "Evaluate at this RFC 3339 UTC time (default: the last record's time).") var at: String?
-    @Flag(name: .long, help: "Print JSON.") var json = false
+    @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func validate() throws {
         if let at, Timestamp(rfc3339: at) == nil {
@@ -89,10 +89,10 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var billingOptions: BillingOptions
-    @Flag(name: .long, help: "Check checksums, chain and every invariant, re-deciding each command.") var verify = false
+    @ArgumentParser.Flag(name: .long, help: "Check checksums, chain and every invariant, re-deciding each command.") var verify = false
     @Option(name: .customLong("until-seq"), help: "Stop after this seq (point-in-time state).") var untilSeq: Int64?
     @Option(name: .long, help: "Stop after the last record at or before this RFC 3339 time.") var until: String?
-    @Flag(name: .long, help: "Print JSON.") var json = false
+    @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func validate() throws {
         if untilSeq != nil, until != nil { throw ValidationError("give --until-seq or --until, not both") }
