@@ -15,6 +15,13 @@ enum TestEngine {
         return (EngineService(engine: engine), directory)
     }
 
+    /// The state folded from the log in `directory`, as a restarted process would see it.
+    static func reopenedState(_ directory: String, enforcement: Bool = false) throws -> State {
+        try Projection.load(
+            directory: directory, billing: BillingConfiguration(creditEnforcementEnabled: enforcement)
+        ).state
+    }
+
     static func remove(_ directory: String) {
         try? FileManager.default.removeItem(atPath: directory)
     }
