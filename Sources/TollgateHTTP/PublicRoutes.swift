@@ -11,6 +11,14 @@ struct PublicRoutes {
         router.get("healthz", use: healthz)
         router.get("readyz", use: readyz)
         router.get("api/enforcement/policy", use: policy)
+        router.get("openapi.yaml", use: openAPI)
+    }
+
+    /// The OpenAPI 3.1 document of every route.
+    @Sendable func openAPI(_ request: Request, context: Context) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .requestID: context.requestID],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
 
     /// The process serves requests.
