@@ -12,6 +12,7 @@ struct CorrelationMiddleware: RouterMiddleware {
     static let requestIDSizeBytesMax = 128
 
     let bodySizeBytesMax: Int
+    let metrics: TollgateMetrics
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -21,6 +22,20 @@ struct CorrelationMiddleware: RouterMiddleware {
         context.requestID = requestID
         context.bodySizeBytesMax = bodySizeBytesMax
         context.logger[metadataKey: "request_id"] = .string(requestID)
+        let start = ContinuousClock.now
+        let response = await respond(request, context: context, requestID: requestID, next: next)
+        metrics.recordRequest(
+            method: request.method.rawValue, route: context.endpointPath ?? "unknown", status: response.status.code,
+            duration: ContinuousClock.now - start)
+        context.logger.debug(
+            "request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)",
+                "status": "\(response.status.code)"])
+        return response
+    }
+
+    private func respond(
+        _ request: Request, context: Context, requestID: String, next: (Request, Context) async throws -> Response
+    ) async -> Response {
         do {
             var response = try await next(request, context)
             response.headers[.requestID] = requestID
@@ -35,7 +50,7 @@ struct CorrelationMiddleware: RouterMiddleware {
                 context.logger.debug(
                     "request refused", metadata: ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
             }
-            return try apiError.response(from: request, context: context)
+            return JSONResponse.make(status: apiError.status, body: apiError.body, requestID: requestID)
         }
     }
 

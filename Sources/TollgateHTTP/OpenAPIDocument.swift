@@ -124,6 +124,16 @@ paths:
           description: OpenAPI 3.1 YAML.
           content:
             application/yaml: {}
+  /metrics:
+    get:
+      x-tollgate-role: public
+      security: []
+      summary: Prometheus text exposition (decisions by op/status/code, blocked, warned, commit and request latency).
+      responses:
+        '200':
+          description: Prometheus text format 0.0.4.
+          content:
+            text/plain: {}
   /api/enforcement/policy:
     get:
       x-tollgate-role: public

@@ -6,12 +6,22 @@ struct PublicRoutes {
     typealias Context = TollgateRequestContext
 
     let backend: any BillingBackend
+    let metrics: TollgateMetrics
 
     func add(to router: Router<Context>) {
         router.get("healthz", use: healthz)
         router.get("readyz", use: readyz)
         router.get("api/enforcement/policy", use: policy)
         router.get("openapi.yaml", use: openAPI)
+        router.get("metrics", use: prometheus)
+    }
+
+    /// Prometheus text exposition of ``TollgateMetrics``.
+    @Sendable func prometheus(_ request: Request, context: Context) async throws -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .requestID: context.requestID],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
     }
 
     /// The OpenAPI 3.1 document of every route.

@@ -8,12 +8,16 @@ import TollgateBilling
 /// when the log has failed.
 struct WritePath: Sendable {
     let backend: any BillingBackend
+    let metrics: TollgateMetrics
 
     func submit(_ command: Command, context: TollgateRequestContext) async throws -> Response {
         if let failure = backend.writeFailure { throw APIError.unavailable(Self.failureMessage(failure)) }
         let result: JSONValue
+        let start = ContinuousClock.now
         do {
             result = try await backend.submit(command)
+            metrics.recordCommit(op: command.op, duration: ContinuousClock.now - start)
+            metrics.recordDecision(op: command.op, result: result)
         } catch {
             context.logger.error("submit failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable("Writes are refused: \(error). Reads keep working.")

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let application = TollgateAPI.application(
             engine: service, keys: keyStore,
             configuration: HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes),
-            logger: logger)
+            logger: logger, metrics: TollgateMetrics())
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
         try await application.runService()
         if let failure = service.failed {
