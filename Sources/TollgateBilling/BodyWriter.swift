@@ -32,14 +32,20 @@ struct BodyWriter {
         let utf8 = value.utf8
         assert(!utf8.isEmpty && utf8.count <= RecordLimits.identifierSizeBytesMax, "identifier out of bounds")
         bytes.append(UInt8(truncatingIfNeeded: utf8.count))
-        bytes.append(contentsOf: utf8)
+        appendUTF8(of: value)
+    }
+
+    /// Native strings are contiguous UTF-8: one copy instead of a per-scalar walk.
+    private mutating func appendUTF8(of value: String) {
+        let copied: Void? = value.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if copied == nil { bytes.append(contentsOf: value.utf8) }
     }
 
     /// Free text (`reason`, `request_id`, module rules): varint length, then UTF-8.
     mutating func writeText(_ value: String) {
         let utf8 = value.utf8
         writeVarint(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        appendUTF8(of: value)
     }
 }
 

@@ -78,7 +78,8 @@ extension State {
     func decideGrant(_ command: Command.Grant, seq: Int64) -> Decision {
         let slot = slot(of: command.userID)
         func rejected(_ code: RejectionCode) -> Decision {
-            Decision(records: [.grant(GrantRecord(command: command, rejection: code))], result: .rejected(seq: seq, code))
+            Decision(
+                records: [.grant(GrantRecord(command: command, rejection: code))], result: .rejected(seq: seq, code))
         }
         if let key = command.idempotencyKey,
             let entry = idempotencyEntry(slot: slot, IdempotencyKey(op: .grant, key: key))

@@ -4,12 +4,21 @@ extension JSONValue {
     static let appliedHTTPStatus: Int64 = 200
 
     static func applied(status: String = "applied", seq: Int64, _ fields: [(String, JSONValue)] = []) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("status", .string(status)), ("seq", .int(seq)), ("code", .string(appliedCode)),
-            ("http_status", .int(appliedHTTPStatus)),
-        ]
+        var members = appliedMembers(status: status, seq: seq, extraCount: fields.count)
         members.append(contentsOf: fields)
         return .object(members)
+    }
+
+    /// The four common members of an applied (or duplicate) result, with room for `extraCount` more, so that a
+    /// result is built in one allocation.
+    static func appliedMembers(status: String, seq: Int64, extraCount: Int) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(4 + extraCount)
+        members.append(("status", .string(status)))
+        members.append(("seq", .int(seq)))
+        members.append(("code", .string(appliedCode)))
+        members.append(("http_status", .int(appliedHTTPStatus)))
+        return members
     }
 
     static func rejected(

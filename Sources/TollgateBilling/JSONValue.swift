@@ -1,7 +1,7 @@
 /// A JSON value for output, with object members kept in the order they were built.
 ///
 /// Results, balances and states are rendered through this so that output never depends on dictionary order.
-public indirect enum JSONValue: Hashable, Sendable {
+public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)

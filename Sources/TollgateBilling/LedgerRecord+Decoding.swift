@@ -159,7 +159,10 @@ extension LedgerRecord {
         case 2 where outcomeByte & 0x0f == 0: outcome = .shadow
         default: throw reader.failure("bad debit outcome")
         }
-        if case .charged = outcome {} else if warned || anomaly { throw reader.failure("warned/anomaly without charge") }
+        if case .charged = outcome {
+        } else if warned || anomaly {
+            throw reader.failure("warned/anomaly without charge")
+        }
         let sessionID = flags & (1 << 0) != 0 ? try reader.readIdentifier() : nil
         let requestID = flags & (1 << 1) != 0 ? try reader.readText() : nil
         let key = flags & (1 << 2) != 0 ? try reader.readIdentifier() : nil

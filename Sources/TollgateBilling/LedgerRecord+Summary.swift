@@ -19,7 +19,8 @@ extension LedgerRecord {
             return "refund \(r.amount.formatted) of seq \(r.command.debitSeq) "
                 + (r.rejection.map { "rejected \($0.code)" } ?? "applied")
         case .consume(let r):
-            let outcome: String = if case .rejected(let code) = r.outcome { "rejected \(code.code)" } else { r.outcome.modeName }
+            let outcome: String =
+                if case .rejected(let code) = r.outcome { "rejected \(code.code)" } else { r.outcome.modeName }
             return "consume \(r.command.entitlementKey) x\(r.command.quantity) \(outcome)"
         case .breakerSuspension: return "circuit breaker suspension"
         default: return "\(kind) applied"

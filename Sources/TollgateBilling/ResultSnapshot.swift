@@ -31,8 +31,7 @@ enum ResultSnapshot: Hashable, Sendable {
         case .grant(let seq, let balanceAfter):
             return JSONValue.applied(status: status, seq: seq, [("balance_after", .amount(balanceAfter))])
         case .debit(let seq, let snapshot):
-            var members: [(String, JSONValue)] = []
-            members.reserveCapacity(6)
+            var members = JSONValue.appliedMembers(status: status, seq: seq, extraCount: 7)
             switch snapshot.mode {
             case .charged:
                 members.append(("mode", .string("charged")))
@@ -49,7 +48,7 @@ enum ResultSnapshot: Hashable, Sendable {
             members.append(("low_balance", .bool(snapshot.lowBalance)))
             if snapshot.warned { members.append(("warned", .bool(true))) }
             if snapshot.anomaly { members.append(("anomaly", .bool(true))) }
-            return JSONValue.applied(status: status, seq: seq, members)
+            return .object(members)
         case .consume(let seq, let snapshot):
             return JSONValue.applied(
                 status: status, seq: seq, [("mode", .string(snapshot.outcome.modeName))] + snapshot.quotaFields)

@@ -21,9 +21,10 @@ extension State {
         func snapshot(outcome: ConsumeOutcome, quantity: Int64) -> ResultSnapshot.ConsumeSnapshot {
             let applied: Bool = if case .rejected = outcome { false } else { true }
             // Usage never exceeds Int64: it saturates (see docs/billing-decisions.md).
-            let usageAfter = applied ? usage.addingReportingOverflow(quantity).overflow ? .max : usage + quantity : usage
+            let usageAfter =
+                applied ? usage.addingReportingOverflow(quantity).overflow ? .max : usage + quantity : usage
             var graceAfter = graceRemaining
-            if outcome == .grace, let remaining = graceRemaining { graceAfter = remaining - quantity }
+            if outcome == .grace, let remaining = graceRemaining { graceAfter = remaining &- quantity }
             return ResultSnapshot.ConsumeSnapshot(
                 outcome: outcome, usageAfter: usageAfter, limit: limit, graceRemaining: graceAfter,
                 overrideApplied: overrideApplied)
@@ -31,7 +32,9 @@ extension State {
     }
 
     /// Limit resolution at `time`: an unexpired override of (user, key); else the plan's entitlement; else 0.
-    func resolvedLimit(detailsSlot: Int?, plan: Plan?, key: String, at time: Timestamp) -> (limit: Int64, fromOverride: Bool) {
+    func resolvedLimit(detailsSlot: Int?, plan: Plan?, key: String, at time: Timestamp) -> (
+        limit: Int64, fromOverride: Bool
+    ) {
         if let detailsSlot, let override = details[detailsSlot].overrides[key], override.isActive(at: time) {
             return (override.value, true)
         }
@@ -47,7 +50,9 @@ extension State {
         var graceRemaining: Int64?
         if let plan, plan.definition.enforcementEnabled {
             let used = detailsSlot.flatMap { details[$0].graceUsed[key] } ?? 0
-            graceRemaining = plan.definition.enforcementGraceCount - used
+            // Never overflows in a decided log (used ≤ the largest grace count); `&-` keeps a forged one from
+            // trapping the verifier.
+            graceRemaining = plan.definition.enforcementGraceCount &- used
         }
         return ConsumeEvaluation(
             limit: limit, overrideApplied: fromOverride, usageKey: usageKey, usage: usage,
@@ -69,7 +74,8 @@ extension State {
             return Decision(records: [], result: entry.snapshot.json(status: "duplicate"))
         }
         if let slot, accounts[slot].suspended {
-            return Decision(records: record(.rejected(.accountSuspended)), result: .rejected(seq: seq, .accountSuspended))
+            return Decision(
+                records: record(.rejected(.accountSuspended)), result: .rejected(seq: seq, .accountSuspended))
         }
         let evaluation = evaluateConsume(slot: slot, key: command.entitlementKey, at: time)
         guard let mode = evaluation.mode(quantity: command.quantity) else {

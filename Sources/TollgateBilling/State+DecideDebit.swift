@@ -12,7 +12,9 @@ extension State {
         let amount = command.amount.rawValue
         func rejected(_ code: RejectionCode) -> Decision {
             Decision(
-                records: [.debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: .rejected(code)))],
+                records: [
+                    .debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: .rejected(code)))
+                ],
                 result: .rejected(seq: seq, code))
         }
 
@@ -49,16 +51,18 @@ extension State {
         // 7. Daily cap (UTC day of the decision time), then session cap over (t − 60 min, t].
         let dailyCap = ownCaps?.dailyCap ?? flags.dailyCap
         let dayTotal = slot.map { accounts[$0].chargedTotal(onDay: time.utcDayNumber) } ?? 0
-        if dayTotal + amount > dailyCap.rawValue { return rejected(.dailyCapExceeded) }
+        // total + amount > cap, written so that no folded total can overflow it (cap ≥ 0, amount > 0).
+        if dayTotal > dailyCap.rawValue - amount { return rejected(.dailyCapExceeded) }
         if let sessionID = command.sessionID {
             let sessionCap = ownCaps?.sessionCap ?? flags.sessionCap
             let windowStart = time.rawValue &- Self.sessionWindowMilliseconds
             var sessionTotal: Int64 = 0
             for charge in ownCaps?.sessionCharges ?? []
             where charge.sessionID == sessionID && charge.time.rawValue > windowStart && charge.time <= time {
-                sessionTotal += charge.amount
+                let (sum, overflow) = sessionTotal.addingReportingOverflow(charge.amount)
+                sessionTotal = overflow ? .max : sum
             }
-            if sessionTotal + amount > sessionCap.rawValue { return rejected(.sessionCapExceeded) }
+            if sessionTotal > sessionCap.rawValue - amount { return rejected(.sessionCapExceeded) }
         }
         // 8. Enforcement: refuse at balance ≤ 0 when on; warn-only when off.
         if balance <= 0 && enforcement { return rejected(.insufficientCredits) }

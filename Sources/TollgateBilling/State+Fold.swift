@@ -127,12 +127,7 @@ extension State {
             let amount = charged.rawValue
             accounts[slot].balance.rawValue &-= amount
             liabilityTotal -= Int128(amount)
-            let day = time.utcDayNumber
-            if accounts[slot].dayNumber != day {
-                accounts[slot].dayNumber = day
-                accounts[slot].dayCharged = 0
-            }
-            accounts[slot].dayCharged &+= amount
+            accounts[slot].addCharge(amount, onDay: time.utcDayNumber)
             accounts[slot].recentCharges.append(amount)
             chargedDebits.append(seq: seq, userSlot: Int32(slot), charged: amount)
             if command.sessionID != nil || anomaly {

@@ -1,14 +1,17 @@
 /// The hot, fixed-size part of one user's folded state (balance activity); everything rarer lives in
 /// ``AccountDetails``, allocated only when first needed.
+///
+/// Field order packs the small fields into the tail of `RecentCharges`: 64 bytes a user.
 struct UserAccount: Sendable {
     var userID: String
     var balance = Millicredits.zero
-    /// The UTC day of `dayCharged`; time never decreases, so one day is all the daily cap needs.
-    var dayNumber: Int64 = .min
     var dayCharged: Int64 = 0
     var recentCharges = RecentCharges()
     /// Index into `State.details`, or −1.
     var detailsSlot: Int32 = -1
+    /// The UTC day of `dayCharged` (days since 1970, clamped to Int32: years ±5.8 million); time never decreases,
+    /// so one day is all the daily cap needs.
+    var dayNumber: Int32 = .min
     var hasLedgerActivity = false
     var suspended = false
     /// The state noticed after this user's last applied record (for transitions).
@@ -17,5 +20,15 @@ struct UserAccount: Sendable {
     init(userID: String) { self.userID = userID }
 
     /// The charged total of this user on `day`.
-    func chargedTotal(onDay day: Int64) -> Int64 { dayNumber == day ? dayCharged : 0 }
+    func chargedTotal(onDay day: Int64) -> Int64 { dayNumber == Int32(clamping: day) ? dayCharged : 0 }
+
+    /// Adds a charge on `day`, starting the day's total afresh when the day changed.
+    mutating func addCharge(_ amount: Int64, onDay day: Int64) {
+        let compact = Int32(clamping: day)
+        if dayNumber != compact {
+            dayNumber = compact
+            dayCharged = 0
+        }
+        dayCharged &+= amount
+    }
 }

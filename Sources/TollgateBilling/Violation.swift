@@ -12,6 +12,8 @@ public struct Violation: Hashable, Sendable {
 
     /// `{"invariant":..,"seq":..|null,"detail":..}`.
     public var json: JSONValue {
-        .object([("invariant", .string(invariant)), ("seq", seq.map(JSONValue.int) ?? .null), ("detail", .string(detail))])
+        .object([
+            ("invariant", .string(invariant)), ("seq", seq.map(JSONValue.int) ?? .null), ("detail", .string(detail)),
+        ])
     }
 }

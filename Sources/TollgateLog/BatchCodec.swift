@@ -76,7 +76,8 @@ enum BatchCodec {
             guard bodySizeBytes <= bytes.count - offset - RecordHeader.sizeBytes,
                 bodySizeBytes <= LogLimits.recordBodySizeBytesMax
             else {
-                return Problem(offsetInBatch: offset, seq: seq, detail: "record body size \(bodySizeBytes) runs past batch end")
+                return Problem(
+                    offsetInBatch: offset, seq: seq, detail: "record body size \(bodySizeBytes) runs past batch end")
             }
             let body = bytes.slice(offset + RecordHeader.sizeBytes, bodySizeBytes)
             let timeMs = header.baseTimeMs &+ Int64(deltaMs)
@@ -91,11 +92,14 @@ enum BatchCodec {
             offset += RecordHeader.sizeBytes + bodySizeBytes
         }
         guard offset == bytes.count else {
-            return Problem(offsetInBatch: offset, seq: header.lastSeq, detail: "batch has \(bytes.count - offset) trailing bytes")
+            return Problem(
+                offsetInBatch: offset, seq: header.lastSeq, detail: "batch has \(bytes.count - offset) trailing bytes")
         }
         lastTimeMs = header.baseTimeMs &+ Int64(previousDeltaMs)
         guard chain == header.chainAfter else {
-            return Problem(offsetInBatch: 0, seq: header.baseSeq, detail: "hash chain mismatch (record deleted, duplicated or reordered?)")
+            return Problem(
+                offsetInBatch: 0, seq: header.baseSeq,
+                detail: "hash chain mismatch (record deleted, duplicated or reordered?)")
         }
         return nil
     }

@@ -1,7 +1,7 @@
 import CLZ4
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// LZ4 block decompression speed on log-like content, for `tollgate log bench` to print next to the log's figures.
@@ -18,20 +18,27 @@ package enum LZ4Measure {
         var blocks: [[UInt8]] = []
         var scratch = [UInt8](repeating: 0, count: Int(LZ4_compressBound(Int32(blockSizeBytes))))
         for offset in stride(from: 0, to: raw.count - blockSizeBytes, by: blockSizeBytes) {
-            let size = raw.withUnsafeBytes { src in scratch.withUnsafeMutableBytes { dst in
-                LZ4_compress_default(src.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
-                                     dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(blockSizeBytes), Int32(dst.count))
-            } }
+            let size = raw.withUnsafeBytes { src in
+                scratch.withUnsafeMutableBytes { dst in
+                    LZ4_compress_default(
+                        src.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self),
+                        dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(blockSizeBytes), Int32(dst.count))
+                }
+            }
             blocks.append(Array(scratch[0..<Int(size)]))
         }
         var out = [UInt8](repeating: 0, count: blockSizeBytes)
         let start = now()
         for _ in 0..<4 {
             for block in blocks {
-                _ = block.withUnsafeBytes { src in out.withUnsafeMutableBytes { dst in
-                    LZ4_decompress_safe(src.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                        dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(src.count), Int32(blockSizeBytes))
-                } }
+                _ = block.withUnsafeBytes { src in
+                    out.withUnsafeMutableBytes { dst in
+                        LZ4_decompress_safe(
+                            src.baseAddress!.assumingMemoryBound(to: CChar.self),
+                            dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(src.count),
+                            Int32(blockSizeBytes))
+                    }
+                }
             }
         }
         return Double(4 * blocks.count * blockSizeBytes) / (now() - start) / 1e6

@@ -19,7 +19,8 @@ extension Log {
         else {
             throw LogError(
                 .invalidArgument,
-                "segmentSizeBytes \(configuration.segmentSizeBytes) outside \(LogLimits.segmentSizeBytesMin)...\(LogLimits.segmentSizeBytesMax)")
+                "segmentSizeBytes \(configuration.segmentSizeBytes) outside \(LogLimits.segmentSizeBytesMin)...\(LogLimits.segmentSizeBytesMax)"
+            )
         }
         if case .interval(let milliseconds) = configuration.durability, milliseconds <= 0 {
             throw LogError(.invalidArgument, "interval durability needs a positive period, got \(milliseconds) ms")
@@ -27,6 +28,10 @@ extension Log {
         do { try storage.makeDirectory(directory) } catch {
             throw LogError.from(error, "create directory \(directory)")
         }
+        // A newly created directory's own name must survive a crash too.
+        let trimmed = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let parent = trimmed.lastIndex(of: "/").map { String(trimmed[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        try? storage.syncDirectory(parent)
         let lockFile: FileID
         do { lockFile = try storage.open(directory + "/" + SegmentName.lockName, .createOrOpen) } catch {
             throw LogError.from(error, "open lock file", file: SegmentName.lockName)
@@ -161,7 +166,10 @@ private struct Recovery {
                     let error = LogError(
                         .corruptRecord, "first segment \(entry.name) does not start at seq 1", file: entry.name,
                         offset: 0, seq: 1)
-                    if truncating { try cut(after: index, listing: &listing, error: error); break }
+                    if truncating {
+                        try cut(after: index, listing: &listing, error: error)
+                        break
+                    }
                     throw error
                 }
             }
@@ -212,11 +220,14 @@ private struct Recovery {
                         continue
                     }
                     let file = try openForWriting(entry.name)
-                    return finish(file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs)
+                    return finish(
+                        file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq,
+                        chain: chain, lastTimeMs: lastTimeMs)
                 case .torn(let offset, let sizeBytes, let reason):
                     guard isLast else {
                         throw LogError(
-                            .corruptRecord, "\(entry.name) ends in a partial batch (\(reason)) but is not the last segment",
+                            .corruptRecord,
+                            "\(entry.name) ends in a partial batch (\(reason)) but is not the last segment",
                             file: entry.name, offset: offset, seq: scanner.nextSeq)
                     }
                     report.tornTailFile = entry.name
@@ -241,11 +252,14 @@ private struct Recovery {
             } catch {
                 guard error.code == .corruptRecord, truncating else { throw error }
                 report.truncatedAfterCorruption = error
-                return try cutAt(error: error, index: index, listing: &listing, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs)
+                return try cutAt(
+                    error: error, index: index, listing: &listing, nextSeq: nextSeq, chain: chain,
+                    lastTimeMs: lastTimeMs)
             }
         }
         // No raw segment at the end (empty directory, or a crash after a seal before the next segment).
-        let active = try Log.createSegment(storage: storage, directory: directory, baseSeq: nextSeq, previousChain: chain)
+        let active = try Log.createSegment(
+            storage: storage, directory: directory, baseSeq: nextSeq, previousChain: chain)
         return (active, tail(active, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs))
     }
 
@@ -312,7 +326,8 @@ private struct Recovery {
             sizeBytes += UInt64(bytes.count)
         }
         SegmentHeader(baseSeq: entry.baseSeq, previousChain: chain).encode(into: &header)
-        if entry.baseSeq == nextSeq, let scanner = try? SegmentScanner(storage: storage, directory: directory, name: entry.name),
+        if entry.baseSeq == nextSeq,
+            let scanner = try? SegmentScanner(storage: storage, directory: directory, name: entry.name),
             scanner.header?.previousChain == chain
         {
             try put(header)

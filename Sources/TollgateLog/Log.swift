@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The segmented, checksummed, hash-chained append-only log.
@@ -8,6 +8,7 @@ import Glibc
 /// the leader: it writes every pending append (rolling and sealing segments as needed) and, under
 /// `.groupCommit`, issues one `fdatasync` for all of them; the others wait for its result (group commit).
 /// One `append` call is one on-disk batch, so it is atomic: after a crash it is wholly present or wholly absent.
+/// Call `close()` when done: under `.interval` durability a background thread keeps the log alive until then.
 public final class Log: @unchecked Sendable {
     /// Logical end of the log: where the next record goes and which segment it joins.
     struct Tail: Equatable {
@@ -21,7 +22,10 @@ public final class Log: @unchecked Sendable {
 
     /// One append waiting for the leader.
     final class PendingAppend {
-        enum State { case pending, done, failed(LogError) }
+        enum State {
+            case pending, done
+            case failed(LogError)
+        }
         let bytes: [UInt8]
         let startsSegment: Bool
         let tailAfter: Tail
@@ -105,7 +109,8 @@ public final class Log: @unchecked Sendable {
         guard !records.isEmpty else { throw LogError(.invalidArgument, "append of an empty batch") }
         guard records.count <= LogLimits.batchRecordCountMax else {
             throw LogError(
-                .invalidArgument, "batch of \(records.count) records exceeds batchRecordCountMax \(LogLimits.batchRecordCountMax)")
+                .invalidArgument,
+                "batch of \(records.count) records exceeds batchRecordCountMax \(LogLimits.batchRecordCountMax)")
         }
         var batchSizeBytes = BatchHeader.sizeBytes
         var previousTimeMs = records[0].timeMs
@@ -113,7 +118,8 @@ public final class Log: @unchecked Sendable {
             guard record.body.count <= LogLimits.recordBodySizeBytesMax else {
                 throw LogError(
                     .invalidArgument,
-                    "record body of \(record.body.count) bytes exceeds recordBodySizeBytesMax \(LogLimits.recordBodySizeBytesMax)")
+                    "record body of \(record.body.count) bytes exceeds recordBodySizeBytesMax \(LogLimits.recordBodySizeBytesMax)"
+                )
             }
             guard record.timeMs >= previousTimeMs else {
                 throw LogError(.invalidArgument, "record time \(record.timeMs) ms before previous \(previousTimeMs) ms")
@@ -126,7 +132,8 @@ public final class Log: @unchecked Sendable {
         }
         guard batchSizeBytes <= LogLimits.batchSizeBytesMax else {
             throw LogError(
-                .invalidArgument, "batch of \(batchSizeBytes) bytes exceeds batchSizeBytesMax \(LogLimits.batchSizeBytesMax)")
+                .invalidArgument,
+                "batch of \(batchSizeBytes) bytes exceeds batchSizeBytesMax \(LogLimits.batchSizeBytesMax)")
         }
 
         lock.lock()
@@ -256,7 +263,9 @@ public final class Log: @unchecked Sendable {
         if unsyncedBytes, configuration.durability != .none {
             // Sealing copies through the page cache; make the raw file durable first so a failed seal loses nothing.
             do throws(Errno) { try storage.datasync(segment.file) } catch {
-                throw LogError(.failed, "fdatasync before sealing failed", errno: error.rawValue, file: SegmentName.raw(segment.baseSeq))
+                throw LogError(
+                    .failed, "fdatasync before sealing failed", errno: error.rawValue,
+                    file: SegmentName.raw(segment.baseSeq))
             }
             unsyncedBytes = false
         }
@@ -327,7 +336,9 @@ public final class Log: @unchecked Sendable {
         if let active {
             if failed == nil, unsyncedBytes {
                 do throws(Errno) { try storage.datasync(active.file) } catch {
-                    result = LogError(.failed, "fdatasync at close failed", errno: error.rawValue, file: SegmentName.raw(active.baseSeq))
+                    result = LogError(
+                        .failed, "fdatasync at close failed", errno: error.rawValue,
+                        file: SegmentName.raw(active.baseSeq))
                 }
             }
             storage.close(active.file)
@@ -344,11 +355,13 @@ public final class Log: @unchecked Sendable {
         syncThreadRunning = true
         let context = Unmanaged.passRetained(SyncThreadContext(log: self, intervalMs: intervalMs)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            let context = Unmanaged<SyncThreadContext>.fromOpaque(raw!).takeRetainedValue()
-            context.log?.syncLoop(intervalMs: context.intervalMs)
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { raw in
+                let context = Unmanaged<SyncThreadContext>.fromOpaque(raw!).takeRetainedValue()
+                context.log?.syncLoop(intervalMs: context.intervalMs)
+                return nil
+            }, context)
         precondition(result == 0, "pthread_create failed")
         pthread_detach(thread)
     }
@@ -372,7 +385,9 @@ public final class Log: @unchecked Sendable {
                     try storage.datasync(active.file)
                     unsyncedBytes = false
                 } catch {
-                    syncError = LogError(.failed, "interval fdatasync failed", errno: error.rawValue, file: SegmentName.raw(active.baseSeq))
+                    syncError = LogError(
+                        .failed, "interval fdatasync failed", errno: error.rawValue,
+                        file: SegmentName.raw(active.baseSeq))
                 }
             }
             lock.lock()

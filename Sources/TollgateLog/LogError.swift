@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one error of the log layer: a code, a message that names file, byte offset and seq where known, and the
@@ -65,8 +65,11 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "\(code): \(message)"
-        if let file { text += " [file \(file)" + (offset.map { " at byte \($0)" } ?? "") + (seq.map { " seq \($0)" } ?? "") + "]" }
-        else if let seq { text += " [seq \(seq)]" }
+        if let file {
+            text += " [file \(file)" + (offset.map { " at byte \($0)" } ?? "") + (seq.map { " seq \($0)" } ?? "") + "]"
+        } else if let seq {
+            text += " [seq \(seq)]"
+        }
         if let errno { text += " (errno \(errno): \(String(cString: strerror(errno))))" }
         return text
     }

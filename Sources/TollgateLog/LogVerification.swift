@@ -36,6 +36,12 @@ public func verifyLog(directory: String) -> LogVerification {
     verifyLog(directory: directory, storage: PosixStorage.shared)
 }
 
+/// The message without the leading "file: " that `LogError` messages carry (the problem names the file already).
+private func detail(_ error: LogError, _ name: String) -> String {
+    let prefix = name + ": "
+    return error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+}
+
 package func verifyLog(directory: String, storage: any LogStorage) -> LogVerification {
     var result = LogVerification()
     let listing: SegmentListing
@@ -54,7 +60,10 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
         if entry.isSealed { result.sealedSegmentCount += 1 }
         let scanner: SegmentScanner
         do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
-            result.problems.append(.init(seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset, detail: error.message))
+            result.problems.append(
+                .init(
+                    seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset,
+                    detail: detail(error, entry.name)))
             expectedNextSeq = nil
             expectedChain = nil
             continue
@@ -64,7 +73,8 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
                 result.problems.append(
                     .init(
                         seq: expectedNextSeq, file: entry.name, offset: 0,
-                        detail: "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq) (segment missing?)"))
+                        detail:
+                            "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq) (segment missing?)"))
             } else if let expectedChain, header.previousChain != expectedChain {
                 result.problems.append(
                     .init(
@@ -81,15 +91,19 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
             }
         } catch {
             segmentOK = false
-            result.problems.append(.init(seq: error.seq, file: entry.name, offset: error.offset, detail: error.message))
+            result.problems.append(
+                .init(seq: error.seq, file: entry.name, offset: error.offset, detail: detail(error, entry.name)))
         }
         if case .torn(let offset, let sizeBytes, let reason) = scanner.end {
-            let torn = TornTail(file: entry.name, offset: offset, sizeBytes: sizeBytes, seq: scanner.nextSeq, reason: reason)
+            let torn = TornTail(
+                file: entry.name, offset: offset, sizeBytes: sizeBytes, seq: scanner.nextSeq, reason: reason)
             if isLast && !entry.isSealed {
                 result.tornTail = torn
             } else {
                 result.problems.append(
-                    .init(seq: scanner.nextSeq, file: entry.name, offset: offset, detail: "partial batch (\(reason)) in a segment that is not the last"))
+                    .init(
+                        seq: scanner.nextSeq, file: entry.name, offset: offset,
+                        detail: "partial batch (\(reason)) in a segment that is not the last"))
             }
         }
         if segmentOK {

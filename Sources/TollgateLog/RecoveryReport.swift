@@ -27,7 +27,8 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
         var parts: [String] = []
         if let tornTailFile {
             parts.append(
-                "torn tail: \(tornTailBytesTruncated) bytes truncated in \(tornTailFile) at byte \(tornTailOffset ?? 0)")
+                "torn tail: \(tornTailBytesTruncated) bytes truncated in \(tornTailFile) at byte \(tornTailOffset ?? 0)"
+            )
         }
         if !removedFiles.isEmpty { parts.append("removed \(removedFiles.joined(separator: ", "))") }
         if !sealedFiles.isEmpty { parts.append("sealed \(sealedFiles.joined(separator: ", "))") }

@@ -214,7 +214,8 @@ struct SealedLayout {
                 index[i].rawOffset > index[i - 1].rawOffset, index[i].rawOffset < footer.rawSizeBytes,
                 index[i].firstSeq > index[i - 1].firstSeq, index[i].firstSeq <= footer.lastSeq
             else {
-                throw corrupt("block index entry \(i) inconsistent", indexOffset + UInt64(i * BlockIndexEntry.sizeBytes))
+                throw corrupt(
+                    "block index entry \(i) inconsistent", indexOffset + UInt64(i * BlockIndexEntry.sizeBytes))
             }
         }
         return SealedLayout(footer: footer, index: index, fileSizeBytes: fileSizeBytes, endMarkOffset: endMarkOffset)

@@ -119,7 +119,8 @@ final class SegmentScanner {
         case .sealing, .recovering: preconditionFailure()
         }
         guard header!.baseSeq == baseSeq else {
-            throw corrupt("header base seq \(header!.baseSeq) does not match the file name", fileOffset: 0, seq: baseSeq)
+            throw corrupt(
+                "header base seq \(header!.baseSeq) does not match the file name", fileOffset: 0, seq: baseSeq)
         }
         chain = header!.previousChain
     }
@@ -166,7 +167,8 @@ final class SegmentScanner {
         let rawEnd = isLast ? layout.footer.rawSizeBytes : layout.index[blockIndex + 1].rawOffset
         windowFileOffset = entry.fileOffset
         guard rawEnd > entry.rawOffset, rawEnd - entry.rawOffset <= UInt64(LogLimits.sealBlockSizeBytesMax) else {
-            throw corrupt("block \(blockIndex) raw size out of range", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+            throw corrupt(
+                "block \(blockIndex) raw size out of range", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
         let rawSizeBytes = Int(rawEnd - entry.rawOffset)
         var word = [UInt8](repeating: 0, count: 4)
@@ -178,7 +180,8 @@ final class SegmentScanner {
             entry.fileOffset + 4 + UInt64(dataSizeBytes) == expectedEnd
         else {
             throw corrupt(
-                "LZ4 block \(blockIndex) size \(dataSizeBytes) does not reach the next block", fileOffset: entry.fileOffset,
+                "LZ4 block \(blockIndex) size \(dataSizeBytes) does not reach the next block",
+                fileOffset: entry.fileOffset,
                 seq: entry.firstSeq)
         }
         if compressed.count < dataSizeBytes { compressed = [UInt8](repeating: 0, count: dataSizeBytes) }
@@ -190,13 +193,17 @@ final class SegmentScanner {
         guard got == dataSizeBytes else {
             throw corrupt("LZ4 block \(blockIndex) truncated", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
-        let storedChecksum = compressed.withUnsafeBytes { CRC32C.update(CRC32C.checksum(word), $0.slice(0, dataSizeBytes)) }
+        let storedChecksum = compressed.withUnsafeBytes {
+            CRC32C.update(CRC32C.checksum(word), $0.slice(0, dataSizeBytes))
+        }
         guard storedChecksum == entry.blockChecksum else {
-            throw corrupt("LZ4 block \(blockIndex) checksum mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+            throw corrupt(
+                "LZ4 block \(blockIndex) checksum mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
         if storedUncompressed {
             guard dataSizeBytes == rawSizeBytes else {
-                throw corrupt("stored block \(blockIndex) size mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
+                throw corrupt(
+                    "stored block \(blockIndex) size mismatch", fileOffset: entry.fileOffset, seq: entry.firstSeq)
             }
             window.withUnsafeMutableBytes { dst in
                 compressed.withUnsafeBytes { src in dst.copyMemory(from: src.slice(0, dataSizeBytes)) }
@@ -211,7 +218,8 @@ final class SegmentScanner {
             }
             guard decoded == Int32(rawSizeBytes) else {
                 throw corrupt(
-                    "LZ4 block \(blockIndex) does not decompress to \(rawSizeBytes) bytes", fileOffset: entry.fileOffset,
+                    "LZ4 block \(blockIndex) does not decompress to \(rawSizeBytes) bytes",
+                    fileOffset: entry.fileOffset,
                     seq: entry.firstSeq)
             }
         }
@@ -243,7 +251,9 @@ final class SegmentScanner {
                     return nil
                 }
                 let headerStart = Int(rawOffset - windowRawOffset)
-                let decoded = window.withUnsafeBytes { BatchHeader.decode($0.slice(headerStart, BatchHeader.sizeBytes)) }
+                let decoded = window.withUnsafeBytes {
+                    BatchHeader.decode($0.slice(headerStart, BatchHeader.sizeBytes))
+                }
                 switch decoded {
                 case .success(let value): batchHeader = value
                 case .failure(.short): preconditionFailure()
@@ -304,13 +314,15 @@ final class SegmentScanner {
                     throw corrupt(detail + " (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
                 }
                 guard Int(batchHeader.batchSizeBytes) <= available else {
-                    throw corrupt("batch crosses block end (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
+                    throw corrupt(
+                        "batch crosses block end (raw offset \(rawOffset))", fileOffset: windowFileOffset, seq: nextSeq)
                 }
             case .sealing, .recovering: preconditionFailure()
             }
             guard batchHeader.baseSeq == nextSeq else {
                 throw corrupt(
-                    "expected seq \(nextSeq), batch starts at \(batchHeader.baseSeq)", fileOffset: fileOffset(ofRaw: rawOffset),
+                    "expected seq \(nextSeq), batch starts at \(batchHeader.baseSeq)",
+                    fileOffset: fileOffset(ofRaw: rawOffset),
                     seq: nextSeq)
             }
             if batchHeader.lastSeq < validateFrom {

@@ -5,6 +5,9 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Inspect the raw record log.",
-        subcommands: [LogVerifyCommand.self, LogDumpCommand.self, LogRecoverCommand.self, LogCrashWriterCommand.self, LogBenchCommand.self]
+        subcommands: [
+            LogVerifyCommand.self, LogDumpCommand.self, LogRecoverCommand.self, LogCrashWriterCommand.self,
+            LogBenchCommand.self,
+        ]
     )
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import TollgateLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `tollgate log crash-writer` (hidden): appends random batches forever and prints `seq checksum` for each record
@@ -23,7 +23,8 @@ struct LogCrashWriterCommand: ParsableCommand {
         let log: Log
         do {
             log = try Log.open(
-                directory: dataOptions.data, configuration: LogConfiguration(segmentSizeBytes: segmentOptions.segmentBytes))
+                directory: dataOptions.data,
+                configuration: LogConfiguration(segmentSizeBytes: segmentOptions.segmentBytes))
         } catch {
             printError("crash-writer: \(error)")
             throw ExitCode(1)
@@ -41,7 +42,8 @@ struct LogCrashWriterCommand: ParsableCommand {
                 let size = 8 + Int(random.next() % 73)
                 var body = [UInt8](repeating: 0, count: size)
                 for i in 0..<size { body[i] = UInt8(truncatingIfNeeded: random.next()) }
-                records.append(RecordInput(timeMs: timeMs, type: UInt8(truncatingIfNeeded: random.next() % 8), body: body))
+                records.append(
+                    RecordInput(timeMs: timeMs, type: UInt8(truncatingIfNeeded: random.next() % 8), body: body))
             }
             let firstSeq: UInt64
             do { firstSeq = try log.append(records) } catch {

@@ -2,7 +2,7 @@ import ArgumentParser
 import TollgateLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `tollgate log dump`: one line per record (seq, time, type, body size, checksum), like `kafka-dump-log`.
@@ -27,7 +27,8 @@ struct LogDumpCommand: ParsableCommand {
                 if json {
                     print(
                         "{\"seq\":\(record.seq),\"timeMs\":\(record.timeMs),\"type\":\(record.type),"
-                            + "\"bodySizeBytes\":\(record.body.count),\"checksum\":\"\(JSONText.hex32(record.checksum))\"}")
+                            + "\"bodySizeBytes\":\(record.body.count),\"checksum\":\"\(JSONText.hex32(record.checksum))\"}"
+                    )
                 } else {
                     print(
                         "seq=\(record.seq) timeMs=\(record.timeMs) type=\(record.type) bodySizeBytes=\(record.body.count) "
@@ -40,7 +41,9 @@ struct LogDumpCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if let torn = reader.tornTail {
-            printError("tollgate log dump: torn tail in \(torn.file) at byte \(torn.offset) (\(torn.sizeBytes) bytes, seq \(torn.seq)): \(torn.reason)")
+            printError(
+                "tollgate log dump: torn tail in \(torn.file) at byte \(torn.offset) (\(torn.sizeBytes) bytes, seq \(torn.seq)): \(torn.reason)"
+            )
         }
     }
 }

@@ -18,10 +18,11 @@ struct LogVerifyCommand: ParsableCommand {
                 "{\"seq\":\(JSONText.optional(problem.seq)),\"file\":\(JSONText.string(problem.file)),"
                     + "\"offset\":\(JSONText.optional(problem.offset)),\"detail\":\(JSONText.string(problem.detail))}"
             }
-            let torn = result.tornTail.map {
-                "{\"file\":\(JSONText.string($0.file)),\"offset\":\($0.offset),\"sizeBytes\":\($0.sizeBytes),"
-                    + "\"seq\":\($0.seq),\"reason\":\(JSONText.string($0.reason))}"
-            } ?? "null"
+            let torn =
+                result.tornTail.map {
+                    "{\"file\":\(JSONText.string($0.file)),\"offset\":\($0.offset),\"sizeBytes\":\($0.sizeBytes),"
+                        + "\"seq\":\($0.seq),\"reason\":\(JSONText.string($0.reason))}"
+                } ?? "null"
             let notes = result.notes.map { JSONText.string($0) }
             print(
                 "{\"ok\":\(result.ok),\"recordCount\":\(result.recordCount),\"firstSeq\":\(JSONText.optional(result.firstSeq)),"
@@ -35,7 +36,9 @@ struct LogVerifyCommand: ParsableCommand {
                     + "(\(result.sealedSegmentCount) sealed)")
             for problem in result.problems { print("problem: \(problem)") }
             if let torn = result.tornTail {
-                print("torn tail: \(torn.file) at byte \(torn.offset), \(torn.sizeBytes) bytes (seq \(torn.seq)): \(torn.reason)")
+                print(
+                    "torn tail: \(torn.file) at byte \(torn.offset), \(torn.sizeBytes) bytes (seq \(torn.seq)): \(torn.reason)"
+                )
             }
             for note in result.notes { print("note: \(note)") }
         }

@@ -162,14 +162,17 @@ extension Command {
         -> Command
     {
         .setOverride(
-            SetOverride(userID: user, entitlementKey: key, value: value, expiresAt: expires, initiatedBy: "ops", at: at))
+            SetOverride(userID: user, entitlementKey: key, value: value, expiresAt: expires, initiatedBy: "ops", at: at)
+        )
     }
 
     static func clearOverride(_ user: String, _ key: String, at: Timestamp? = nil) -> Command {
         .clearOverride(ClearOverride(userID: user, entitlementKey: key, initiatedBy: "ops", at: at))
     }
 
-    static func consume(_ user: String, _ key: String, _ quantity: Int64 = 1, idempotencyKey: String? = nil, at: Timestamp? = nil)
+    static func consume(
+        _ user: String, _ key: String, _ quantity: Int64 = 1, idempotencyKey: String? = nil, at: Timestamp? = nil
+    )
         -> Command
     {
         .consume(Consume(userID: user, entitlementKey: key, quantity: quantity, idempotencyKey: idempotencyKey, at: at))
@@ -181,7 +184,8 @@ extension Command {
     ) -> Command {
         .setUserLimits(
             SetUserLimits(
-                userID: user, singleRequestCap: single, dailyCap: daily, sessionCap: session, initiatedBy: "ops", at: at))
+                userID: user, singleRequestCap: single, dailyCap: daily, sessionCap: session, initiatedBy: "ops", at: at
+            ))
     }
 }
 

@@ -49,8 +49,12 @@ struct CommandStreamGenerator {
         }
         pending.append(.reinstate(Command.AccountAction(userID: user, initiatedBy: "ops")))
         pending.append(.grant(Command.Grant(userID: user, amount: .credits(5_000), source: .purchase)))
-        for _ in 0..<6 { pending.append(.debit(Command.Debit(userID: user, amount: Millicredits(rawValue: int(100...1_000))))) }
-        for _ in 0..<4 { pending.append(.debit(Command.Debit(userID: user, amount: Millicredits(rawValue: int(20_000...45_000))))) }
+        for _ in 0..<6 {
+            pending.append(.debit(Command.Debit(userID: user, amount: Millicredits(rawValue: int(100...1_000)))))
+        }
+        for _ in 0..<4 {
+            pending.append(.debit(Command.Debit(userID: user, amount: Millicredits(rawValue: int(20_000...45_000)))))
+        }
     }
 
     /// Advances the clock and returns the command's `at` (often absent, sometimes in the past).
@@ -125,7 +129,8 @@ struct CommandStreamGenerator {
         case 63..<66:
             command = .definePlan(randomPlan(at: at))
         case 66..<70:
-            command = .subscribe(Command.Subscribe(userID: user, planID: chance(90) ? pick(Self.plans) : "nope", at: at))
+            command = .subscribe(
+                Command.Subscribe(userID: user, planID: chance(90) ? pick(Self.plans) : "nope", at: at))
         case 70..<75:
             let base = at ?? clock
             command = .setOverride(
@@ -142,7 +147,8 @@ struct CommandStreamGenerator {
                     userID: user, entitlementKey: pick(Self.keys), quantity: int(1...4),
                     idempotencyKey: maybe(25) { $0.pick(Self.idempotencyKeys) }, at: at))
         case 91..<93:
-            command = .suspend(Command.AccountAction(userID: user, initiatedBy: "ops", reason: maybe(50) { _ in "x" }, at: at))
+            command = .suspend(
+                Command.AccountAction(userID: user, initiatedBy: "ops", reason: maybe(50) { _ in "x" }, at: at))
         case 93..<97:
             command = .reinstate(Command.AccountAction(userID: user, initiatedBy: "ops", at: at))
         default:
@@ -184,7 +190,8 @@ struct CommandStreamGenerator {
         return Command.DefinePlan(
             planID: pick(Self.plans), entitlements: entitlements, usageKeys: usageKeys, enforcementEnabled: chance(60),
             enforcementGraceCount: int(0...5),
-            thresholds: Thresholds(warnPct: int(0...100), hardPct: int(50...150), graceHours: int(0...6), overageBufferPct: int(0...50)),
+            thresholds: Thresholds(
+                warnPct: int(0...100), hardPct: int(50...150), graceHours: int(0...6), overageBufferPct: int(0...50)),
             moduleRulesJSON: maybe(30) { _ in #"{"m":{"x":1}}"# }, initiatedBy: "ops", at: at)
     }
 }

@@ -196,14 +196,20 @@ import Testing
         harness.apply(.flag(.sessionCap(credits("10"))))
         let start = t("2026-03-01T13:00:00Z")
         #expect(harness.apply(.debit("u", "6", session: "s", at: start)).status == "applied")
-        #expect(harness.apply(.debit("u", "5", session: "s", at: start.adding(milliseconds: 59 * 60_000))).code == "session_cap_exceeded")
+        #expect(
+            harness.apply(.debit("u", "5", session: "s", at: start.adding(milliseconds: 59 * 60_000))).code
+                == "session_cap_exceeded")
         // Another session, or no session, is not counted.
-        #expect(harness.apply(.debit("u", "5", session: "s2", at: start.adding(milliseconds: 59 * 60_000))).status == "applied")
+        #expect(
+            harness.apply(.debit("u", "5", session: "s2", at: start.adding(milliseconds: 59 * 60_000))).status
+                == "applied")
         #expect(harness.apply(.debit("u", "20", at: start.adding(milliseconds: 59 * 60_000))).status == "applied")
         // At exactly t + 60 min the first debit has left the window.
         let late = harness.apply(.debit("u", "10", session: "s", at: start.adding(milliseconds: 60 * 60_000)))
         #expect(late.status == "applied", "\(late.rendered)")
-        #expect(harness.apply(.debit("u", "0.001", session: "s", at: start.adding(milliseconds: 60 * 60_000))).code == "session_cap_exceeded")
+        #expect(
+            harness.apply(.debit("u", "0.001", session: "s", at: start.adding(milliseconds: 60 * 60_000))).code
+                == "session_cap_exceeded")
     }
 
     /// Edge case: caps sum charged amounts of earlier charged debits, not reduced by refunds; free and shadow
@@ -223,14 +229,61 @@ import Testing
         #expect(other.apply(.debit("u", "10")).status == "applied")
     }
 
-    /// low_balance = balance_after ≤ low_balance_threshold (which may be negative).
-    @Test(arguments: [("0", "5", true), ("4.999", "5", false), ("5", "5", true), ("-1", "5", false)])
-    func lowBalance(threshold: String, grant: String, expected: Bool) {
+    /// low_balance = balance_after ≤ low_balance_threshold (which may be negative); free and shadow debits compare
+    /// the unchanged balance.
+    @Test(arguments: [
+        // (threshold, balance before, debit, expected low_balance)
+        ("0", "5", "5", true), ("0", "5", "4.999", false), ("4.999", "5", "0.001", true),
+        ("4.998", "5", "0.001", false),
+        ("-1", "0", "1", true), ("-1", "0", "0.999", false), ("-2", "1", "2", false),
+    ])
+    func lowBalance(threshold: String, balance: String, debit: String, expected: Bool) {
         var harness = BillingHarness()
-        harness.apply(.grant("u", grant))
+        if credits(balance) > .zero { harness.apply(.grant("u", balance)) }
         harness.apply(.flag(.lowBalanceThreshold(credits(threshold))))
-        #expect(harness.apply(.debit("u", "0.001")).bool("low_balance") == (credits(grant).rawValue - 1 <= credits(threshold).rawValue))
-        _ = expected
+        #expect(harness.apply(.debit("u", debit)).bool("low_balance") == expected)
+        harness.apply(.flag(.shadowBillingEnabled(true)))
+        let shadow = harness.apply(.debit("u", debit))
+        #expect(shadow.bool("low_balance") == (credits(shadow.amount("balance_after")!) <= credits(threshold)))
+    }
+
+    /// Only charged debits count towards the anomaly rule (n and S); free and shadow debits never carry it.
+    @Test func anomalyCountsChargedDebitsOnly() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "1000"))
+        harness.apply(.flag(.shadowBillingEnabled(true)))
+        for _ in 0..<10 { harness.apply(.debit("u", "1")) }
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        harness.apply(.clear(.shadowBillingEnabled))
+        for _ in 0..<4 { harness.apply(.debit("u", "1")) }
+        // n = 4 charged so far.
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        harness.apply(.flag(.billingChargingEnabled(false)))
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        harness.apply(.clear(.billingChargingEnabled))
+        // n = 5, S = 54: 5 × amount > 270 ⇔ amount > 54.
+        #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
+        // n = 6, S = 104: 6 × amount > 520 ⇔ amount > 86.666.
+        harness.apply(.limits("u", single: .set(credits("1000"))))
+        #expect(harness.apply(.debit("u", "86.667")).bool("anomaly") == true)
+    }
+
+    /// A duplicate of the debit that tripped the breaker repeats its result (anomaly included) and appends nothing.
+    @Test func duplicateOfBreakerDebit() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "10000"))
+        harness.apply(.limits("u", single: .set(credits("10000")), daily: .set(credits("1000000"))))
+        harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
+        for _ in 0..<5 { harness.apply(.debit("u", "1")) }
+        harness.apply(.debit("u", "100"))
+        harness.apply(.debit("u", "1000"))
+        let tripping = harness.apply(.debit("u", "9000", key: "big"))
+        let count = harness.log.count
+        let duplicate = harness.apply(.debit("u", "9000", key: "big"))
+        #expect(harness.log.count == count)
+        #expect(duplicate.seq == tripping.seq)
+        #expect(duplicate.bool("anomaly") == true)
+        #expect(duplicate.status == "duplicate")
     }
 
     /// Anomaly: n ≥ 5 earlier charged debits and amount × min(n,20) > 5 × S over the last min(n,20).
@@ -358,11 +411,17 @@ import Testing
     /// A debit whose balance would leave Int64 is refused (not in the contract; docs/billing-decisions.md).
     @Test func balanceOverflowIsRejected() {
         var harness = BillingHarness()
-        harness.apply(.limits("u", single: .set(Millicredits(rawValue: Millicredits.magnitudeMax)), daily: .set(Millicredits(rawValue: Millicredits.magnitudeMax))))
+        harness.apply(
+            .limits(
+                "u", single: .set(Millicredits(rawValue: Millicredits.magnitudeMax)),
+                daily: .set(Millicredits(rawValue: Millicredits.magnitudeMax))))
         var days: Int64 = 0
         var result = JSONValue.null
         repeat {
-            result = harness.apply(.debit("u", "9000000000000", at: t("2026-03-01T00:00:00Z").adding(milliseconds: days * Timestamp.millisecondsPerDay)))
+            result = harness.apply(
+                .debit(
+                    "u", "9000000000000",
+                    at: t("2026-03-01T00:00:00Z").adding(milliseconds: days * Timestamp.millisecondsPerDay)))
             days += 1
         } while result.status == "applied" && days < 2000
         #expect(result.code == "balance_limit_exceeded")

@@ -15,32 +15,42 @@ import Testing
     /// grace_started_at + grace_hours when pct ≥ hard + buffer.
     @Test func lifecycle() {
         var harness = BillingHarness()
-        harness.apply(.plan("p", ["a": 10], thresholds: Thresholds(warnPct: 80, hardPct: 100, graceHours: 2, overageBufferPct: 20)))
+        harness.apply(
+            .plan(
+                "p", ["a": 10], thresholds: Thresholds(warnPct: 80, hardPct: 100, graceHours: 2, overageBufferPct: 20)))
         harness.apply(.subscribe("u", "p"))
-        #expect(stateJSON(harness, at: Self.start) == #"{"state":"ACTIVE","grace_started_at":null,"grace_ends_at":null}"#)
+        #expect(
+            stateJSON(harness, at: Self.start) == #"{"state":"ACTIVE","grace_started_at":null,"grace_ends_at":null}"#)
         harness.apply(.consume("u", "a", 7))
         #expect(harness.state.enforcement(userID: "u", at: Self.start).state == .active)
         harness.apply(.consume("u", "a", 1))  // 80 %
         #expect(harness.state.enforcement(userID: "u", at: Self.start).state == .warn)
         let graceTime = Self.start.adding(milliseconds: 30 * 60_000)
         harness.apply(.consume("u", "a", 2, at: graceTime))  // 100 %
-        #expect(stateJSON(harness, at: graceTime)
-            == #"{"state":"GRACE","grace_started_at":"2026-03-01T12:30:00.000Z","grace_ends_at":"2026-03-01T14:30:00.000Z"}"#)
+        #expect(
+            stateJSON(harness, at: graceTime)
+                == #"{"state":"GRACE","grace_started_at":"2026-03-01T12:30:00.000Z","grace_ends_at":"2026-03-01T14:30:00.000Z"}"#
+        )
         // pct 100 < hard + buffer 120: still GRACE after the end.
-        #expect(harness.state.enforcement(userID: "u", at: graceTime.adding(milliseconds: 5 * Self.hour)).state == .grace)
+        #expect(
+            harness.state.enforcement(userID: "u", at: graceTime.adding(milliseconds: 5 * Self.hour)).state == .grace)
         harness.apply(.consume("u", "a", 2, at: graceTime.adding(milliseconds: Self.hour)))  // 120 %
         // grace_started_at stays at the record where pct first reached hard_pct.
         let end = graceTime.adding(milliseconds: 2 * Self.hour)
         #expect(harness.state.enforcement(userID: "u", at: end.adding(milliseconds: -1)).state == .grace)
-        #expect(stateJSON(harness, at: end)
-            == #"{"state":"DEGRADED","grace_started_at":"2026-03-01T12:30:00.000Z","grace_ends_at":"2026-03-01T14:30:00.000Z"}"#)
+        #expect(
+            stateJSON(harness, at: end)
+                == #"{"state":"DEGRADED","grace_started_at":"2026-03-01T12:30:00.000Z","grace_ends_at":"2026-03-01T14:30:00.000Z"}"#
+        )
         // SUSPENDED hides the grace fields.
         harness.apply(.suspend("u", at: end))
         #expect(stateJSON(harness, at: end) == #"{"state":"SUSPENDED","grace_started_at":null,"grace_ends_at":null}"#)
         harness.apply(.reinstate("u", at: end))
         #expect(harness.state.enforcement(userID: "u", at: end).state == .degraded)
         // Transitions: each change with its time and triggering entitlement.
-        let transitions = harness.state.enforcementTransitions(userID: "u").map { "\($0.from.name)>\($0.to.name)@\($0.seq):\($0.entitlementKey ?? "-")" }
+        let transitions = harness.state.enforcementTransitions(userID: "u").map {
+            "\($0.from.name)>\($0.to.name)@\($0.seq):\($0.entitlementKey ?? "-")"
+        }
         #expect(transitions == ["ACTIVE>WARN@4:a", "WARN>GRACE@5:a", "GRACE>SUSPENDED@7:-", "SUSPENDED>DEGRADED@8:a"])
     }
 
@@ -57,7 +67,8 @@ import Testing
         let evenLater = later.adding(milliseconds: 10 * 60_000)
         harness.apply(.clearOverride("u", "a", at: evenLater))
         #expect(harness.state.enforcement(userID: "u", at: evenLater).graceStartedAt == evenLater)
-        #expect(harness.state.enforcement(userID: "u", at: evenLater.adding(milliseconds: Self.hour)).state == .degraded)
+        #expect(
+            harness.state.enforcement(userID: "u", at: evenLater.adding(milliseconds: Self.hour)).state == .degraded)
     }
 
     /// define_plan of the user's plan concerns all subscribers: their grace start is set/cleared at its time.
@@ -107,34 +118,44 @@ import Testing
         harness.apply(.consume("u", "a", 10))
         #expect(stateJSON(harness, at: expiry) == #"{"state":"GRACE","grace_started_at":null,"grace_ends_at":null}"#)
         harness.apply(.grant("u", "1", at: expiry))  // any record of the user notices it
-        #expect(stateJSON(harness, at: expiry)
-            == #"{"state":"GRACE","grace_started_at":"2026-03-01T13:00:00.000Z","grace_ends_at":"2026-03-03T13:00:00.000Z"}"#)
+        #expect(
+            stateJSON(harness, at: expiry)
+                == #"{"state":"GRACE","grace_started_at":"2026-03-01T13:00:00.000Z","grace_ends_at":"2026-03-03T13:00:00.000Z"}"#
+        )
     }
 
     /// Each "pct ≥ X" is its own test: with hard_pct below warn_pct the state is ACTIVE until warn_pct.
     @Test func thresholdOrderIsFormal() {
         var harness = BillingHarness()
-        harness.apply(.plan("p", ["a": 10], thresholds: Thresholds(warnPct: 90, hardPct: 50, graceHours: 0, overageBufferPct: 0)))
+        harness.apply(
+            .plan("p", ["a": 10], thresholds: Thresholds(warnPct: 90, hardPct: 50, graceHours: 0, overageBufferPct: 0)))
         harness.apply(.subscribe("u", "p"))
         harness.apply(.consume("u", "a", 5))
         #expect(harness.state.enforcement(userID: "u", at: Self.start).state == .active)
         harness.apply(.consume("u", "a", 4))
-        #expect(stateJSON(harness, at: Self.start)
-            == #"{"state":"DEGRADED","grace_started_at":"2026-03-01T12:00:00.000Z","grace_ends_at":"2026-03-01T12:00:00.000Z"}"#)
+        #expect(
+            stateJSON(harness, at: Self.start)
+                == #"{"state":"DEGRADED","grace_started_at":"2026-03-01T12:00:00.000Z","grace_ends_at":"2026-03-01T12:00:00.000Z"}"#
+        )
     }
 
     /// `state --at T` with T before the last record evaluates at the last record's time; unknown users are
     /// ACTIVE; module rules are served only while DEGRADED.
     @Test func clampAndModuleRules() {
         var harness = BillingHarness()
-        harness.apply(.plan("p", ["a": 1], thresholds: Thresholds(graceHours: 1), rules: #"{"apiTraces":{"samplingRate":10}}"#))
+        harness.apply(
+            .plan("p", ["a": 1], thresholds: Thresholds(graceHours: 1), rules: #"{"apiTraces":{"samplingRate":10}}"#))
         harness.apply(.subscribe("u", "p"))
         harness.apply(.consume("u", "a"))
         harness.apply(.grant("x", "1", at: Self.start.adding(milliseconds: 2 * Self.hour)))
         #expect(harness.state.enforcement(userID: "u", at: Self.start).state == .degraded)
-        #expect(harness.state.effectiveModuleRulesJSON(userID: "u", at: Self.start) == #"{"apiTraces":{"samplingRate":10}}"#)
+        #expect(
+            harness.state.effectiveModuleRulesJSON(userID: "u", at: Self.start) == #"{"apiTraces":{"samplingRate":10}}"#
+        )
         #expect(harness.state.effectiveModuleRulesJSON(userID: "x", at: Self.start) == "{}")
-        #expect(stateJSON(harness, "ghost", at: Self.start) == #"{"state":"ACTIVE","grace_started_at":null,"grace_ends_at":null}"#)
+        #expect(
+            stateJSON(harness, "ghost", at: Self.start)
+                == #"{"state":"ACTIVE","grace_started_at":null,"grace_ends_at":null}"#)
     }
 
     /// The civil formatter behind grace_started_at / grace_ends_at.

@@ -9,8 +9,10 @@ import Testing
         var harness = BillingHarness()
         harness.apply(.plan("p", ["a": 2, "b": -1]))
         harness.apply(.subscribe("u", "p"))
-        #expect(harness.apply(.consume("u", "a")).rendered
-            == #"{"status":"applied","seq":3,"code":"ok","http_status":200,"mode":"within_limit","usage_after":1,"limit":2,"grace_remaining":null,"override_applied":false}"#)
+        #expect(
+            harness.apply(.consume("u", "a")).rendered
+                == #"{"status":"applied","seq":3,"code":"ok","http_status":200,"mode":"within_limit","usage_after":1,"limit":2,"grace_remaining":null,"override_applied":false}"#
+        )
         #expect(harness.apply(.consume("u", "b", 1_000_000)).int("limit") == -1)
         #expect(harness.apply(.consume("u", "b", 1_000_000)).mode == "within_limit")
         // Not included: limit 0, warn-only without plan enforcement.
@@ -66,8 +68,10 @@ import Testing
         #expect(grace.int("grace_remaining") == 1)
         #expect(grace.int("usage_after") == 4)
         let rejected = harness.apply(.consume("u", "a", 2))
-        #expect(rejected.rendered
-            == #"{"status":"rejected","seq":5,"code":"quota_exceeded","http_status":403,"message":"Quota exceeded for entitlement a.","usage_after":4,"limit":2,"grace_remaining":1,"override_applied":false}"#)
+        #expect(
+            rejected.rendered
+                == #"{"status":"rejected","seq":5,"code":"quota_exceeded","http_status":403,"message":"Quota exceeded for entitlement a.","usage_after":4,"limit":2,"grace_remaining":1,"override_applied":false}"#
+        )
         #expect(harness.apply(.consume("u", "a", 1)).mode == "grace")
         #expect(harness.apply(.consume("u", "a", 1)).code == "quota_exceeded")
         #expect(harness.state.usage(userID: "u", usageKey: "a") == 5)

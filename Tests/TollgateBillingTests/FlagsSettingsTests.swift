@@ -8,14 +8,24 @@ import Testing
     @Test(arguments: [false, true])
     func enforcementSettings(config: Bool) {
         var harness = BillingHarness(enforcement: config)
-        #expect(harness.state.settingsJSON().rendered == #"{"enforcement_enabled":\#(config),"enforcement_source":"config"}"#)
+        #expect(
+            harness.state.settingsJSON().rendered
+                == #"{"enforcement_enabled":\#(config),"enforcement_source":"config"}"#)
         let set = harness.apply(.flag(.creditEnforcementEnabled(!config)))
-        #expect(set.rendered == #"{"status":"applied","seq":1,"code":"ok","http_status":200,"enforcement_enabled":\#(!config),"enforcement_source":"override"}"#)
-        #expect(harness.state.settingsJSON().rendered == #"{"enforcement_enabled":\#(!config),"enforcement_source":"override"}"#)
+        #expect(
+            set.rendered
+                == #"{"status":"applied","seq":1,"code":"ok","http_status":200,"enforcement_enabled":\#(!config),"enforcement_source":"override"}"#
+        )
+        #expect(
+            harness.state.settingsJSON().rendered
+                == #"{"enforcement_enabled":\#(!config),"enforcement_source":"override"}"#)
         let same = harness.apply(.flag(.creditEnforcementEnabled(config)))
         #expect(same.string("enforcement_source") == "override")
         let cleared = harness.apply(.clear(.creditEnforcementEnabled))
-        #expect(cleared.rendered == #"{"status":"applied","seq":3,"code":"ok","http_status":200,"enforcement_enabled":\#(config),"enforcement_source":"config"}"#)
+        #expect(
+            cleared.rendered
+                == #"{"status":"applied","seq":3,"code":"ok","http_status":200,"enforcement_enabled":\#(config),"enforcement_source":"config"}"#
+        )
         // Any other flag's result carries the settings too.
         #expect(harness.apply(.flag(.dailyCap(.zero))).string("enforcement_source") == "config")
     }

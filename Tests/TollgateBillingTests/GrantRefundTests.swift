@@ -9,7 +9,8 @@ import Testing
     func grantAddsToBalance(source: GrantSource) {
         var harness = BillingHarness()
         let result = harness.apply(.grant("u", "2.5", source: source))
-        #expect(result.rendered == #"{"status":"applied","seq":1,"code":"ok","http_status":200,"balance_after":"2.500"}"#)
+        #expect(
+            result.rendered == #"{"status":"applied","seq":1,"code":"ok","http_status":200,"balance_after":"2.500"}"#)
         #expect(harness.apply(.grant("u", "0.001", source: source)).amount("balance_after") == "2.501")
     }
 
@@ -29,10 +30,13 @@ import Testing
         let original = harness.apply(.grant("u", "5", key: "g"))
         harness.apply(.grant("u", "1"))
         let retry = Command.grant(
-            Command.Grant(userID: "u", amount: credits("5"), source: .purchase, initiatedBy: "someone", reason: "again",
-                          idempotencyKey: "g", at: t("2026-03-05T00:00:00Z")))
+            Command.Grant(
+                userID: "u", amount: credits("5"), source: .purchase, initiatedBy: "someone", reason: "again",
+                idempotencyKey: "g", at: t("2026-03-05T00:00:00Z")))
         let duplicate = harness.apply(retry)
-        #expect(duplicate.rendered == #"{"status":"duplicate","seq":1,"code":"ok","http_status":200,"balance_after":"5.000"}"#)
+        #expect(
+            duplicate.rendered
+                == #"{"status":"duplicate","seq":1,"code":"ok","http_status":200,"balance_after":"5.000"}"#)
         #expect(original.seq == 1)
         #expect(harness.apply(.grant("u", "6", key: "g")).code == "idempotency_conflict")
         #expect(harness.apply(.grant("u", "5", source: .promo, key: "g")).code == "idempotency_conflict")
@@ -46,10 +50,15 @@ import Testing
         var harness = BillingHarness()
         harness.apply(.grant("u", "10"))
         let debit = harness.apply(.debit("u", "4"))
-        #expect(harness.apply(.refund("u", seq: debit.seq!, "1.5")).rendered
-            == #"{"status":"applied","seq":3,"code":"ok","http_status":200,"balance_after":"7.500"}"#)
+        #expect(
+            harness.apply(.refund("u", seq: debit.seq!, "1.5")).rendered
+                == #"{"status":"applied","seq":3,"code":"ok","http_status":200,"balance_after":"7.500"}"#)
         #expect(harness.apply(.refund("u", seq: debit.seq!)).amount("balance_after") == "10.000")
-        #expect(harness.records.last == .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("2.5"), initiatedBy: "ops"))))
+        #expect(
+            harness.records.last
+                == .refund(
+                    RefundRecord(
+                        command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("2.5"), initiatedBy: "ops"))))
     }
 
     struct InvalidRefund: CustomTestStringConvertible, Sendable {
@@ -122,8 +131,9 @@ import Testing
         harness.apply(.plan("p", ["x": 1]))
         harness.apply(.subscribe("g", "p"))
         harness.apply(.consume("g", "x"))
-        #expect(harness.state.balancesJSON().rendered
-            == #"{"balances":{"a":"5.000","b":"-2.000","d":"0.000"},"liability":"3.000"}"#)
+        #expect(
+            harness.state.balancesJSON().rendered
+                == #"{"balances":{"a":"5.000","b":"-2.000","d":"0.000"},"liability":"3.000"}"#)
         #expect(harness.state.liability == credits("3"))
         #expect(harness.state.balances().map(\.userID) == ["a", "b", "d"])
     }
@@ -131,8 +141,11 @@ import Testing
     /// Balances sort by user id bytes, whatever the order users appeared in.
     @Test func balancesSorted() {
         var harness = BillingHarness()
-        for user in ["zed", "Alpha", "alpha", "1", "a.b", "a-b", "a_b", "a:b", "a@b"] { harness.apply(.grant(user, "1")) }
-        #expect(harness.state.balances().map(\.userID) == ["1", "Alpha", "a-b", "a.b", "a:b", "a@b", "a_b", "alpha", "zed"])
+        for user in ["zed", "Alpha", "alpha", "1", "a.b", "a-b", "a_b", "a:b", "a@b"] {
+            harness.apply(.grant(user, "1"))
+        }
+        #expect(
+            harness.state.balances().map(\.userID) == ["1", "Alpha", "a-b", "a.b", "a:b", "a@b", "a_b", "alpha", "zed"])
     }
 
     /// Liability beyond Int64 is printed exactly (it is kept 128 bits wide).

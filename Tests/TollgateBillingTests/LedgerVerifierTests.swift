@@ -53,31 +53,46 @@ import Testing
     static let tampers: [Tamper] = [
         Tamper(
             name: "charged amount changed", seq: 2,
-            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: false, outcome: .charged(credits("5"), warned: false, anomaly: false))),
+            record: .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: false,
+                    outcome: .charged(credits("5"), warned: false, anomaly: false))),
             invariant: "decision_replays"),
         Tamper(
             name: "recorded enforcement flipped", seq: 2,
-            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: true, outcome: .charged(credits("4"), warned: false, anomaly: false))),
+            record: .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: true,
+                    outcome: .charged(credits("4"), warned: false, anomaly: false))),
             invariant: "recorded_enforcement_matches"),
         Tamper(
             name: "shadow recorded as charged", seq: 10,
-            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("1")), enforcementEnabled: false, outcome: .charged(credits("1"), warned: false, anomaly: false))),
+            record: .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("1")), enforcementEnabled: false,
+                    outcome: .charged(credits("1"), warned: false, anomaly: false))),
             invariant: "decision_replays"),
         Tamper(
             name: "refund above the charge", seq: 3,
-            record: .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("4.5"), initiatedBy: "ops"))),
+            record: .refund(
+                RefundRecord(
+                    command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("4.5"), initiatedBy: "ops"))),
             invariant: "refund_within_charge"),
         Tamper(
             name: "refund of a grant", seq: 3,
-            record: .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: 1, amount: credits("1"), initiatedBy: "ops"))),
+            record: .refund(
+                RefundRecord(
+                    command: Command.Refund(userID: "u", debitSeq: 1, amount: credits("1"), initiatedBy: "ops"))),
             invariant: "refund_within_charge"),
         Tamper(
             name: "grace without remaining", seq: 6,
-            record: .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "a", quantity: 2), outcome: .grace)),
+            record: .consume(
+                ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "a", quantity: 2), outcome: .grace)),
             invariant: "grace_within_remaining"),
         Tamper(
             name: "rejection turned applied", seq: 7,
-            record: .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "a"), outcome: .withinLimit)),
+            record: .consume(
+                ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "a"), outcome: .withinLimit)),
             invariant: "decision_replays"),
         Tamper(
             name: "forged breaker suspension", seq: 9,
@@ -85,7 +100,10 @@ import Testing
             invariant: "decision_replays"),
         Tamper(
             name: "idempotency key applied twice", seq: 10,
-            record: .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("1"), idempotencyKey: "k"), enforcementEnabled: false, outcome: .shadow)),
+            record: .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("1"), idempotencyKey: "k"),
+                    enforcementEnabled: false, outcome: .shadow)),
             invariant: "idempotency_key_applied_once"),
     ]
 
@@ -129,16 +147,58 @@ import Testing
         let tripping = harness.log[breakerIndex - 1].seq
         var truncated = harness.log
         truncated.remove(at: breakerIndex)
-        #expect(harness.verify(log: truncated).contains { $0.invariant == "circuit_breaker_follows_debit" && $0.seq == tripping })
+        #expect(
+            harness.verify(log: truncated).contains {
+                $0.invariant == "circuit_breaker_follows_debit" && $0.seq == tripping
+            })
         harness.apply(.grant("u", "1"))
         var removed = harness.log
         removed.remove(at: breakerIndex)
-        #expect(harness.verify(log: removed).contains { $0.invariant == "circuit_breaker_follows_debit" && $0.seq == tripping })
+        #expect(
+            harness.verify(log: removed).contains {
+                $0.invariant == "circuit_breaker_follows_debit" && $0.seq == tripping
+            })
     }
 
     /// End-of-log: the balance equation and liability are checked and reported without a seq.
     @Test func endOfLogChecksRenderNullSeq() {
         let violation = Violation(invariant: "balance_equation", seq: nil, detail: "d")
         #expect(violation.json.rendered == #"{"invariant":"balance_equation","seq":null,"detail":"d"}"#)
+    }
+
+    /// Forged and garbled records never trap the verifier (or fold): every record is either reported or folded.
+    @Test(arguments: 0..<6 as Range<UInt64>)
+    func forgedLogsNeverTrap(seed: UInt64) {
+        let run = ModelPropertyTests.run(seed: seed, enforcement: false, checkEachStep: false)
+        var random = SplitMix64(seed: seed &+ 1000)
+        var log = run.harness.log
+        for index in log.indices where Int.random(in: 0..<100, using: &random) < 15 {
+            if Bool.random(using: &random), !log[index].body.isEmpty {
+                log[index].body[Int.random(in: 0..<log[index].body.count, using: &random)] = UInt8.random(
+                    in: 0...255, using: &random)
+            } else {
+                let other = log.randomElement(using: &random)!
+                log[index].typeTag = other.typeTag
+                log[index].body = other.body
+            }
+        }
+        let violations = run.harness.verify(log: log)
+        #expect(!violations.isEmpty || log.map(\.body) == run.harness.log.map(\.body), "seed \(seed)")
+    }
+
+    /// `--until-seq` can stop between a debit and its breaker suspension: not a violation then.
+    @Test func stoppingEarlyBeforeBreakerSuspension() {
+        var harness = BillingHarness()
+        harness.apply(.grant("u", "1000"))
+        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
+        for _ in 0..<5 { harness.apply(.debit("u", "1")) }
+        for amount in ["10", "100", "900"] { harness.apply(.debit("u", amount)) }
+        var verifier = LedgerVerifier(configuration: BillingConfiguration())
+        for entry in harness.log.dropLast() {
+            verifier.check(seq: entry.seq, time: entry.time, typeTag: entry.typeTag, body: entry.body)
+        }
+        #expect(verifier.finish(stoppedEarly: true).isEmpty)
+        #expect(!verifier.finish().isEmpty)
     }
 }

@@ -4,49 +4,111 @@ import Testing
 
 /// Record bodies: round trip for every kind, determinism, compactness, and errors (never traps) on bad bytes.
 @Suite struct RecordCodecTests {
-    static let samples: [LedgerRecord] = [
-        .grant(GrantRecord(command: Command.Grant(userID: "u", amount: credits("1"), initiatedBy: "admin"))),
-        .grant(GrantRecord(command: Command.Grant(userID: "u-1", amount: credits("9000000000000"), source: .purchase, reason: "thanks \u{1F600}\n", idempotencyKey: "k:1"))),
-        .grant(GrantRecord(command: Command.Grant(userID: "u", amount: credits("1"), source: .promo, idempotencyKey: "k"), rejection: .idempotencyConflict)),
-        .grant(GrantRecord(command: Command.Grant(userID: "u", amount: credits("1"), source: .adjustment, initiatedBy: "x@y"), rejection: .balanceLimitExceeded)),
-        .debit(DebitRecord(command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: false, outcome: .charged(credits("1.5"), warned: true, anomaly: false))),
-        .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("1.5"), sessionID: "s", requestID: "", idempotencyKey: "k"), enforcementEnabled: true, outcome: .charged(credits("1.5"), warned: false, anomaly: true))),
-        .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("2"), requestID: "req \"x\""), enforcementEnabled: true, outcome: .free)),
-        .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("2")), enforcementEnabled: false, outcome: .shadow)),
-    ] + RejectionCode.allCases.filter { $0 != .quotaExceeded }.map {
-        .debit(DebitRecord(command: Command.Debit(userID: "u", amount: credits("3"), sessionID: "s"), enforcementEnabled: true, outcome: .rejected($0)))
-    } + [
-        .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: 12345678, amount: credits("0.001"), initiatedBy: "ops"))),
-        .refund(RefundRecord(command: Command.Refund(userID: "u", debitSeq: -5, amount: credits("1"), initiatedBy: "ops", reason: "r"), rejection: .balanceLimitExceeded)),
-    ] + Self.flagValues.map { .setFlag(Command.SetFlag(value: $0, initiatedBy: "ops")) }
+    static let samples: [LedgerRecord] =
+        [
+            .grant(GrantRecord(command: Command.Grant(userID: "u", amount: credits("1"), initiatedBy: "admin"))),
+            .grant(
+                GrantRecord(
+                    command: Command.Grant(
+                        userID: "u-1", amount: credits("9000000000000"), source: .purchase,
+                        reason: "thanks \u{1F600}\n", idempotencyKey: "k:1"))),
+            .grant(
+                GrantRecord(
+                    command: Command.Grant(userID: "u", amount: credits("1"), source: .promo, idempotencyKey: "k"),
+                    rejection: .idempotencyConflict)),
+            .grant(
+                GrantRecord(
+                    command: Command.Grant(userID: "u", amount: credits("1"), source: .adjustment, initiatedBy: "x@y"),
+                    rejection: .balanceLimitExceeded)),
+            .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: false,
+                    outcome: .charged(credits("1.5"), warned: true, anomaly: false))),
+            .debit(
+                DebitRecord(
+                    command: Command.Debit(
+                        userID: "u", amount: credits("1.5"), sessionID: "s", requestID: "", idempotencyKey: "k"),
+                    enforcementEnabled: true, outcome: .charged(credits("1.5"), warned: false, anomaly: true))),
+            .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("2"), requestID: "req \"x\""),
+                    enforcementEnabled: true, outcome: .free)),
+            .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("2")), enforcementEnabled: false,
+                    outcome: .shadow)),
+        ]
+        + RejectionCode.allCases.filter { $0 != .quotaExceeded }.map {
+            .debit(
+                DebitRecord(
+                    command: Command.Debit(userID: "u", amount: credits("3"), sessionID: "s"), enforcementEnabled: true,
+                    outcome: .rejected($0)))
+        } + [
+            .refund(
+                RefundRecord(
+                    command: Command.Refund(
+                        userID: "u", debitSeq: 12345678, amount: credits("0.001"), initiatedBy: "ops"))),
+            .refund(
+                RefundRecord(
+                    command: Command.Refund(
+                        userID: "u", debitSeq: -5, amount: credits("1"), initiatedBy: "ops", reason: "r"),
+                    rejection: .balanceLimitExceeded)),
+        ] + Self.flagValues.map { .setFlag(Command.SetFlag(value: $0, initiatedBy: "ops")) }
         + Flag.allCases.map { .clearFlag(Command.ClearFlag(flag: $0, initiatedBy: "ops")) } + [
-        .definePlan(Command.DefinePlan(planID: "p", initiatedBy: "ops")),
-        .definePlan(Command.DefinePlan(planID: "pro.v2", entitlements: ["b": -1, "a": 0, "c.max": 9_000_000_000], usageKeys: ["a": "x", "c.max": "y"], enforcementEnabled: true, enforcementGraceCount: 7, thresholds: Thresholds(warnPct: 0, hardPct: 1000, graceHours: 0, overageBufferPct: 5), moduleRulesJSON: #"{"apiTraces":{"samplingRate":10}}"#, initiatedBy: "ops")),
-        .subscribe(Command.Subscribe(userID: "u", planID: "p")),
-        .subscribe(Command.Subscribe(userID: "u", planID: "p", initiatedBy: "me")),
-        .setOverride(Command.SetOverride(userID: "u", entitlementKey: "k", value: -1, initiatedBy: "ops")),
-        .setOverride(Command.SetOverride(userID: "u", entitlementKey: "k", value: 0, expiresAt: t("2026-03-01T00:00:00.001Z"), initiatedBy: "ops")),
-        .setOverride(Command.SetOverride(userID: "u", entitlementKey: "k", value: .max, expiresAt: Timestamp(rawValue: -62_135_596_800_000), initiatedBy: "ops")),
-        .clearOverride(Command.ClearOverride(userID: "u", entitlementKey: "k", initiatedBy: "ops")),
-        .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .withinLimit)),
-        .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k", quantity: .max, idempotencyKey: "i"), outcome: .grace)),
-        .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k", quantity: 3), outcome: .warned)),
-        .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .rejected(.quotaExceeded))),
-        .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .rejected(.accountSuspended))),
-        .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k", idempotencyKey: "i"), outcome: .rejected(.idempotencyConflict))),
-        .suspend(Command.AccountAction(userID: "u", initiatedBy: "ops")),
-        .suspend(Command.AccountAction(userID: "u", initiatedBy: "system", reason: "circuit_breaker")),
-        .reinstate(Command.AccountAction(userID: "u", initiatedBy: "ops", reason: "")),
-        .setUserLimits(Command.SetUserLimits(userID: "u", initiatedBy: "ops")),
-        .setUserLimits(Command.SetUserLimits(userID: "u", singleRequestCap: .set(.zero), dailyCap: .clear, sessionCap: .set(credits("9000000000000")), initiatedBy: "ops")),
-        .breakerSuspension(userID: String(repeating: "z", count: 128)),
-    ]
+            .definePlan(Command.DefinePlan(planID: "p", initiatedBy: "ops")),
+            .definePlan(
+                Command.DefinePlan(
+                    planID: "pro.v2", entitlements: ["b": -1, "a": 0, "c.max": 9_000_000_000],
+                    usageKeys: ["a": "x", "c.max": "y"], enforcementEnabled: true, enforcementGraceCount: 7,
+                    thresholds: Thresholds(warnPct: 0, hardPct: 1000, graceHours: 0, overageBufferPct: 5),
+                    moduleRulesJSON: #"{"apiTraces":{"samplingRate":10}}"#, initiatedBy: "ops")),
+            .subscribe(Command.Subscribe(userID: "u", planID: "p")),
+            .subscribe(Command.Subscribe(userID: "u", planID: "p", initiatedBy: "me")),
+            .setOverride(Command.SetOverride(userID: "u", entitlementKey: "k", value: -1, initiatedBy: "ops")),
+            .setOverride(
+                Command.SetOverride(
+                    userID: "u", entitlementKey: "k", value: 0, expiresAt: t("2026-03-01T00:00:00.001Z"),
+                    initiatedBy: "ops")),
+            .setOverride(
+                Command.SetOverride(
+                    userID: "u", entitlementKey: "k", value: .max, expiresAt: Timestamp(rawValue: -62_135_596_800_000),
+                    initiatedBy: "ops")),
+            .clearOverride(Command.ClearOverride(userID: "u", entitlementKey: "k", initiatedBy: "ops")),
+            .consume(ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .withinLimit)),
+            .consume(
+                ConsumeRecord(
+                    command: Command.Consume(userID: "u", entitlementKey: "k", quantity: .max, idempotencyKey: "i"),
+                    outcome: .grace)),
+            .consume(
+                ConsumeRecord(command: Command.Consume(userID: "u", entitlementKey: "k", quantity: 3), outcome: .warned)
+            ),
+            .consume(
+                ConsumeRecord(
+                    command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .rejected(.quotaExceeded))),
+            .consume(
+                ConsumeRecord(
+                    command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .rejected(.accountSuspended))),
+            .consume(
+                ConsumeRecord(
+                    command: Command.Consume(userID: "u", entitlementKey: "k", idempotencyKey: "i"),
+                    outcome: .rejected(.idempotencyConflict))),
+            .suspend(Command.AccountAction(userID: "u", initiatedBy: "ops")),
+            .suspend(Command.AccountAction(userID: "u", initiatedBy: "system", reason: "circuit_breaker")),
+            .reinstate(Command.AccountAction(userID: "u", initiatedBy: "ops", reason: "")),
+            .setUserLimits(Command.SetUserLimits(userID: "u", initiatedBy: "ops")),
+            .setUserLimits(
+                Command.SetUserLimits(
+                    userID: "u", singleRequestCap: .set(.zero), dailyCap: .clear,
+                    sessionCap: .set(credits("9000000000000")), initiatedBy: "ops")),
+            .breakerSuspension(userID: String(repeating: "z", count: 128)),
+        ]
 
     static let flagValues: [FlagValue] = [
         .creditEnforcementEnabled(true), .creditEnforcementEnabled(false), .shadowBillingEnabled(true),
         .billingChargingEnabled(false), .billingRolloutPercentage(0), .billingRolloutPercentage(100),
         .billingAllowlist([]), .billingAllowlist(["a", "b", "a"]), .lowBalanceThreshold(credits("-9000000000000")),
-        .lowBalanceThreshold(credits("5")), .singleRequestCap(.zero), .dailyCap(credits("1")), .sessionCap(credits("2")),
+        .lowBalanceThreshold(credits("5")), .singleRequestCap(.zero), .dailyCap(credits("1")),
+        .sessionCap(credits("2")),
         .anomalyCircuitBreakerEnabled(true),
     ]
 
@@ -71,9 +133,13 @@ import Testing
     func truncationAndTrailingBytesFail(_ record: LedgerRecord) {
         let body = record.encodedBody
         for length in 0..<body.count {
-            #expect(throws: RecordDecodingError.self) { try LedgerRecord.decode(typeTag: record.typeTag, body: body.prefix(length)).get() }
+            #expect(throws: RecordDecodingError.self) {
+                try LedgerRecord.decode(typeTag: record.typeTag, body: body.prefix(length)).get()
+            }
         }
-        #expect(throws: RecordDecodingError.self) { try LedgerRecord.decode(typeTag: record.typeTag, body: body + [0]).get() }
+        #expect(throws: RecordDecodingError.self) {
+            try LedgerRecord.decode(typeTag: record.typeTag, body: body + [0]).get()
+        }
     }
 
     /// Garbage never traps; whatever decodes re-encodes to the same bytes (one canonical form).
@@ -89,7 +155,8 @@ import Testing
                     body[Int.random(in: 0..<body.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
                 }
             } else {
-                body = (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                body = (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random)
+                }
             }
             if case .success(let record) = LedgerRecord.decode(typeTag: tag, body: body) {
                 #expect(record.encodedBody == body, "seed \(seed)")
@@ -120,10 +187,14 @@ import Testing
         BadBody(name: "admin grant without initiated_by", tag: 1, body: [0, 0, 1, 0x75, 1]),
         BadBody(name: "quota_exceeded on a debit", tag: 2, body: [0, 7, 1, 0x75, 1]),
         BadBody(name: "warned on a free debit", tag: 2, body: [0x10, 0x10, 1, 0x75, 1]),
-        BadBody(name: "plan keys out of order", tag: 6, body: [0, 1, 0x70, 0, 80, 100, 48, 0, 2, 1, 0x62, 0, 1, 0x61, 0, 0, 1, 0x6f]),
+        BadBody(
+            name: "plan keys out of order", tag: 6,
+            body: [0, 1, 0x70, 0, 80, 100, 48, 0, 2, 1, 0x62, 0, 1, 0x61, 0, 0, 1, 0x6f]),
         BadBody(name: "huge count", tag: 6, body: [0, 1, 0x70, 0, 80, 100, 48, 0, 0xff, 0xff, 0xff, 0xff, 0x0f]),
         BadBody(name: "text not UTF-8", tag: 11, body: [1, 1, 0x75, 1, 0x6f, 1, 0xff]),
-        BadBody(name: "varint beyond 64 bits", tag: 3, body: [0, 0, 1, 0x75, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+        BadBody(
+            name: "varint beyond 64 bits", tag: 3,
+            body: [0, 0, 1, 0x75, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
     ]
 
     @Test(arguments: badBodies)
@@ -145,7 +216,10 @@ import Testing
 
     /// Compact: a typical debit body is a dozen or so bytes.
     @Test func debitBodyIsCompact() {
-        let record = LedgerRecord.debit(DebitRecord(command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: true, outcome: .charged(credits("1.5"), warned: false, anomaly: false)))
+        let record = LedgerRecord.debit(
+            DebitRecord(
+                command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: true,
+                outcome: .charged(credits("1.5"), warned: false, anomaly: false)))
         #expect(record.encodedBody.count == 16)
         #expect(record.encodedBody == [0x08, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xdc, 0x0b])
     }

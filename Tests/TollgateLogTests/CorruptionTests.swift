@@ -8,7 +8,8 @@ import Testing
 @Suite struct CorruptionTests {
     private func makeLog(_ directory: TemporaryDirectory) throws -> [LogRecord] {
         var factory = RecordFactory(seed: 11)
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 3000, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 3000, durability: .none))
         let expected = try appendAll(log, (0..<60).map { _ in factory.batch(countMax: 4) })
         try log.close()
         return expected

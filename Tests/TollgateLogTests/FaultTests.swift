@@ -38,7 +38,8 @@ import Testing
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
         var factory = RecordFactory(seed: 22)
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 1024), storage: storage)
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 1024), storage: storage)
         var expected: [LogRecord] = []
         while directory.segmentNames.count == 1 {
             // Fill the first segment without rolling: stop right before the roll.
@@ -107,5 +108,56 @@ import Testing
         }
         #expect(failures == 8)
         try log.close()
+    }
+}
+
+@Suite struct MoreFaultTests {
+    /// The seal succeeds but the next segment cannot be created: the append fails, the log has only sealed
+    /// segments, and the next append creates the segment.
+    @Test func diskFullCreatingTheNextSegment() throws {
+        let directory = TemporaryDirectory()
+        let storage = FaultyStorage()
+        var factory = RecordFactory(seed: 61)
+        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 700), storage: storage)
+        var expected: [LogRecord] = []
+        while true {
+            let batch = [factory.record()]
+            let current = UInt64(directory.bytes(SegmentName.raw(1)).count)
+            if current + UInt64(BatchCodec.encodedSizeBytes(batch)) > 700 {
+                storage.failSegmentCreation = true
+                #expect {
+                    try log.append(batch)
+                } throws: { ($0 as? LogError)?.code == .diskFull }
+                #expect(directory.segmentNames == [SegmentName.sealed(1)])
+                #expect(log.nextSeq == UInt64(expected.count) + 1)
+                storage.failSegmentCreation = false
+                expected += try appendAll(log, [batch, [factory.record()]])
+                break
+            }
+            expected += try appendAll(log, [batch])
+        }
+        try log.close()
+        #expect(try readAll(directory.path) == expected)
+        #expect(verifyLog(directory: directory.path).ok)
+    }
+
+    /// Under `.interval`, a failed background fdatasync also puts the log in the failed state.
+    @Test func intervalSyncFailureIsFailStop() throws {
+        let directory = TemporaryDirectory()
+        let storage = FaultyStorage()
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(durability: .interval(milliseconds: 2)), storage: storage)
+        storage.failSyncs = true
+        try log.append([RecordInput(timeMs: 1, type: 1, body: [1])])
+        var waitedMs = 0
+        while log.failedState == nil && waitedMs < 2000 {
+            usleep(1000)
+            waitedMs += 1
+        }
+        #expect(log.failedState?.code == .failed)
+        #expect(throws: LogError.self) { try log.append([RecordInput(timeMs: 1, type: 1, body: [2])]) }
+        storage.failSyncs = false
+        try log.close()
+        try Log.open(directory: directory.path).close()
     }
 }

@@ -19,8 +19,11 @@ import Testing
         for batchIndex in 0..<40 {
             var batch: [RecordInput] = []
             for _ in 0..<(1 + batchIndex % 4) {
-                let text = "record \(seq) user-\(seq % 7) amount \(seq * 125) " + String(repeating: "x", count: seq % 11)
-                batch.append(RecordInput(timeMs: 1_700_000_000_000 + Int64(seq / 3) * 250, type: UInt8(seq % 6), body: Array(text.utf8)))
+                let text =
+                    "record \(seq) user-\(seq % 7) amount \(seq * 125) " + String(repeating: "x", count: seq % 11)
+                batch.append(
+                    RecordInput(
+                        timeMs: 1_700_000_000_000 + Int64(seq / 3) * 250, type: UInt8(seq % 6), body: Array(text.utf8)))
                 seq += 1
             }
             batches.append(batch)
@@ -49,7 +52,8 @@ import Testing
         try manager.createDirectory(atPath: Self.golden, withIntermediateDirectories: true)
         try Self.writeGolden(to: Self.golden)
         let records = try readAll(Self.golden)
-        try Self.expectedLines(records).write(toFile: Self.fixtures + "/v1-expected-records.txt", atomically: true, encoding: .utf8)
+        try Self.expectedLines(records).write(
+            toFile: Self.fixtures + "/v1-expected-records.txt", atomically: true, encoding: .utf8)
         let names = try manager.contentsOfDirectory(atPath: Self.golden).sorted()
         let sealed = names.filter { $0.hasSuffix(".log.lz4") }
         let active = names.last { $0.hasSuffix(".log") }!
@@ -70,7 +74,8 @@ import Testing
             try flip(file, at: manager.contents(atPath: file)!.count / 3)
         }
         try variant("corrupt-active-bitflip") { path in
-            try flip(path + "/" + active, at: SegmentHeader.sizeBytes + BatchHeader.sizeBytes + RecordHeader.sizeBytes + 2)
+            try flip(
+                path + "/" + active, at: SegmentHeader.sizeBytes + BatchHeader.sizeBytes + RecordHeader.sizeBytes + 2)
         }
         try variant("torn-tail") { path in
             let file = path + "/" + active
@@ -93,7 +98,9 @@ import Testing
         let verification = verifyLog(directory: Self.golden)
         #expect(verification.ok && verification.tornTail == nil)
         #expect(verification.sealedSegmentCount >= 2)
-        #expect(try goldenNames().contains { $0.hasSuffix(".log") } && (try goldenNames().contains { $0.hasSuffix(".log.lz4") }))
+        #expect(
+            try goldenNames().contains { $0.hasSuffix(".log") }
+                && (try goldenNames().contains { $0.hasSuffix(".log.lz4") }))
     }
 
     @Test func writerReproducesGoldenBytes() throws {
@@ -102,7 +109,9 @@ import Testing
         let names = try goldenNames()
         #expect(directory.segmentNames == names)
         for name in names {
-            #expect(directory.bytes(name) == [UInt8](FileManager.default.contents(atPath: Self.golden + "/" + name)!), "\(name) changed")
+            #expect(
+                directory.bytes(name) == [UInt8](FileManager.default.contents(atPath: Self.golden + "/" + name)!),
+                "\(name) changed")
         }
     }
 

@@ -48,7 +48,8 @@ import Testing
     @Test func corruptionInSealedSegment() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 42)
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 2000, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 2000, durability: .none))
         let expected = try appendAll(log, (0..<80).map { _ in factory.batch(countMax: 3) })
         try log.close()
         let names = directory.segmentNames
@@ -61,7 +62,8 @@ import Testing
         #expect {
             try Log.open(directory: directory.path)
         } throws: { ($0 as? LogError)?.file == victim }
-        let recovered = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 2000, recovery: .truncateAfterLastGood))
+        let recovered = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 2000, recovery: .truncateAfterLastGood))
         let nextSeq = recovered.nextSeq
         #expect(nextSeq >= victimBase)
         #expect(recovered.recoveryReport.truncatedAfterCorruption?.file == victim)

@@ -49,7 +49,8 @@ import Testing
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 99)
         // Segments of ~150 KB hold several 64 KiB LZ4 blocks, so seeking uses the block index.
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 150_000, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 150_000, durability: .none))
         let expected = try appendAll(log, (0..<1000).map { _ in factory.batch(countMax: 20) })
         try log.close()
         #expect(directory.segmentNames.filter { $0.hasSuffix(".lz4") }.count >= 3)
@@ -63,10 +64,14 @@ import Testing
 
     @Test func largeBatchesAndBodies() throws {
         let directory = TemporaryDirectory()
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 1 << 20, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 1 << 20, durability: .none))
         var batches: [[RecordInput]] = []
-        batches.append((0..<10_000).map { RecordInput(timeMs: 5, type: 1, body: Array(repeating: UInt8($0 % 251), count: 64)) })
-        batches.append([RecordInput(timeMs: 6, type: 2, body: Array(repeating: 7, count: LogLimits.recordBodySizeBytesMax))])
+        batches.append(
+            (0..<10_000).map { RecordInput(timeMs: 5, type: 1, body: Array(repeating: UInt8($0 % 251), count: 64)) })
+        batches.append([
+            RecordInput(timeMs: 6, type: 2, body: Array(repeating: 7, count: LogLimits.recordBodySizeBytesMax))
+        ])
         batches.append([RecordInput(timeMs: 6, type: 3, body: [])])
         let expected = try appendAll(log, batches)
         try log.close()
@@ -86,13 +91,24 @@ import Testing
         }
         #expect(code([]) == .invalidArgument)
         #expect(code([RecordInput(timeMs: 99, type: 0, body: [])]) == .invalidArgument)  // before the log's last time
-        #expect(code([RecordInput(timeMs: 101, type: 0, body: []), RecordInput(timeMs: 100, type: 0, body: [])]) == .invalidArgument)
-        #expect(code([RecordInput(timeMs: 101, type: 0, body: Array(repeating: 0, count: LogLimits.recordBodySizeBytesMax + 1))]) == .invalidArgument)
-        #expect(code(Array(repeating: RecordInput(timeMs: 101, type: 0, body: []), count: LogLimits.batchRecordCountMax + 1)) == .invalidArgument)
+        #expect(
+            code([RecordInput(timeMs: 101, type: 0, body: []), RecordInput(timeMs: 100, type: 0, body: [])])
+                == .invalidArgument)
+        #expect(
+            code([
+                RecordInput(
+                    timeMs: 101, type: 0, body: Array(repeating: 0, count: LogLimits.recordBodySizeBytesMax + 1))
+            ]) == .invalidArgument)
+        #expect(
+            code(
+                Array(repeating: RecordInput(timeMs: 101, type: 0, body: []), count: LogLimits.batchRecordCountMax + 1))
+                == .invalidArgument)
         #expect(log.nextSeq == 2)
         try log.close()
         #expect(code([RecordInput(timeMs: 101, type: 0, body: [])]) == .closed)
-        #expect(throws: LogError.self) { try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 1)) }
+        #expect(throws: LogError.self) {
+            try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 1))
+        }
     }
 
     @Test func secondWriterIsLockedOut() throws {
@@ -109,7 +125,8 @@ import Testing
     @Test func concurrentAppendersShareSyncs() throws {
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 64 << 10), storage: storage)
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 64 << 10), storage: storage)
         let threadCount = 8
         let appendCount = 40
         let firstSeqs = NSLock()
@@ -135,7 +152,8 @@ import Testing
     @Test func intervalDurability() throws {
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
-        let log = try Log.open(directory: directory.path, configuration: .init(durability: .interval(milliseconds: 5)), storage: storage)
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(durability: .interval(milliseconds: 5)), storage: storage)
         try log.append([RecordInput(timeMs: 1, type: 1, body: [1, 2, 3])])
         var waitedMs = 0
         while storage.datasyncCount == 0 && waitedMs < 2000 {
@@ -153,14 +171,17 @@ import Testing
     /// into many LZ4 blocks.
     @Test func batchesCrossTheReadWindow() throws {
         let directory = TemporaryDirectory()
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 12 << 20, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 12 << 20, durability: .none))
         var random = SplitMix64(seed: 77)
         var expected: [LogRecord] = []
         var sizeBytes = 0
         while sizeBytes < 10 << 20 {
             let count = 500 + Int(random.next() % 1000)
             let batch = (0..<count).map { i in
-                RecordInput(timeMs: 1, type: UInt8(i % 3), body: Array(repeating: UInt8(truncatingIfNeeded: random.next()), count: 100))
+                RecordInput(
+                    timeMs: 1, type: UInt8(i % 3),
+                    body: Array(repeating: UInt8(truncatingIfNeeded: random.next()), count: 100))
             }
             sizeBytes += BatchCodec.encodedSizeBytes(batch)
             expected += try appendAll(log, [batch])

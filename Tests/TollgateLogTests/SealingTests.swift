@@ -9,7 +9,8 @@ import Testing
         throws -> (raw: [UInt8], expected: [LogRecord])
     {
         var factory = RecordFactory(seed: 31)
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: segmentSizeBytes, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: segmentSizeBytes, durability: .none))
         var expected: [LogRecord] = []
         var raw: [UInt8] = []
         while !FileManager.default.fileExists(atPath: directory.file(SegmentName.sealed(1))) {
@@ -121,7 +122,8 @@ import Testing
     /// Framing cost of typical billing records once sealed (the aim: ≤ 24 bytes per record).
     @Test func sealedFramingIsSmall() throws {
         let directory = TemporaryDirectory()
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 1 << 20, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 1 << 20, durability: .none))
         var random = SplitMix64(seed: 5)
         var bodyBytes = 0
         var recordCount = 0
@@ -139,10 +141,14 @@ import Testing
             try log.append(batch)
         }
         try log.close()
-        let sealedCount = Int(try readAll(directory.path).count) - (try readAll(directory.path, fromSeq: SegmentName.parse(directory.segmentNames.last!)!.baseSeq).count)
+        let sealedCount =
+            Int(try readAll(directory.path).count)
+            - (try readAll(directory.path, fromSeq: SegmentName.parse(directory.segmentNames.last!)!.baseSeq).count)
         let sealedBytes = directory.bytes(SegmentName.sealed(1)).count
         let averageBodyBytes = Double(bodyBytes) / Double(recordCount)
         let sealedBytesPerRecord = Double(sealedBytes) / Double(sealedCount)
-        #expect(sealedBytesPerRecord < averageBodyBytes + 24, "sealed \(sealedBytesPerRecord) B/record for \(averageBodyBytes) B bodies")
+        #expect(
+            sealedBytesPerRecord < averageBodyBytes + 24,
+            "sealed \(sealedBytesPerRecord) B/record for \(averageBodyBytes) B bodies")
     }
 }

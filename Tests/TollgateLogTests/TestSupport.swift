@@ -18,7 +18,8 @@ final class TemporaryDirectory {
     func file(_ name: String) -> String { path + "/" + name }
 
     var segmentNames: [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted() ?? []
+        (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { SegmentName.parse($0) != nil }.sorted()
+            ?? []
     }
 
     func bytes(_ name: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: file(name))!) }
@@ -115,6 +116,7 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
     private let lock = NSLock()
     private var _writeBudgetBytes: Int?
     private var _failSyncs = false
+    private var _failSegmentCreation = false
     private var _datasyncCount = 0
 
     /// Bytes that may still be written before writes fail with ENOSPC (nil: unlimited).
@@ -127,8 +129,16 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
         set { lock.withLock { _failSyncs = newValue } }
     }
     var datasyncCount: Int { lock.withLock { _datasyncCount } }
+    /// Creating a new raw segment fails with ENOSPC.
+    var failSegmentCreation: Bool {
+        get { lock.withLock { _failSegmentCreation } }
+        set { lock.withLock { _failSegmentCreation = newValue } }
+    }
 
-    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
+    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID {
+        if mode == .createExclusive, path.hasSuffix(".log"), failSegmentCreation { throw Errno(28) }
+        return try base.open(path, mode)
+    }
     func close(_ file: FileID) { base.close(file) }
     func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
         let allowed: Int = lock.withLock {

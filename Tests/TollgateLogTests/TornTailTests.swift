@@ -12,9 +12,11 @@ import Testing
     {
         var factory = RecordFactory(seed: 3)
         factory.bodySizeBytesMax = 40
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 2048, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 2048, durability: .none))
         var expected = try appendAll(log, (0..<30).map { _ in factory.batch(countMax: 3) })
-        let activeName = SegmentName.raw(try #require(directory.segmentNames.last.flatMap { SegmentName.parse($0) }).baseSeq)
+        let activeName = SegmentName.raw(
+            try #require(directory.segmentNames.last.flatMap { SegmentName.parse($0) }).baseSeq)
         var appendEnds: [UInt64] = []  // file size after each tail append, i.e. whole-batch boundaries
         appendEnds.append(UInt64(directory.bytes(activeName).count))
         for _ in 0..<tailAppendCount {
@@ -29,11 +31,13 @@ import Testing
     @Test(arguments: [false, true])
     func cutAtEveryByteOfTheLastAppends(multiRecordTail: Bool) throws {
         let directory = TemporaryDirectory()
-        let (expected, activeName, appendEnds) = try makeLog(directory, tailAppendCount: 4, multiRecordTail: multiRecordTail)
+        let (expected, activeName, appendEnds) = try makeLog(
+            directory, tailAppendCount: 4, multiRecordTail: multiRecordTail)
         let original = directory.bytes(activeName)
         let baseSeq = SegmentName.parse(activeName)!.baseSeq
         // Records before the tail appends.
-        let tailRecordCounts = try tailCounts(expected: expected, directory: directory, appendEnds: appendEnds, baseSeq: baseSeq)
+        let tailRecordCounts = try tailCounts(
+            expected: expected, directory: directory, appendEnds: appendEnds, baseSeq: baseSeq)
         let firstCut = Int(appendEnds[0])
         for cut in firstCut..<original.count {
             directory.write(activeName, Array(original[0..<cut]))
@@ -47,8 +51,11 @@ import Testing
             #expect(log.nextSeq == UInt64(survivingCount) + 1, "cut \(cut)")
             let goodEnd = appendEnds[wholeAppends]
             #expect(log.recoveryReport.tornTailBytesTruncated == UInt64(cut) - goodEnd, "cut \(cut)")
-            if UInt64(cut) != goodEnd { #expect(log.recoveryReport.tornTailFile == activeName) }
-            else { #expect(log.recoveryReport.isClean) }
+            if UInt64(cut) != goodEnd {
+                #expect(log.recoveryReport.tornTailFile == activeName)
+            } else {
+                #expect(log.recoveryReport.isClean)
+            }
             try log.close()
             #expect(try readAll(directory.path) == Array(expected.prefix(survivingCount)), "cut \(cut)")
         }
@@ -72,13 +79,15 @@ import Testing
     @Test func tornSegmentHeader() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 4)
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 512, durability: .none))
+        let log = try Log.open(
+            directory: directory.path, configuration: .init(segmentSizeBytes: 512, durability: .none))
         let expected = try appendAll(log, (0..<20).map { _ in factory.batch(countMax: 3) })
         try log.close()
         let activeName = directory.segmentNames.last!
         let original = directory.bytes(activeName)
         // Empty the active segment's records away, then cut into its header.
-        let sealedCount = expected.count - (try readAll(directory.path, fromSeq: SegmentName.parse(activeName)!.baseSeq).count)
+        let sealedCount =
+            expected.count - (try readAll(directory.path, fromSeq: SegmentName.parse(activeName)!.baseSeq).count)
         for cut in 0..<SegmentHeader.sizeBytes {
             directory.write(activeName, Array(original[0..<cut]))
             let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 512))
