@@ -54,7 +54,8 @@ enum CommandBody {
         case "op": "\"op\" is given by the route, not the body."
         case "at": "\"at\" is stamped by the server's clock; the HTTP API does not accept it."
         case "initiated_by": "\"initiated_by\" is the authenticated admin; it is never taken from the body."
-        case "idempotency_key": "\"idempotency_key\" comes from the Idempotency-Key header; do not repeat it in the body."
+        case "idempotency_key":
+            "\"idempotency_key\" comes from the Idempotency-Key header; do not repeat it in the body."
         default: "\"\(name)\" is set by the route or the API key, not the body."
         }
     }

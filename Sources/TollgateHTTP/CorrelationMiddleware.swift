@@ -28,8 +28,11 @@ struct CorrelationMiddleware: RouterMiddleware {
             method: request.method.rawValue, route: context.endpointPath ?? "unknown", status: response.status.code,
             duration: ContinuousClock.now - start)
         context.logger.debug(
-            "request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)",
-                "status": "\(response.status.code)"])
+            "request",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)",
+                "status": "\(response.status.code)",
+            ])
         return response
     }
 
@@ -67,7 +70,8 @@ struct CorrelationMiddleware: RouterMiddleware {
             case .contentTooLarge: return .bodyTooLarge(limitBytes: bodySizeBytesMax)
             default:
                 return APIError(
-                    status: httpError.status, code: httpError.status.reasonPhrase.lowercased()
+                    status: httpError.status,
+                    code: httpError.status.reasonPhrase.lowercased()
                         .replacingOccurrences(of: " ", with: "_"),
                     message: httpError.body ?? httpError.status.reasonPhrase)
             }

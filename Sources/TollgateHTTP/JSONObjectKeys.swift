@@ -117,7 +117,9 @@ struct JSONObjectKeys {
                     stack.append(byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
                     guard stack.count <= depthMax else { throw Malformed(message: "Nesting deeper than \(depthMax).") }
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    guard stack.popLast() == byte else { throw Malformed(message: "Unbalanced brackets at byte \(index).") }
+                    guard stack.popLast() == byte else {
+                        throw Malformed(message: "Unbalanced brackets at byte \(index).")
+                    }
                     if stack.isEmpty {
                         index += 1
                         return

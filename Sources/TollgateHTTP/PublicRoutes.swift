@@ -39,7 +39,8 @@ struct PublicRoutes {
     /// The log is open and writable; 503 once it has failed (reads keep working, writes do not).
     @Sendable func readyz(_ request: Request, context: Context) async throws -> Response {
         if let failure = backend.writeFailure { throw APIError.unavailable(WritePath.failureMessage(failure)) }
-        return JSONResponse.make(status: .ok, body: .object([("status", .string("ready"))]), requestID: context.requestID)
+        return JSONResponse.make(
+            status: .ok, body: .object([("status", .string("ready"))]), requestID: context.requestID)
     }
 
     @Sendable func policy(_ request: Request, context: Context) async throws -> Response {

@@ -25,8 +25,11 @@ struct WritePath: Sendable {
         switch result["status"] {
         case .string("applied")?, .string("duplicate")?:
             context.logger.debug(
-                "command decided", metadata: ["status": "\(result["status"]?.rendered ?? "")",
-                    "seq": "\(result["seq"]?.rendered ?? "")"])
+                "command decided",
+                metadata: [
+                    "status": "\(result["status"]?.rendered ?? "")",
+                    "seq": "\(result["seq"]?.rendered ?? "")",
+                ])
             return JSONResponse.make(status: .ok, body: result, requestID: context.requestID)
         default:
             throw APIError(result: result)

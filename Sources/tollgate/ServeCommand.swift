@@ -46,7 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         if keyStore.entries.isEmpty {
-            logger.warning("no API keys in \(keyPath): every keyed route answers 401 (add one with `tollgate keys add`)")
+            logger.warning(
+                "no API keys in \(keyPath): every keyed route answers 401 (add one with `tollgate keys add`)")
         }
         let configuration = EngineConfiguration(
             directory: dataOptions.data, log: try writeOptions.logConfiguration(),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TollgateHTTP
 
 @Suite struct APIKeyStoreTests {
@@ -65,7 +66,8 @@ import Testing
     @Test func malformedKeyFileIsAnError() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "{\"id\":\"k-1\",\"role\":\"root\",\"sha256\":\"00\"}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "{\"id\":\"k-1\",\"role\":\"root\",\"sha256\":\"00\"}\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: APIKeyStore.LoadError.self) { try APIKeyStore.load(path: path) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Testing
+
 @testable import TollgateHTTP
 
 /// Admin routes: each maps onto its command, records the admin as `initiated_by`, and refuses one in the body.

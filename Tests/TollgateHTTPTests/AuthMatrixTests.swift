@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import TollgateHTTP
 
 /// Every keyed route against no key, an unknown key and each role it does not accept.
@@ -72,7 +73,8 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             for role in Role.allCases where role != route.role {
-                let reply = try await client.call(route.method, route.path, key: server.key(for: role), json: route.body)
+                let reply = try await client.call(
+                    route.method, route.path, key: server.key(for: role), json: route.body)
                 #expect(reply.status == .forbidden, "\(role) on \(route.testDescription)")
                 #expect(reply.string("code") == "forbidden")
             }

@@ -5,6 +5,7 @@ import Logging
 import Testing
 import TollgateBilling
 import TollgateEngine
+
 @testable import TollgateHTTP
 
 /// The whole application on a real port: what was acknowledged is in the log after the service group stops.
@@ -30,7 +31,9 @@ import TollgateEngine
             }
         }
         // The test framework stopped the service group: the engine service drained and closed the log.
-        await #expect(throws: (any Error).self) { try await engine.submit(.debit(.init(userID: "bob", amount: .init(rawValue: 1)))) }
+        await #expect(throws: (any Error).self) {
+            try await engine.submit(.debit(.init(userID: "bob", amount: .init(rawValue: 1))))
+        }
         let state = try TestEngine.reopenedState(directory)
         #expect(state.recordCount == 21)
         #expect(state.balances().first { $0.userID == "bob" }?.balance == Millicredits(rawValue: 80_000))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TollgateHTTP
 
 @Suite struct JSONObjectKeysTests {
@@ -15,8 +16,10 @@ import Testing
         #expect(keys.isEmpty == names.isEmpty)
     }
 
-    @Test(arguments: ["", "[]", "1", "\"a\"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":[1}", "{\"a\":1} x",
-        "{\"a\":\"unterminated}", "{a:1}", "{\"a\":1 \"b\":2}"])
+    @Test(arguments: [
+        "", "[]", "1", "\"a\"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":[1}", "{\"a\":1} x",
+        "{\"a\":\"unterminated}", "{a:1}", "{\"a\":1 \"b\":2}",
+    ])
     func malformedBodies(body: String) {
         #expect(throws: JSONObjectKeys.Malformed.self) { try JSONObjectKeys(scanning: Array(body.utf8)) }
     }

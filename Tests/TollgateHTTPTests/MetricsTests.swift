@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import TollgateHTTP
 
 @Suite struct MetricsTests {
@@ -24,9 +25,12 @@ import Testing
             func sample(_ name: String, _ labels: [String]) -> String? {
                 lines.first { line in line.hasPrefix(name + "{") && labels.allSatisfy { line.contains($0) } }
             }
-            #expect(sample("tollgate_decisions_total", [#"op="debit""#, #"status="applied""#])?.hasSuffix(" 1") == true)
             #expect(
-                sample("tollgate_decisions_total", [#"op="debit""#, #"status="rejected""#, #"code="insufficient_credits""#])?
+                sample("tollgate_decisions_total", [#"op="debit""#, #"status="applied""#])?.hasSuffix(" 1") == true)
+            #expect(
+                sample(
+                    "tollgate_decisions_total",
+                    [#"op="debit""#, #"status="rejected""#, #"code="insufficient_credits""#])?
                     .hasSuffix(" 1") == true)
             #expect(sample("tollgate_blocked_total", [#"code="insufficient_credits""#])?.hasSuffix(" 1") == true)
             #expect(sample("tollgate_decisions_total", [#"op="grant""#]) != nil)

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TollgateBilling
+
 @testable import TollgateHTTP
 
 /// Keeps `/openapi.yaml` true: the router's routes and the document's operations are the same set, each with
@@ -32,7 +33,8 @@ import TollgateBilling
             } else if line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
                 method = String(line.dropFirst(4).dropLast()).uppercased()
             } else if line.hasPrefix("      x-tollgate-role: "), let path, let method {
-                operations[Operation(method: method, path: path)] = String(line.dropFirst("      x-tollgate-role: ".count))
+                operations[Operation(method: method, path: path)] = String(
+                    line.dropFirst("      x-tollgate-role: ".count))
             }
         }
         return operations
@@ -64,8 +66,10 @@ import TollgateBilling
 
     @Test func documentedRolesMatchTheAuthMatrix() throws {
         for (operation, role) in Self.documentOperations() where role != "public" {
-            let pattern = "^" + operation.path.replacingOccurrences(
-                of: #"\{[^}]+\}"#, with: "[^/]+", options: .regularExpression) + "$"
+            let pattern =
+                "^"
+                + operation.path.replacingOccurrences(
+                    of: #"\{[^}]+\}"#, with: "[^/]+", options: .regularExpression) + "$"
             let cases = AuthMatrixTests.routes.filter {
                 $0.method.rawValue == operation.method && $0.path.range(of: pattern, options: .regularExpression) != nil
             }

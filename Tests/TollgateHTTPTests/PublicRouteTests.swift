@@ -2,6 +2,7 @@ import HummingbirdTesting
 import Testing
 import TollgateBilling
 import TollgateEngine
+
 @testable import TollgateHTTP
 
 @Suite struct PublicRouteTests {

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import TollgateHTTP
 
 /// `POST /api/v1/debits` and `POST /api/v1/entitlements/consume`: every decision code and its status.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import TollgateBilling
 import TollgateEngine
+
 @testable import TollgateHTTP
 
 /// A router over a real engine on a temporary directory, with one key per role (two user keys).

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TollgateBilling
+
 @testable import TollgateHTTP
 
 /// Correlation ids, error bodies, and bad requests: always a 4xx with `{code, message, correlation_id}`,
@@ -41,15 +42,23 @@ import TollgateBilling
         ("{\"user_id\":\"bob\",\"amount\":\"1\"}", "text/plain", .unsupportedMediaType, "unsupported_media_type"),
         ("{\"user_id\":\"bob\",\"amount\":\"1\"}", nil, .unsupportedMediaType, "unsupported_media_type"),
         ("{\"user_id\":\"bob\",\"amount\":tru}", "application/json", .unprocessableContent, "invalid_request"),
-        ("{\"user_id\":\"bob\",\"amount\":\"1\",\"amount\":\"2\"}", "application/json", .unprocessableContent,
-            "invalid_request"),
-        ("{\"user_id\":\"bob\",\"amount\":\"1\",\"at\":\"2026-01-01T00:00:00Z\"}", "application/json",
-            .unprocessableContent, "invalid_request"),
-        ("{\"user_id\":\"bob\",\"amount\":\"1\",\"op\":\"grant\"}", "application/json", .unprocessableContent,
-            "invalid_request"),
+        (
+            "{\"user_id\":\"bob\",\"amount\":\"1\",\"amount\":\"2\"}", "application/json", .unprocessableContent,
+            "invalid_request"
+        ),
+        (
+            "{\"user_id\":\"bob\",\"amount\":\"1\",\"at\":\"2026-01-01T00:00:00Z\"}", "application/json",
+            .unprocessableContent, "invalid_request"
+        ),
+        (
+            "{\"user_id\":\"bob\",\"amount\":\"1\",\"op\":\"grant\"}", "application/json", .unprocessableContent,
+            "invalid_request"
+        ),
         ("{\"user_id\":\"bob\",\"amount\":\"1.0005\"}", "application/json", .unprocessableContent, "invalid_request"),
-        ("{\"user_id\":\"bob\",\"amount\":\"1\",\"colour\":\"red\"}", "application/json", .unprocessableContent,
-            "invalid_request"),
+        (
+            "{\"user_id\":\"bob\",\"amount\":\"1\",\"colour\":\"red\"}", "application/json", .unprocessableContent,
+            "invalid_request"
+        ),
     ]
 
     @Test(arguments: badBodies)

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Testing
+
 @testable import TollgateHTTP
 
 /// `GET /api/v1/users/me/…`: a user key reads its own user, never another's.
