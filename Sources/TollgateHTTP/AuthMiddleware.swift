@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -20,16 +19,19 @@ struct AuthMiddleware: RouterMiddleware {
         guard allowed.contains(principal.role) else { throw APIError.forbiddenRole(principal.role, allowed: allowed) }
         var context = context
         context.principal = principal
-        context.logger[metadataKey: "key_id"] = .string(principal.keyID)
         return try await next(request, context)
     }
 
     static func presentedKey(_ headers: HTTPFields) -> String? {
         if let authorization = headers[.authorization] {
-            let prefix = "bearer "
-            guard authorization.count > prefix.count, authorization.lowercased().hasPrefix(prefix) else { return nil }
-            let key = authorization.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
-            return key.isEmpty ? nil : key
+            // "Bearer" is case-insensitive (RFC 9110 auth-scheme); compared on bytes, no allocation.
+            let bytes = authorization.utf8
+            let scheme = "bearer ".utf8
+            guard bytes.count > scheme.count,
+                zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 | 0x20 })
+            else { return nil }
+            let key = authorization.utf8.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
+            return key.isEmpty ? nil : String(Substring(key))
         }
         if let key = headers[.apiKey], !key.isEmpty { return key }
         return nil

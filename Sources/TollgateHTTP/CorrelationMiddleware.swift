@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// The outermost middleware: gives every request a correlation id (the client's `X-Request-ID` when it is
 /// well formed, else a new one), puts it on the logger and on the response, and turns every error into an
@@ -21,15 +22,14 @@ struct CorrelationMiddleware: RouterMiddleware {
         let requestID = Self.acceptedRequestID(request.headers[.requestID]) ?? Self.newRequestID()
         context.requestID = requestID
         context.bodySizeBytesMax = bodySizeBytesMax
-        context.logger[metadataKey: "request_id"] = .string(requestID)
         let start = ContinuousClock.now
         let response = await respond(request, context: context, requestID: requestID, next: next)
         metrics.recordRequest(
             method: request.method.rawValue, route: context.endpointPath ?? "unknown", status: response.status.code,
             duration: ContinuousClock.now - start)
-        context.logger.debug(
-            "request",
-            metadata: [
+        context.log(
+            .debug, "request",
+            [
                 "method": "\(request.method)", "path": "\(request.uri.path)",
                 "status": "\(response.status.code)",
             ])
@@ -47,11 +47,11 @@ struct CorrelationMiddleware: RouterMiddleware {
             var apiError = Self.apiError(for: error, bodySizeBytesMax: bodySizeBytesMax)
             apiError.correlationID = requestID
             if apiError.status.code >= 500 {
-                context.logger.error(
-                    "request failed", metadata: ["status": "\(apiError.status.code)", "error": "\(error)"])
+                context.log(
+                    .error, "request failed", ["status": "\(apiError.status.code)", "error": "\(error)"])
             } else {
-                context.logger.debug(
-                    "request refused", metadata: ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
+                context.log(
+                    .debug, "request refused", ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
             }
             return JSONResponse.make(status: apiError.status, body: apiError.body, requestID: requestID)
         }
@@ -95,12 +95,15 @@ struct CorrelationMiddleware: RouterMiddleware {
         return allowed ? value : nil
     }
 
-    /// 128 random bits as 32 hex digits.
+    /// 64 random bits drawn once per process, so ids from different processes do not collide.
+    static let processPrefix = hex(UInt64.random(in: .min ... .max))
+    static let requestCount = Atomic<UInt64>(0)
+
+    /// 32 hex digits: the process prefix and a counter. Unique, not secret (it is only a correlation id), and
+    /// without a `getrandom` call per request.
     static func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        let count = requestCount.add(1, ordering: .relaxed).newValue
+        return processPrefix + hex(count)
     }
 
     private static func hex(_ value: UInt64) -> String {

@@ -26,6 +26,7 @@ extension Request {
 
     /// `application/json` or any `application/…+json`, parameters (charset) ignored.
     static func isJSON(_ contentType: String) -> Bool {
+        if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
         let mediaType =
             contentType.split(separator: ";", maxSplits: 1).first.map {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()

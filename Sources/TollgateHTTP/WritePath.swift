@@ -19,14 +19,14 @@ struct WritePath: Sendable {
             metrics.recordCommit(op: command.op, duration: ContinuousClock.now - start)
             metrics.recordDecision(op: command.op, result: result)
         } catch {
-            context.logger.error("submit failed", metadata: ["error": "\(error)"])
+            context.log(.error, "submit failed", ["error": "\(error)"])
             throw APIError.unavailable("Writes are refused: \(error). Reads keep working.")
         }
         switch result["status"] {
         case .string("applied")?, .string("duplicate")?:
-            context.logger.debug(
-                "command decided",
-                metadata: [
+            context.log(
+                .debug, "command decided",
+                [
                     "status": "\(result["status"]?.rendered ?? "")",
                     "seq": "\(result["seq"]?.rendered ?? "")",
                 ])
