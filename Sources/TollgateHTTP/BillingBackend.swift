@@ -15,6 +15,9 @@ public protocol BillingBackend: Sendable {
     func balance(userID: String) -> JSONValue
     /// `{user_id, state, grace_started_at, grace_ends_at, usage}` evaluated now.
     func enforcement(userID: String) -> JSONValue
+    /// The user's effective module policy as compact JSON text: the plan's `module_rules` while the user is
+    /// DEGRADED, `{}` otherwise (validated JSON, stored as the parser produced it).
+    func modulePolicyJSON(userID: String) -> String
     /// `{enforcement_enabled, enforcement_source}`.
     func settings() -> JSONValue
     /// An admin's view of one user: balance, enforcement, limits.

@@ -29,6 +29,10 @@ extension EngineService: BillingBackend {
         }
     }
 
+    public func modulePolicyJSON(userID: String) -> String {
+        read { state in state.effectiveModuleRulesJSON(userID: userID, at: Clock.system.now()) }
+    }
+
     public func settings() -> JSONValue {
         read { state in state.settingsJSON() }
     }

@@ -12,8 +12,21 @@ extension HTTPField.Name {
 
 /// Renders ordered JSON (``JSONValue``) as a response. Every body the API sends goes through here.
 public enum JSONResponse {
-    public static func make(status: HTTPResponse.Status, body: JSONValue, requestID: String?) -> Response {
+    public static func make(
+        status: HTTPResponse.Status, body: JSONValue, requestID: String?, rawMembers: [(String, String)] = []
+    ) -> Response {
         var text = body.rendered
+        if !rawMembers.isEmpty, case .object(let members) = body {
+            // Members whose value is already JSON text (module rules as stored), appended after the others.
+            text.removeLast()
+            for (index, (name, json)) in rawMembers.enumerated() {
+                if index > 0 || !members.isEmpty { text += "," }
+                text += JSONValue.string(name).rendered
+                text += ":"
+                text += json
+            }
+            text += "}"
+        }
         text += "\n"
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let requestID { headers[.requestID] = requestID }

@@ -23,7 +23,9 @@ struct UserRoutes {
 
     @Sendable func enforcement(_ request: Request, context: Context) async throws -> Response {
         let userID = try Self.boundUser(context)
-        return JSONResponse.make(status: .ok, body: backend.enforcement(userID: userID), requestID: context.requestID)
+        return JSONResponse.make(
+            status: .ok, body: backend.enforcement(userID: userID), requestID: context.requestID,
+            rawMembers: [("module_policy", backend.modulePolicyJSON(userID: userID))])
     }
 
     static func boundUser(_ context: Context) throws(APIError) -> String {

@@ -46,6 +46,7 @@ import TollgateBilling
         var writeFailure: String? { nil }
         func balance(userID: String) -> JSONValue { .null }
         func enforcement(userID: String) -> JSONValue { .null }
+        func modulePolicyJSON(userID: String) -> String { "{}" }
         func settings() -> JSONValue { .null }
         func userState(userID: String) -> JSONValue { .null }
         func policy() -> JSONValue { .null }

@@ -46,6 +46,7 @@ import TollgateEngine
         }
         func balance(userID: String) -> JSONValue { engine.balance(userID: userID) }
         func enforcement(userID: String) -> JSONValue { engine.enforcement(userID: userID) }
+        func modulePolicyJSON(userID: String) -> String { engine.modulePolicyJSON(userID: userID) }
         func settings() -> JSONValue { engine.settings() }
         func userState(userID: String) -> JSONValue { engine.userState(userID: userID) }
         func policy() -> JSONValue { engine.policy() }

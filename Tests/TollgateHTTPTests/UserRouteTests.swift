@@ -41,6 +41,31 @@ import Testing
         }
     }
 
+    @Test func degradedUserGetsThePlansModulePolicy() async throws {
+        let server = try TestServer()
+        try await server.test { client in
+            let active = try await client.call(.get, "/api/v1/users/me/enforcement", key: server.bobKey)
+            #expect((active["module_policy"] as? [String: Any])?.isEmpty == true, "\(active.text)")
+            let plan = try await client.call(
+                .put, "/api/v1/admin/plans/small", key: server.adminKey,
+                json: #"""
+                    {"entitlements":{"projects.max":1},"thresholds":{"grace_hours":0},
+                     "module_rules":{"apiTraces":{"samplingRate":10},"businessConfig":{"freezePublishing":true}}}
+                    """#)
+            #expect(plan.status == .ok, "\(plan.text)")
+            _ = try await client.call(
+                .put, "/api/v1/admin/users/bob/subscription", key: server.adminKey, json: #"{"plan_id":"small"}"#)
+            let consume = try await client.call(
+                .post, "/api/v1/entitlements/consume", key: server.serviceKey,
+                json: #"{"user_id":"bob","entitlement_key":"projects.max","quantity":2}"#)
+            #expect(consume.string("mode") == "warned", "\(consume.text)")
+            let degraded = try await client.call(.get, "/api/v1/users/me/enforcement", key: server.bobKey)
+            #expect(degraded.string("state") == "DEGRADED", "\(degraded.text)")
+            let policy = try #require(degraded["module_policy"] as? [String: Any], "\(degraded.text)")
+            #expect((policy["apiTraces"] as? [String: Any])?["samplingRate"] as? Int == 10)
+        }
+    }
+
     @Test func aUserKeyCannotReadAnotherUserThroughAdminRoutes() async throws {
         let server = try TestServer()
         try await server.test { client in
