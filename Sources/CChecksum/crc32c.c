@@ -85,8 +85,12 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, con
             crc1 = _mm_crc32_u64(crc1, wb);
             crc2 = _mm_crc32_u64(crc2, wc);
         }
-        static uint32_t shift_stripe = 0;
-        if (!shift_stripe) shift_stripe = x_power_bytes(stripe_bytes);
+        static uint32_t shift_stripe_cache = 0;  // x^(8*stripe_bytes) mod P; racing writers store the same value
+        uint32_t shift_stripe = __atomic_load_n(&shift_stripe_cache, __ATOMIC_RELAXED);
+        if (!shift_stripe) {
+            shift_stripe = x_power_bytes(stripe_bytes);
+            __atomic_store_n(&shift_stripe_cache, shift_stripe, __ATOMIC_RELAXED);
+        }
         crc0 = gf2_multiply((uint32_t)crc0, shift_stripe) ^ crc1;
         crc0 = gf2_multiply((uint32_t)crc0, shift_stripe) ^ crc2;
         bytes += 3 * stripe_bytes;
@@ -120,9 +124,40 @@ uint32_t tollgate_crc32c(uint32_t crc, const void *data, size_t length) {
     if (tollgate_crc32c_hardware_available()) return crc32c_sse42(crc, data, length);
     return tollgate_crc32c_portable(crc, data, length);
 }
+
+// The 21-byte record prefix straight from registers, then the body: one call per record on the hot path.
+__attribute__((target("sse4.2"))) static uint32_t record_sse42(uint64_t seq, uint64_t time_ms, uint8_t type,
+                                                                 const void *body, uint32_t body_size_bytes) {
+    uint64_t crc = 0xFFFFFFFFu;
+    crc = _mm_crc32_u64(crc, seq);
+    crc = _mm_crc32_u64(crc, time_ms);
+    uint32_t crc32 = _mm_crc32_u8((uint32_t)crc, type);
+    crc32 = _mm_crc32_u32(crc32, body_size_bytes);
+    return crc32c_sse42(~crc32, body, body_size_bytes);
+}
+
+uint32_t tollgate_crc32c_record(uint64_t seq, int64_t time_ms, uint8_t type, const void *body,
+                                uint32_t body_size_bytes) {
+    if (tollgate_crc32c_hardware_available()) return record_sse42(seq, (uint64_t)time_ms, type, body, body_size_bytes);
+    unsigned char prefix[21];
+    memcpy(prefix, &seq, 8);  // little-endian host (x86_64)
+    memcpy(prefix + 8, &time_ms, 8);
+    prefix[16] = type;
+    memcpy(prefix + 17, &body_size_bytes, 4);
+    return tollgate_crc32c_portable(tollgate_crc32c_portable(0, prefix, 21), body, body_size_bytes);
+}
 #else
 int tollgate_crc32c_hardware_available(void) { return 0; }
 uint32_t tollgate_crc32c(uint32_t crc, const void *data, size_t length) {
     return tollgate_crc32c_portable(crc, data, length);
+}
+uint32_t tollgate_crc32c_record(uint64_t seq, int64_t time_ms, uint8_t type, const void *body,
+                                uint32_t body_size_bytes) {
+    unsigned char prefix[21];
+    for (int i = 0; i < 8; i++) prefix[i] = (unsigned char)(seq >> (8 * i));
+    for (int i = 0; i < 8; i++) prefix[8 + i] = (unsigned char)((uint64_t)time_ms >> (8 * i));
+    prefix[16] = type;
+    for (int i = 0; i < 4; i++) prefix[17 + i] = (unsigned char)(body_size_bytes >> (8 * i));
+    return tollgate_crc32c_portable(tollgate_crc32c_portable(0, prefix, 21), body, body_size_bytes);
 }
 #endif

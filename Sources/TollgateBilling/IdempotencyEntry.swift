@@ -1,10 +1,3 @@
-/// An idempotency key of one user for one op (keys are per user and per op).
-struct IdempotencyKey: Hashable, Sendable {
-    enum Op: UInt8, Sendable { case grant, debit, consume }
-    var op: Op
-    var key: String
-}
-
 /// What an applied command registered under its key: the payload a retry is compared with, and the result a
 /// duplicate repeats.
 struct IdempotencyEntry: Sendable {

@@ -139,7 +139,7 @@ extension LedgerRecord {
     }
 
     private static func decodeDebit(from reader: inout BodyReader) throws(RecordDecodingError) -> DebitRecord {
-        let flags = try readFlags(from: &reader, allowedMask: 0b11_1111)
+        let flags = try readFlags(from: &reader, allowedMask: 0b111_1111)
         let outcomeByte = try reader.readByte()
         let userID = try reader.readIdentifier()
         let amount = try reader.readAmount(positiveAmounts)
@@ -148,7 +148,12 @@ extension LedgerRecord {
         let outcome: DebitOutcome
         switch outcomeByte >> 4 {
         case 0 where outcomeByte == 0:
-            outcome = .charged(try reader.readAmount(positiveAmounts), warned: warned, anomaly: anomaly)
+            var charged = amount
+            if flags & (1 << 6) != 0 {
+                charged = try reader.readAmount(positiveAmounts)
+                guard charged != amount else { throw reader.failure("explicit charge equal to the amount") }
+            }
+            outcome = .charged(charged, warned: warned, anomaly: anomaly)
         case 0:
             let allowed: Set<RejectionCode> = [
                 .idempotencyConflict, .accountSuspended, .requestCapExceeded, .dailyCapExceeded, .sessionCapExceeded,
@@ -160,7 +165,7 @@ extension LedgerRecord {
         default: throw reader.failure("bad debit outcome")
         }
         if case .charged = outcome {
-        } else if warned || anomaly {
+        } else if warned || anomaly || flags & (1 << 6) != 0 {
             throw reader.failure("warned/anomaly without charge")
         }
         let sessionID = flags & (1 << 0) != 0 ? try reader.readIdentifier() : nil

@@ -17,7 +17,10 @@ public struct LedgerVerifier: Sendable {
         state = State(configuration: configuration)
     }
 
-    public mutating func check(seq: Int64, time: Timestamp, typeTag: UInt8, body: [UInt8]) {
+    public mutating func check(seq: Int64, time recordedTime: Timestamp, typeTag: UInt8, body: [UInt8]) {
+        // The engine reports a decreasing time as a log-level violation; here it is clamped so that the billing
+        // checks still run (and `decide`'s precondition on time holds).
+        let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
         let record: LedgerRecord
         switch LedgerRecord.decode(typeTag: typeTag, body: body) {
         case .success(let decoded): record = decoded

@@ -2,13 +2,17 @@
 /// never per command) and the users subscribed to it.
 struct Plan: Sendable {
     var definition: Command.DefinePlan
-    var sortedEntitlements: [(key: String, limit: Int64)]
+    /// Entitlements in ascending key order with their usage keys resolved once.
+    var sortedEntitlements: [(key: String, limit: Int64, usageKey: String)]
     /// User slots; membership only, never iterated into any output.
     var subscribers: Set<Int32> = []
 
     init(definition: Command.DefinePlan) {
         self.definition = definition
-        self.sortedEntitlements = definition.entitlements.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let usageKeys = definition.usageKeys
+        self.sortedEntitlements = definition.entitlements.sorted { $0.key < $1.key }.map {
+            ($0.key, $0.value, usageKeys[$0.key] ?? Plan.defaultUsageKey(for: $0.key))
+        }
     }
 
     /// The usage key of an entitlement: the plan's `usage_keys[key]`, else the default rule.

@@ -1,6 +1,6 @@
 /// A record body that cannot be decoded: unknown tag, truncated, overlong varint, out-of-grammar value, trailing
 /// bytes. Decoding never traps; the verifier reports this as a violation.
-public struct RecordDecodingError: Error, Hashable, Sendable {
+public struct RecordDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     public var typeTag: UInt8
     /// Byte offset in the body where decoding stopped.
     public var offset: Int

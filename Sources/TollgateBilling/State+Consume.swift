@@ -69,13 +69,15 @@ extension State {
         {
             guard entry.payload == .consume(entitlementKey: command.entitlementKey, quantity: command.quantity) else {
                 return Decision(
-                    records: record(.rejected(.idempotencyConflict)), result: .rejected(seq: seq, .idempotencyConflict))
+                    records: record(.rejected(.idempotencyConflict)),
+                    resultStorage: .rejected(seq: seq, .idempotencyConflict, entitlementKey: nil, quota: nil))
             }
-            return Decision(records: [], result: entry.snapshot.json(status: "duplicate"))
+            return Decision(records: [], resultStorage: .snapshot(entry.snapshot, duplicate: true))
         }
         if let slot, accounts[slot].suspended {
             return Decision(
-                records: record(.rejected(.accountSuspended)), result: .rejected(seq: seq, .accountSuspended))
+                records: record(.rejected(.accountSuspended)),
+                resultStorage: .rejected(seq: seq, .accountSuspended, entitlementKey: nil, quota: nil))
         }
         let evaluation = evaluateConsume(slot: slot, key: command.entitlementKey, at: time)
         guard let mode = evaluation.mode(quantity: command.quantity) else {
@@ -83,11 +85,12 @@ extension State {
             let snapshot = evaluation.snapshot(outcome: outcome, quantity: command.quantity)
             return Decision(
                 records: record(outcome),
-                result: .rejected(
-                    seq: seq, .quotaExceeded, entitlementKey: command.entitlementKey, snapshot.quotaFields))
+                resultStorage: .rejected(
+                    seq: seq, .quotaExceeded, entitlementKey: command.entitlementKey, quota: snapshot))
         }
         let snapshot = evaluation.snapshot(outcome: mode, quantity: command.quantity)
         return Decision(
-            records: record(mode), result: ResultSnapshot.consume(seq: seq, snapshot).json(status: "applied"))
+            records: record(mode),
+            resultStorage: .snapshot(ResultSnapshot.consume(seq: seq, snapshot), duplicate: false))
     }
 }

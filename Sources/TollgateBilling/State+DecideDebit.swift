@@ -15,7 +15,7 @@ extension State {
                 records: [
                     .debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: .rejected(code)))
                 ],
-                result: .rejected(seq: seq, code))
+                resultStorage: .rejected(seq: seq, code, entitlementKey: nil, quota: nil))
         }
 
         // 2. Idempotency: same key and payload → duplicate; same key, other payload → conflict.
@@ -25,7 +25,7 @@ extension State {
             guard entry.payload == .debit(command.amount, sessionID: command.sessionID) else {
                 return rejected(.idempotencyConflict)
             }
-            return Decision(records: [], result: entry.snapshot.json(status: "duplicate"))
+            return Decision(records: [], resultStorage: .snapshot(entry.snapshot, duplicate: true))
         }
         // 3. Suspended account.
         if let slot, accounts[slot].suspended { return rejected(.accountSuspended) }
@@ -42,7 +42,7 @@ extension State {
                 lowBalance: lowBalance, warned: false, anomaly: false)
             return Decision(
                 records: [.debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: outcome))],
-                result: ResultSnapshot.debit(seq: seq, snapshot).json(status: "applied"))
+                resultStorage: .snapshot(ResultSnapshot.debit(seq: seq, snapshot), duplicate: false))
         }
         // 5. Kill switch.
         if !flags.billingChargingEnabled { return unchargedResult(.free, outcome: .free) }
@@ -85,7 +85,8 @@ extension State {
         {
             records.append(.breakerSuspension(userID: command.userID))
         }
-        return Decision(records: records, result: ResultSnapshot.debit(seq: seq, snapshot).json(status: "applied"))
+        return Decision(
+            records: records, resultStorage: .snapshot(ResultSnapshot.debit(seq: seq, snapshot), duplicate: false))
     }
 
     /// Step 6 of the debit rule.

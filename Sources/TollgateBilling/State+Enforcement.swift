@@ -19,12 +19,13 @@ extension State {
         let warnPct = Int128(thresholds.warnPct)
         let hardPct = Int128(thresholds.hardPct)
         let degradedPct = hardPct + Int128(thresholds.overageBufferPct)
-        let entry = details[detailsSlot]
-        for (key, planLimit) in plan.sortedEntitlements {
+        for (key, planLimit, usageKey) in plan.sortedEntitlements {
             var limit = planLimit
-            if let override = entry.overrides[key], override.isActive(at: time) { limit = override.value }
+            if let override = details[detailsSlot].overrides[key], override.isActive(at: time) {
+                limit = override.value
+            }
             guard limit > 0 else { continue }
-            let usage = Int128(entry.usage[plan.usageKey(for: key)] ?? 0) * 100
+            let usage = Int128(details[detailsSlot].usage[usageKey] ?? 0) * 100
             let wideLimit = Int128(limit)
             if levels.warnKey == nil && usage >= warnPct * wideLimit { levels.warnKey = key }
             if levels.hardKey == nil && usage >= hardPct * wideLimit { levels.hardKey = key }
@@ -43,10 +44,10 @@ extension State {
 
     /// The state of a user at `time`, with the entitlement that sets it and `grace_started_at`.
     func evaluateEnforcement(
-        slot: Int, at time: Timestamp
+        slot: Int, at time: Timestamp, levels known: EnforcementLevels? = nil
     ) -> (state: EnforcementState, key: String?, graceStartedAt: Timestamp?, graceEndsAt: Timestamp?) {
         if accounts[slot].suspended { return (.suspended, nil, nil, nil) }
-        let levels = enforcementLevels(slot: slot, at: time)
+        let levels = known ?? enforcementLevels(slot: slot, at: time)
         // ACTIVE unless pct ≥ warn_pct; WARN unless pct ≥ hard_pct; otherwise GRACE, then DEGRADED. Each "pct ≥ X"
         // is its own test, so a plan with hard_pct below warn_pct stays ACTIVE until warn_pct is reached.
         guard let warnKey = levels.warnKey else { return (.active, nil, nil, nil) }
@@ -68,9 +69,11 @@ extension State {
     /// record a transition if the state changed.
     mutating func noticeEnforcement(slot: Int, seq: Int64, time: Timestamp) {
         let detailsSlot = detailsSlot(ofSlot: slot)
+        var levels: EnforcementLevels?
         if let detailsSlot, details[detailsSlot].planSlot >= 0 {
-            let reachesHard = enforcementLevels(slot: slot, at: time).hardKey != nil
-            if !reachesHard {
+            let computed = enforcementLevels(slot: slot, at: time)
+            levels = computed
+            if computed.hardKey == nil {
                 details[detailsSlot].graceStartedAt = nil
             } else if details[detailsSlot].graceStartedAt == nil {
                 details[detailsSlot].graceStartedAt = time
@@ -78,7 +81,7 @@ extension State {
         } else if accounts[slot].enforcementState == (accounts[slot].suspended ? .suspended : .active) {
             return  // Fast path: no plan, nothing changed.
         }
-        let evaluation = evaluateEnforcement(slot: slot, at: time)
+        let evaluation = evaluateEnforcement(slot: slot, at: time, levels: levels)
         let previous = accounts[slot].enforcementState
         guard evaluation.state != previous else { return }
         accounts[slot].enforcementState = evaluation.state

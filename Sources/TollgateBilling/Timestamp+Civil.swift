@@ -6,28 +6,28 @@ extension Timestamp {
     func civilUTCString() -> String {
         let day = utcDayNumber
         let millisecondOfDay = rawValue &- day &* Self.millisecondsPerDay
-        let (year, month, dayOfMonth) = Self.civilDate(daysSinceEpoch: day)
+        let (year, month, dayOfMonth) = Self.civilDateOfDay(daysSinceEpoch: day)
         var text = ""
         if year < 0 { text += "-" }
-        Self.appendPadded(year.magnitude, width: 4, to: &text)
+        Self.appendCivilDigits(year.magnitude, width: 4, to: &text)
         text += "-"
-        Self.appendPadded(UInt64(month), width: 2, to: &text)
+        Self.appendCivilDigits(UInt64(month), width: 2, to: &text)
         text += "-"
-        Self.appendPadded(UInt64(dayOfMonth), width: 2, to: &text)
+        Self.appendCivilDigits(UInt64(dayOfMonth), width: 2, to: &text)
         text += "T"
-        Self.appendPadded(UInt64(millisecondOfDay / Self.millisecondsPerHour), width: 2, to: &text)
+        Self.appendCivilDigits(UInt64(millisecondOfDay / Self.millisecondsPerHour), width: 2, to: &text)
         text += ":"
-        Self.appendPadded(UInt64(millisecondOfDay / Self.millisecondsPerMinute % 60), width: 2, to: &text)
+        Self.appendCivilDigits(UInt64(millisecondOfDay / Self.millisecondsPerMinute % 60), width: 2, to: &text)
         text += ":"
-        Self.appendPadded(UInt64(millisecondOfDay / 1000 % 60), width: 2, to: &text)
+        Self.appendCivilDigits(UInt64(millisecondOfDay / 1000 % 60), width: 2, to: &text)
         text += "."
-        Self.appendPadded(UInt64(millisecondOfDay % 1000), width: 3, to: &text)
+        Self.appendCivilDigits(UInt64(millisecondOfDay % 1000), width: 3, to: &text)
         text += "Z"
         return text
     }
 
     /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month 1–12, day 1–31).
-    static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    private static func civilDateOfDay(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = daysSinceEpoch + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -40,7 +40,7 @@ extension Timestamp {
         return (year, month, day)
     }
 
-    private static func appendPadded(_ value: UInt64, width: Int, to text: inout String) {
+    private static func appendCivilDigits(_ value: UInt64, width: Int, to text: inout String) {
         let digits = String(value)
         if digits.utf8.count < width { text += String(repeating: "0", count: width - digits.utf8.count) }
         text += digits

@@ -30,15 +30,17 @@ package enum CRC32C {
 /// So the value is the same in a raw and a sealed segment and in `tollgate log dump`.
 @inline(__always)
 func recordChecksum(seq: UInt64, timeMs: Int64, type: UInt8, body: UnsafeRawBufferPointer) -> UInt32 {
-    var prefix: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 21 bytes used
-    return withUnsafeMutableBytes(of: &prefix) { raw in
-        raw.storeBytes(of: seq.littleEndian, toByteOffset: 0, as: UInt64.self)
-        raw.storeBytes(of: UInt64(bitPattern: timeMs).littleEndian, toByteOffset: 8, as: UInt64.self)
-        raw.storeBytes(of: type, toByteOffset: 16, as: UInt8.self)
-        raw.storeBytes(of: UInt32(body.count).littleEndian, toByteOffset: 17, as: UInt32.self)
-        let crc = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[0..<21]))
-        return CRC32C.update(crc, body)
-    }
+    tollgate_crc32c_record(seq, timeMs, type, body.baseAddress, UInt32(body.count))
+}
+
+/// The same checksum computed the long way (21-byte prefix, then the body): the reference for tests.
+func recordChecksumReference(seq: UInt64, timeMs: Int64, type: UInt8, body: [UInt8]) -> UInt32 {
+    var prefix: [UInt8] = []
+    prefix.appendLE(seq)
+    prefix.appendLE(timeMs)
+    prefix.appendLE(type)
+    prefix.appendLE(UInt32(body.count))
+    return CRC32C.portable(CRC32C.portable(0, prefix), body)
 }
 
 /// The hash chain: `chain[i] = fmix64(chain[i-1] ^ checksum[i])` from `chainGenesis`. Each record's checksum

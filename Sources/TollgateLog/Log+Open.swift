@@ -160,18 +160,14 @@ private struct Recovery {
         while index < listing.segments.count {
             let entry = listing.segments[index]
             let isLast = index == listing.segments.count - 1
-            if index > 0 || entry.baseSeq != 1 {
-                // The first segment of a log starts at seq 1 (no retention yet); later ones continue the chain.
-                if index == 0 {
-                    let error = LogError(
-                        .corruptRecord, "first segment \(entry.name) does not start at seq 1", file: entry.name,
-                        offset: 0, seq: 1)
-                    if truncating {
-                        try cut(after: index, listing: &listing, error: error)
-                        break
-                    }
-                    throw error
-                }
+            // The first segment of a log starts at seq 1 (there is no retention yet).
+            if index == 0, entry.baseSeq != 1 {
+                let error = LogError(
+                    .corruptRecord, "first segment \(entry.name) does not start at seq 1", file: entry.name,
+                    offset: 0, seq: 1)
+                guard truncating else { throw error }
+                try cut(after: index, listing: &listing, error: error)
+                break
             }
             do throws(LogError) {
                 let scanner = try SegmentScanner(storage: storage, directory: directory, name: entry.name)

@@ -223,6 +223,9 @@ public final class Log: @unchecked Sendable {
                 logical = ioTail
             }
         }
+        // Invariants: acknowledged ≤ written ≤ encoded; with nothing queued, the encoded tail is what is on disk.
+        assert(durableTail.nextSeq <= logical.nextSeq)
+        assert(failure != nil || !pending.isEmpty || logical == ioTail)
         ioBusy = false
         lock.broadcast()
     }
@@ -236,6 +239,8 @@ public final class Log: @unchecked Sendable {
         if active == nil { try createActive() }
         var segment = active!
         precondition(segment.baseSeq == ioTail.segmentBaseSeq)
+        precondition(ticket.bytes.count >= BatchHeader.sizeBytes + RecordHeader.sizeBytes)
+        assert(ticket.bytes.withUnsafeBytes { $0.getUInt64(at: 16) } == ioTail.nextSeq, "batch must start at the tail")
         precondition(ticket.tailAfter.nextSeq > ioTail.nextSeq)
         do {
             try storage.write(segment.file, ticket.bytes, at: segment.sizeBytes)

@@ -1,3 +1,5 @@
+import Testing
+
 @testable import TollgateBilling
 
 /// Drives `decide` and `fold` exactly as the engine does: decision time = max(at ?? clock, last record time);
@@ -16,7 +18,7 @@ struct BillingHarness {
     var nextSeq: Int64 = 1
     var log: [LoggedRecord] = []
 
-    init(enforcement: Bool = false, clock: Timestamp = t("2026-03-01T12:00:00.000Z")) {
+    init(enforcement: Bool = false, clock: Timestamp = testTime("2026-03-01T12:00:00.000Z")) {
         state = State(configuration: BillingConfiguration(creditEnforcementEnabled: enforcement))
         self.clock = clock
     }
@@ -25,6 +27,13 @@ struct BillingHarness {
     mutating func apply(_ command: Command) -> JSONValue {
         let time = max(command.at ?? clock, state.lastRecordTime ?? command.at ?? clock)
         let decision = decide(command, in: state, seq: nextSeq, time: time)
+        // The direct byte rendering is the rendering of `result`, for every decision any test makes.
+        var bytes: [UInt8] = []
+        decision.renderResult(into: &bytes)
+        let rendered = decision.result.rendered
+        if bytes != Array(rendered.utf8) {
+            Issue.record("renderResult differs: \(String(decoding: bytes, as: UTF8.self)) vs \(rendered)")
+        }
         for record in decision.records {
             fold(&state, record, seq: nextSeq, time: time)
             log.append(LoggedRecord(seq: nextSeq, time: time, typeTag: record.typeTag, body: record.encodedBody))
@@ -71,7 +80,7 @@ struct BillingHarness {
 }
 
 /// `"2026-03-01T12:00:00.250Z"` → Timestamp (test input only; the real parser lives elsewhere).
-func t(_ text: String) -> Timestamp {
+func testTime(_ text: String) -> Timestamp {
     let bytes = Array(text.utf8)
     func number(_ range: Range<Int>) -> Int64 { Int64(String(decoding: bytes[range], as: UTF8.self))! }
     let year = number(0..<4), month = number(5..<7), day = number(8..<10)
@@ -93,7 +102,7 @@ func t(_ text: String) -> Timestamp {
     return Timestamp(rawValue: ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milliseconds)
 }
 
-func credits(_ text: String) -> Millicredits {
+func testCredits(_ text: String) -> Millicredits {
     let parts = text.split(separator: ".", omittingEmptySubsequences: false)
     let negative = text.hasPrefix("-")
     let whole = Int64(String(parts[0].filter { $0 != "-" }))!
@@ -105,103 +114,4 @@ func credits(_ text: String) -> Millicredits {
     }
     let value = whole * 1000 + fraction
     return Millicredits(rawValue: negative ? -value : value)
-}
-
-extension Command {
-    static func grant(
-        _ user: String, _ amount: String, source: GrantSource = .purchase, key: String? = nil, at: Timestamp? = nil
-    ) -> Command {
-        .grant(
-            Grant(
-                userID: user, amount: credits(amount), source: source,
-                initiatedBy: source == .admin ? "admin" : nil, idempotencyKey: key, at: at))
-    }
-
-    static func debit(
-        _ user: String, _ amount: String, session: String? = nil, key: String? = nil, at: Timestamp? = nil
-    ) -> Command {
-        .debit(Debit(userID: user, amount: credits(amount), sessionID: session, idempotencyKey: key, at: at))
-    }
-
-    static func refund(_ user: String, seq: Int64, _ amount: String? = nil, at: Timestamp? = nil) -> Command {
-        .refund(Refund(userID: user, debitSeq: seq, amount: amount.map(credits), initiatedBy: "ops", at: at))
-    }
-
-    static func flag(_ value: FlagValue, at: Timestamp? = nil) -> Command {
-        .setFlag(SetFlag(value: value, initiatedBy: "ops", at: at))
-    }
-
-    static func clear(_ flag: Flag, at: Timestamp? = nil) -> Command {
-        .clearFlag(ClearFlag(flag: flag, initiatedBy: "ops", at: at))
-    }
-
-    static func suspend(_ user: String, at: Timestamp? = nil) -> Command {
-        .suspend(AccountAction(userID: user, initiatedBy: "ops", at: at))
-    }
-
-    static func reinstate(_ user: String, at: Timestamp? = nil) -> Command {
-        .reinstate(AccountAction(userID: user, initiatedBy: "ops", at: at))
-    }
-
-    static func plan(
-        _ id: String, _ entitlements: [String: Int64], usageKeys: [String: String] = [:], enforcement: Bool = false,
-        grace: Int64 = 0, thresholds: Thresholds = Thresholds(), rules: String? = nil, at: Timestamp? = nil
-    ) -> Command {
-        .definePlan(
-            DefinePlan(
-                planID: id, entitlements: entitlements, usageKeys: usageKeys, enforcementEnabled: enforcement,
-                enforcementGraceCount: grace, thresholds: thresholds, moduleRulesJSON: rules, initiatedBy: "ops",
-                at: at))
-    }
-
-    static func subscribe(_ user: String, _ plan: String, at: Timestamp? = nil) -> Command {
-        .subscribe(Subscribe(userID: user, planID: plan, at: at))
-    }
-
-    static func override(_ user: String, _ key: String, _ value: Int64, expires: Timestamp? = nil, at: Timestamp? = nil)
-        -> Command
-    {
-        .setOverride(
-            SetOverride(userID: user, entitlementKey: key, value: value, expiresAt: expires, initiatedBy: "ops", at: at)
-        )
-    }
-
-    static func clearOverride(_ user: String, _ key: String, at: Timestamp? = nil) -> Command {
-        .clearOverride(ClearOverride(userID: user, entitlementKey: key, initiatedBy: "ops", at: at))
-    }
-
-    static func consume(
-        _ user: String, _ key: String, _ quantity: Int64 = 1, idempotencyKey: String? = nil, at: Timestamp? = nil
-    )
-        -> Command
-    {
-        .consume(Consume(userID: user, entitlementKey: key, quantity: quantity, idempotencyKey: idempotencyKey, at: at))
-    }
-
-    static func limits(
-        _ user: String, single: CapPatch = .unchanged, daily: CapPatch = .unchanged, session: CapPatch = .unchanged,
-        at: Timestamp? = nil
-    ) -> Command {
-        .setUserLimits(
-            SetUserLimits(
-                userID: user, singleRequestCap: single, dailyCap: daily, sessionCap: session, initiatedBy: "ops", at: at
-            ))
-    }
-}
-
-extension JSONValue {
-    var code: String? { if case .string(let s) = self["code"] { s } else { nil } }
-    var status: String? { if case .string(let s) = self["status"] { s } else { nil } }
-    var mode: String? { if case .string(let s) = self["mode"] { s } else { nil } }
-    var seq: Int64? { if case .int(let n) = self["seq"] { n } else { nil } }
-    func string(_ key: String) -> String? { if case .string(let s) = self[key] { s } else { nil } }
-    func amount(_ key: String) -> String? {
-        switch self[key] {
-        case .amount(let value): value.formatted
-        case .string(let s): s
-        default: nil
-        }
-    }
-    func int(_ key: String) -> Int64? { if case .int(let n) = self[key] { n } else { nil } }
-    func bool(_ key: String) -> Bool? { if case .bool(let b) = self[key] { b } else { nil } }
 }

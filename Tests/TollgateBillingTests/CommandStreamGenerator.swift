@@ -3,7 +3,7 @@
 /// Seeded random command streams over every op and flag: small pools of users, plans, keys and idempotency keys
 /// so that rules interact (retries, conflicts, suspended users, grace, expiring overrides, out-of-order times).
 struct CommandStreamGenerator {
-    var random: SplitMix64
+    var random: BillingSplitMix64
     var clock: Timestamp
     /// Seqs handed out so far (refunds pick among them, valid or not).
     var seqCountEstimate: Int64 = 0
@@ -14,8 +14,8 @@ struct CommandStreamGenerator {
     static let sessions = ["s0", "s1"]
     static let idempotencyKeys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]
 
-    init(seed: UInt64, clock: Timestamp = t("2026-03-01T00:00:00Z")) {
-        random = SplitMix64(seed: seed)
+    init(seed: UInt64, clock: Timestamp = testTime("2026-03-01T00:00:00Z")) {
+        random = BillingSplitMix64(seed: seed)
         self.clock = clock
     }
 

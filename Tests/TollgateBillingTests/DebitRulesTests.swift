@@ -161,7 +161,7 @@ import Testing
         harness.apply(.grant("u", "1000"))
         #expect(harness.apply(.debit("u", "50")).status == "applied")
         #expect(harness.apply(.debit("u", "50.001")).code == "request_cap_exceeded")
-        harness.apply(.limits("u", single: .set(credits("60"))))
+        harness.apply(.limits("u", single: .set(testCredits("60"))))
         #expect(harness.apply(.debit("u", "60")).status == "applied")
         harness.apply(.limits("u", single: .set(.zero)))
         #expect(harness.apply(.debit("u", "0.001")).code == "request_cap_exceeded")
@@ -173,15 +173,16 @@ import Testing
     /// 7: the daily cap counts charged amounts on the UTC day of the decision time.
     @Test func dailyCapByUTCDay() {
         var harness = BillingHarness()
-        harness.apply(.flag(.dailyCap(credits("100"))))
-        harness.apply(.flag(.singleRequestCap(credits("100"))))
+        harness.apply(.flag(.dailyCap(testCredits("100"))))
+        harness.apply(.flag(.singleRequestCap(testCredits("100"))))
         harness.apply(.grant("u", "1000"))
-        #expect(harness.apply(.debit("u", "50", at: t("2026-03-01T23:00:00Z"))).status == "applied")
-        #expect(harness.apply(.debit("u", "50", at: t("2026-03-01T23:59:59.999Z"))).status == "applied")
-        #expect(harness.apply(.debit("u", "0.001", at: t("2026-03-01T23:59:59.999Z"))).code == "daily_cap_exceeded")
-        #expect(harness.apply(.debit("u", "100", at: t("2026-03-02T00:00:00Z"))).status == "applied")
+        #expect(harness.apply(.debit("u", "50", at: testTime("2026-03-01T23:00:00Z"))).status == "applied")
+        #expect(harness.apply(.debit("u", "50", at: testTime("2026-03-01T23:59:59.999Z"))).status == "applied")
+        #expect(
+            harness.apply(.debit("u", "0.001", at: testTime("2026-03-01T23:59:59.999Z"))).code == "daily_cap_exceeded")
+        #expect(harness.apply(.debit("u", "100", at: testTime("2026-03-02T00:00:00Z"))).status == "applied")
         // Another user's day is their own.
-        #expect(harness.apply(.debit("v", "100", at: t("2026-03-02T00:00:00Z"))).status == "applied")
+        #expect(harness.apply(.debit("v", "100", at: testTime("2026-03-02T00:00:00Z"))).status == "applied")
         // A user's own daily cap replaces the flag; 0 rejects every debit that would be charged.
         harness.apply(.limits("w", daily: .set(.zero)))
         #expect(harness.apply(.debit("w", "1")).code == "daily_cap_exceeded")
@@ -193,8 +194,8 @@ import Testing
     @Test func sessionCapWindow() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "1000"))
-        harness.apply(.flag(.sessionCap(credits("10"))))
-        let start = t("2026-03-01T13:00:00Z")
+        harness.apply(.flag(.sessionCap(testCredits("10"))))
+        let start = testTime("2026-03-01T13:00:00Z")
         #expect(harness.apply(.debit("u", "6", session: "s", at: start)).status == "applied")
         #expect(
             harness.apply(.debit("u", "5", session: "s", at: start.adding(milliseconds: 59 * 60_000))).code
@@ -217,12 +218,12 @@ import Testing
     @Test func capsIgnoreRefundsAndUnchargedDebits() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "1000"))
-        harness.apply(.flag(.dailyCap(credits("10"))))
+        harness.apply(.flag(.dailyCap(testCredits("10"))))
         let debit = harness.apply(.debit("u", "10"))
         harness.apply(.refund("u", seq: debit.seq!))
         #expect(harness.apply(.debit("u", "1")).code == "daily_cap_exceeded")
         var other = BillingHarness()
-        other.apply(.flag(.dailyCap(credits("10"))))
+        other.apply(.flag(.dailyCap(testCredits("10"))))
         other.apply(.flag(.shadowBillingEnabled(true)))
         other.apply(.debit("u", "10"))
         other.apply(.clear(.shadowBillingEnabled))
@@ -239,12 +240,12 @@ import Testing
     ])
     func lowBalance(threshold: String, balance: String, debit: String, expected: Bool) {
         var harness = BillingHarness()
-        if credits(balance) > .zero { harness.apply(.grant("u", balance)) }
-        harness.apply(.flag(.lowBalanceThreshold(credits(threshold))))
+        if testCredits(balance) > .zero { harness.apply(.grant("u", balance)) }
+        harness.apply(.flag(.lowBalanceThreshold(testCredits(threshold))))
         #expect(harness.apply(.debit("u", debit)).bool("low_balance") == expected)
         harness.apply(.flag(.shadowBillingEnabled(true)))
         let shadow = harness.apply(.debit("u", debit))
-        #expect(shadow.bool("low_balance") == (credits(shadow.amount("balance_after")!) <= credits(threshold)))
+        #expect(shadow.bool("low_balance") == (testCredits(shadow.amount("balance_after")!) <= testCredits(threshold)))
     }
 
     /// Only charged debits count towards the anomaly rule (n and S); free and shadow debits never carry it.
@@ -264,7 +265,7 @@ import Testing
         // n = 5, S = 54: 5 × amount > 270 ⇔ amount > 54.
         #expect(harness.apply(.debit("u", "50"))["anomaly"] == nil)
         // n = 6, S = 104: 6 × amount > 520 ⇔ amount > 86.666.
-        harness.apply(.limits("u", single: .set(credits("1000"))))
+        harness.apply(.limits("u", single: .set(testCredits("1000"))))
         #expect(harness.apply(.debit("u", "86.667")).bool("anomaly") == true)
     }
 
@@ -272,7 +273,7 @@ import Testing
     @Test func duplicateOfBreakerDebit() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "10000"))
-        harness.apply(.limits("u", single: .set(credits("10000")), daily: .set(credits("1000000"))))
+        harness.apply(.limits("u", single: .set(testCredits("10000")), daily: .set(testCredits("1000000"))))
         harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
         for _ in 0..<5 { harness.apply(.debit("u", "1")) }
         harness.apply(.debit("u", "100"))
@@ -296,14 +297,14 @@ import Testing
         // n = 5, S = 44: 5 × amount > 220 ⇔ amount > 44.
         #expect(harness.apply(.debit("u", "44"))["anomaly"] == nil)
         // n = 6, S = 88: 6 × amount > 440 ⇔ amount > 73.333.
-        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.limits("u", single: .set(testCredits("1000")), daily: .set(testCredits("100000"))))
         #expect(harness.apply(.debit("u", "73.334")).bool("anomaly") == true)
     }
 
     /// Anomaly over the last 20 charged debits only; warn-only debits count as charged.
     @Test func anomalyWindowOfTwenty() {
         var harness = BillingHarness()
-        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.limits("u", single: .set(testCredits("1000")), daily: .set(testCredits("100000"))))
         harness.apply(.debit("u", "100"))  // warn-only, charged; falls out of the last 20 below
         for _ in 0..<20 { harness.apply(.debit("u", "1")) }
         // Last 20: S = 20; 20 × amount > 100 ⇔ amount > 5.
@@ -317,10 +318,10 @@ import Testing
     @Test func circuitBreakerSuspends() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "10000"))
-        harness.apply(.limits("u", single: .set(credits("10000")), daily: .set(credits("1000000"))))
+        harness.apply(.limits("u", single: .set(testCredits("10000")), daily: .set(testCredits("1000000"))))
         harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
         for _ in 0..<5 { harness.apply(.debit("u", "1")) }
-        let base = t("2026-03-01T12:00:00Z")
+        let base = testTime("2026-03-01T12:00:00Z")
         #expect(harness.apply(.debit("u", "100", at: base)).bool("anomaly") == true)
         #expect(harness.apply(.debit("u", "1000", at: base.adding(milliseconds: 30 * 60_000))).bool("anomaly") == true)
         let third = harness.apply(.debit("u", "9000", at: base.adding(milliseconds: 59 * 60_000)))
@@ -337,9 +338,9 @@ import Testing
     @Test func circuitBreakerWindow() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "100000"))
-        harness.apply(.limits("u", single: .set(credits("100000")), daily: .set(credits("10000000"))))
+        harness.apply(.limits("u", single: .set(testCredits("100000")), daily: .set(testCredits("10000000"))))
         for _ in 0..<5 { harness.apply(.debit("u", "1")) }
-        let base = t("2026-03-01T12:00:00Z")
+        let base = testTime("2026-03-01T12:00:00Z")
         #expect(harness.apply(.debit("u", "100", at: base)).bool("anomaly") == true)
         #expect(harness.apply(.debit("u", "1000", at: base.adding(milliseconds: 30 * 60_000))).bool("anomaly") == true)
         harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
@@ -401,11 +402,11 @@ import Testing
     @Test func clampedTimeDecides() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "1000"))
-        harness.apply(.flag(.dailyCap(credits("10"))))
-        harness.apply(.debit("u", "10", at: t("2026-03-02T00:00:01Z")))
+        harness.apply(.flag(.dailyCap(testCredits("10"))))
+        harness.apply(.debit("u", "10", at: testTime("2026-03-02T00:00:01Z")))
         // Claims the previous day, decided on the clamped one.
-        #expect(harness.apply(.debit("u", "1", at: t("2026-03-01T08:00:00Z"))).code == "daily_cap_exceeded")
-        #expect(harness.log.last!.time == t("2026-03-02T00:00:01Z"))
+        #expect(harness.apply(.debit("u", "1", at: testTime("2026-03-01T08:00:00Z"))).code == "daily_cap_exceeded")
+        #expect(harness.log.last!.time == testTime("2026-03-02T00:00:01Z"))
     }
 
     /// A debit whose balance would leave Int64 is refused (not in the contract; docs/billing-decisions.md).
@@ -421,7 +422,7 @@ import Testing
             result = harness.apply(
                 .debit(
                     "u", "9000000000000",
-                    at: t("2026-03-01T00:00:00Z").adding(milliseconds: days * Timestamp.millisecondsPerDay)))
+                    at: testTime("2026-03-01T00:00:00Z").adding(milliseconds: days * Timestamp.millisecondsPerDay)))
             days += 1
         } while result.status == "applied" && days < 2000
         #expect(result.code == "balance_limit_exceeded")

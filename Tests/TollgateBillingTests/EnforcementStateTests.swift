@@ -4,7 +4,7 @@ import Testing
 
 /// SEMANTICS.md, "Enforcement state (per user, evaluated at a time)" and the `state --at` edge cases.
 @Suite struct EnforcementStateTests {
-    static let start = t("2026-03-01T12:00:00Z")
+    static let start = testTime("2026-03-01T12:00:00Z")
     static let hour = Timestamp.millisecondsPerHour
 
     func stateJSON(_ harness: BillingHarness, _ user: String = "u", at: Timestamp) -> String {
@@ -158,12 +158,50 @@ import Testing
                 == #"{"state":"ACTIVE","grace_started_at":null,"grace_ends_at":null}"#)
     }
 
+    /// Time-driven changes are noticed at the user's next record (any applied record of theirs), with the first
+    /// key (ascending) that reaches the new state's level.
+    @Test func timeDrivenTransitionNoticedAtNextRecord() {
+        var harness = BillingHarness()
+        harness.apply(
+            .plan("p", ["a": 10, "b": 10, "c": 10], thresholds: Thresholds(graceHours: 1, overageBufferPct: 50)))
+        harness.apply(.subscribe("u", "p"))
+        harness.apply(.consume("u", "c", 15))  // c: 150 %
+        harness.apply(.consume("u", "a", 10))  // a: 100 %
+        let later = Self.start.adding(milliseconds: 2 * Self.hour)
+        #expect(harness.state.enforcement(userID: "u", at: later).state == .degraded)
+        #expect(harness.state.enforcementTransitions(userID: "u").last?.to == .grace)
+        harness.apply(.grant("u", "1", at: later))
+        let last = harness.state.enforcementTransitions(userID: "u").last
+        #expect(last?.from == .grace)
+        #expect(last?.to == .degraded)
+        #expect(last?.at == later)
+        #expect(last?.entitlementKey == "c")
+        #expect(
+            last?.json.rendered
+                == #"{"from":"GRACE","to":"DEGRADED","at":"2026-03-01T14:00:00.000Z","seq":5,"entitlement_key":"c"}"#)
+        // GRACE was noticed after the consume of "c", the only key at ≥ 100 % then.
+        #expect(harness.state.enforcementTransitions(userID: "u").first?.entitlementKey == "c")
+    }
+
+    /// Transition history is bounded: the most recent 16 are kept.
+    @Test func transitionHistoryIsBounded() {
+        var harness = BillingHarness()
+        for _ in 0..<20 {
+            harness.apply(.suspend("u"))
+            harness.apply(.reinstate("u"))
+        }
+        let transitions = harness.state.enforcementTransitions(userID: "u")
+        #expect(transitions.count == EnforcementTransition.historyCountMax)
+        #expect(transitions.last?.to == .active)
+        #expect(transitions.last?.seq == 40)
+    }
+
     /// The civil formatter behind grace_started_at / grace_ends_at.
     @Test(arguments: [
         "1970-01-01T00:00:00.000Z", "2026-03-01T12:00:00.250Z", "2024-02-29T23:59:59.999Z", "2000-03-01T00:00:00.001Z",
         "1969-12-31T23:59:59.999Z", "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
     ])
     func civilFormatting(text: String) {
-        #expect(t(text).civilUTCString() == text)
+        #expect(testTime(text).civilUTCString() == text)
     }
 }

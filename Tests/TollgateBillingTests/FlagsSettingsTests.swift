@@ -44,7 +44,7 @@ import Testing
     @Test func clearRestoresDefaults() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "1000"))
-        harness.apply(.flag(.singleRequestCap(credits("1"))))
+        harness.apply(.flag(.singleRequestCap(testCredits("1"))))
         #expect(harness.apply(.debit("u", "2")).code == "request_cap_exceeded")
         harness.apply(.clear(.singleRequestCap))
         #expect(harness.apply(.debit("u", "50")).status == "applied")
@@ -52,7 +52,7 @@ import Testing
         #expect(harness.apply(.debit("u", "1")).mode == "shadow")
         harness.apply(.clear(.billingRolloutPercentage))
         #expect(harness.apply(.debit("u", "1")).mode == "charged")
-        harness.apply(.flag(.lowBalanceThreshold(credits("100000"))))
+        harness.apply(.flag(.lowBalanceThreshold(testCredits("100000"))))
         #expect(harness.apply(.debit("u", "1")).bool("low_balance") == true)
         harness.apply(.clear(.lowBalanceThreshold))
         #expect(harness.apply(.debit("u", "1")).bool("low_balance") == false)
@@ -78,9 +78,9 @@ import Testing
     @Test func userLimitsPatch() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "10000"))
-        harness.apply(.limits("u", single: .set(credits("1")), daily: .set(credits("3"))))
+        harness.apply(.limits("u", single: .set(testCredits("1")), daily: .set(testCredits("3"))))
         #expect(harness.apply(.debit("u", "1.001")).code == "request_cap_exceeded")
-        harness.apply(.limits("u", session: .set(credits("2"))))  // leaves single and daily
+        harness.apply(.limits("u", session: .set(testCredits("2"))))  // leaves single and daily
         #expect(harness.apply(.debit("u", "1.001")).code == "request_cap_exceeded")
         #expect(harness.apply(.debit("u", "1", session: "s")).status == "applied")
         #expect(harness.apply(.debit("u", "1", session: "s")).status == "applied")
@@ -117,19 +117,20 @@ import Testing
     /// The decision time is max(at, last record time): an older `at` is recorded at the clamped time.
     @Test func recordTimeNeverDecreases() {
         var harness = BillingHarness()
-        harness.apply(.grant("u", "1", at: t("2026-03-03T00:00:00Z")))
-        harness.apply(.grant("u", "1", at: t("2026-03-01T00:00:00Z")))
+        harness.apply(.grant("u", "1", at: testTime("2026-03-03T00:00:00Z")))
+        harness.apply(.grant("u", "1", at: testTime("2026-03-01T00:00:00Z")))
         harness.apply(.grant("u", "1"))
-        #expect(harness.log.map(\.time) == Array(repeating: t("2026-03-03T00:00:00Z"), count: 3))
-        #expect(harness.state.lastRecordTime == t("2026-03-03T00:00:00Z"))
+        #expect(harness.log.map(\.time) == Array(repeating: testTime("2026-03-03T00:00:00Z"), count: 3))
+        #expect(harness.state.lastRecordTime == testTime("2026-03-03T00:00:00Z"))
         #expect(harness.state.recordCount == 3)
     }
 
     /// An override's expiry uses the clamped time.
     @Test func clampedTimeForOverrideExpiry() {
         var harness = BillingHarness()
-        harness.apply(.grant("u", "1", at: t("2026-03-03T00:00:00Z")))
-        harness.apply(.override("u", "k", 5, expires: t("2026-03-02T00:00:00Z"), at: t("2026-03-01T00:00:00Z")))
+        harness.apply(.grant("u", "1", at: testTime("2026-03-03T00:00:00Z")))
+        harness.apply(
+            .override("u", "k", 5, expires: testTime("2026-03-02T00:00:00Z"), at: testTime("2026-03-01T00:00:00Z")))
         #expect(harness.apply(.consume("u", "k")).mode == "warned")
     }
 }

@@ -31,8 +31,8 @@ import Testing
         harness.apply(.grant("u", "1"))
         let retry = Command.grant(
             Command.Grant(
-                userID: "u", amount: credits("5"), source: .purchase, initiatedBy: "someone", reason: "again",
-                idempotencyKey: "g", at: t("2026-03-05T00:00:00Z")))
+                userID: "u", amount: testCredits("5"), source: .purchase, initiatedBy: "someone", reason: "again",
+                idempotencyKey: "g", at: testTime("2026-03-05T00:00:00Z")))
         let duplicate = harness.apply(retry)
         #expect(
             duplicate.rendered
@@ -58,7 +58,8 @@ import Testing
             harness.records.last
                 == .refund(
                     RefundRecord(
-                        command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("2.5"), initiatedBy: "ops"))))
+                        command: Command.Refund(
+                            userID: "u", debitSeq: 2, amount: testCredits("2.5"), initiatedBy: "ops"))))
     }
 
     struct InvalidRefund: CustomTestStringConvertible, Sendable {
@@ -134,7 +135,7 @@ import Testing
         #expect(
             harness.state.balancesJSON().rendered
                 == #"{"balances":{"a":"5.000","b":"-2.000","d":"0.000"},"liability":"3.000"}"#)
-        #expect(harness.state.liability == credits("3"))
+        #expect(harness.state.liability == testCredits("3"))
         #expect(harness.state.balances().map(\.userID) == ["a", "b", "d"])
     }
 

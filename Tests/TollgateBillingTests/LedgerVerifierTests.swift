@@ -55,34 +55,34 @@ import Testing
             name: "charged amount changed", seq: 2,
             record: .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: false,
-                    outcome: .charged(credits("5"), warned: false, anomaly: false))),
+                    command: Command.Debit(userID: "u", amount: testCredits("4")), enforcementEnabled: false,
+                    outcome: .charged(testCredits("5"), warned: false, anomaly: false))),
             invariant: "decision_replays"),
         Tamper(
             name: "recorded enforcement flipped", seq: 2,
             record: .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("4")), enforcementEnabled: true,
-                    outcome: .charged(credits("4"), warned: false, anomaly: false))),
+                    command: Command.Debit(userID: "u", amount: testCredits("4")), enforcementEnabled: true,
+                    outcome: .charged(testCredits("4"), warned: false, anomaly: false))),
             invariant: "recorded_enforcement_matches"),
         Tamper(
             name: "shadow recorded as charged", seq: 10,
             record: .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("1")), enforcementEnabled: false,
-                    outcome: .charged(credits("1"), warned: false, anomaly: false))),
+                    command: Command.Debit(userID: "u", amount: testCredits("1")), enforcementEnabled: false,
+                    outcome: .charged(testCredits("1"), warned: false, anomaly: false))),
             invariant: "decision_replays"),
         Tamper(
             name: "refund above the charge", seq: 3,
             record: .refund(
                 RefundRecord(
-                    command: Command.Refund(userID: "u", debitSeq: 2, amount: credits("4.5"), initiatedBy: "ops"))),
+                    command: Command.Refund(userID: "u", debitSeq: 2, amount: testCredits("4.5"), initiatedBy: "ops"))),
             invariant: "refund_within_charge"),
         Tamper(
             name: "refund of a grant", seq: 3,
             record: .refund(
                 RefundRecord(
-                    command: Command.Refund(userID: "u", debitSeq: 1, amount: credits("1"), initiatedBy: "ops"))),
+                    command: Command.Refund(userID: "u", debitSeq: 1, amount: testCredits("1"), initiatedBy: "ops"))),
             invariant: "refund_within_charge"),
         Tamper(
             name: "grace without remaining", seq: 6,
@@ -102,7 +102,7 @@ import Testing
             name: "idempotency key applied twice", seq: 10,
             record: .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("1"), idempotencyKey: "k"),
+                    command: Command.Debit(userID: "u", amount: testCredits("1"), idempotencyKey: "k"),
                     enforcementEnabled: false, outcome: .shadow)),
             invariant: "idempotency_key_applied_once"),
     ]
@@ -138,7 +138,7 @@ import Testing
     @Test func missingBreakerSuspension() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "1000"))
-        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.limits("u", single: .set(testCredits("1000")), daily: .set(testCredits("100000"))))
         harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
         for _ in 0..<5 { harness.apply(.debit("u", "1")) }
         for amount in ["10", "100", "900"] { harness.apply(.debit("u", amount)) }
@@ -170,7 +170,7 @@ import Testing
     @Test(arguments: 0..<6 as Range<UInt64>)
     func forgedLogsNeverTrap(seed: UInt64) {
         let run = ModelPropertyTests.run(seed: seed, enforcement: false, checkEachStep: false)
-        var random = SplitMix64(seed: seed &+ 1000)
+        var random = BillingSplitMix64(seed: seed &+ 1000)
         var log = run.harness.log
         for index in log.indices where Int.random(in: 0..<100, using: &random) < 15 {
             if Bool.random(using: &random), !log[index].body.isEmpty {
@@ -190,7 +190,7 @@ import Testing
     @Test func stoppingEarlyBeforeBreakerSuspension() {
         var harness = BillingHarness()
         harness.apply(.grant("u", "1000"))
-        harness.apply(.limits("u", single: .set(credits("1000")), daily: .set(credits("100000"))))
+        harness.apply(.limits("u", single: .set(testCredits("1000")), daily: .set(testCredits("100000"))))
         harness.apply(.flag(.anomalyCircuitBreakerEnabled(true)))
         for _ in 0..<5 { harness.apply(.debit("u", "1")) }
         for amount in ["10", "100", "900"] { harness.apply(.debit("u", amount)) }
@@ -200,5 +200,14 @@ import Testing
         }
         #expect(verifier.finish(stoppedEarly: true).isEmpty)
         #expect(!verifier.finish().isEmpty)
+    }
+
+    /// A decreasing record time (a log-level violation the engine reports) does not trap the billing checks.
+    @Test func decreasingTimeIsClampedNotFatal() {
+        var harness = Self.baseline()
+        harness.apply(.grant("u", "1", at: testTime("2026-03-05T00:00:00Z")))
+        var log = harness.log
+        log[log.count - 1].time = testTime("2026-01-01T00:00:00Z")
+        #expect(harness.verify(log: log).isEmpty)
     }
 }

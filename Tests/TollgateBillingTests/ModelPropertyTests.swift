@@ -16,7 +16,9 @@ import Testing
 
     /// Applies a seeded stream, checking after every command that a second state folded from the decoded records
     /// answers every query identically, and that only applied/rejected decisions append.
-    static func run(seed: UInt64, enforcement: Bool, checkEachStep: Bool = true) -> Run {
+    static func run(seed: UInt64, enforcement: Bool, checkEachStep: Bool = true, commandCount: Int = commandCount)
+        -> Run
+    {
         var generator = CommandStreamGenerator(seed: seed)
         var harness = BillingHarness(enforcement: enforcement, clock: generator.clock)
         var replay = State(configuration: harness.state.configuration)
@@ -56,6 +58,7 @@ import Testing
                 fold(&replay, record, seq: entry.seq, time: entry.time)
             }
             guard checkEachStep || index == commandCount - 1 else { continue }
+            #expect(harness.state.invariantViolations().isEmpty, "seed \(seed) #\(index)")
             #expect(replay.balancesJSON() == harness.state.balancesJSON(), "seed \(seed) #\(index)")
             #expect(replay.settingsJSON() == harness.state.settingsJSON(), "seed \(seed) #\(index)")
             #expect(model.balancesJSON() == harness.state.balancesJSON(), "seed \(seed) #\(index)")

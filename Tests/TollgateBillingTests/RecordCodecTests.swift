@@ -6,52 +6,54 @@ import Testing
 @Suite struct RecordCodecTests {
     static let samples: [LedgerRecord] =
         [
-            .grant(GrantRecord(command: Command.Grant(userID: "u", amount: credits("1"), initiatedBy: "admin"))),
+            .grant(GrantRecord(command: Command.Grant(userID: "u", amount: testCredits("1"), initiatedBy: "admin"))),
             .grant(
                 GrantRecord(
                     command: Command.Grant(
-                        userID: "u-1", amount: credits("9000000000000"), source: .purchase,
+                        userID: "u-1", amount: testCredits("9000000000000"), source: .purchase,
                         reason: "thanks \u{1F600}\n", idempotencyKey: "k:1"))),
             .grant(
                 GrantRecord(
-                    command: Command.Grant(userID: "u", amount: credits("1"), source: .promo, idempotencyKey: "k"),
+                    command: Command.Grant(userID: "u", amount: testCredits("1"), source: .promo, idempotencyKey: "k"),
                     rejection: .idempotencyConflict)),
             .grant(
                 GrantRecord(
-                    command: Command.Grant(userID: "u", amount: credits("1"), source: .adjustment, initiatedBy: "x@y"),
+                    command: Command.Grant(
+                        userID: "u", amount: testCredits("1"), source: .adjustment, initiatedBy: "x@y"),
                     rejection: .balanceLimitExceeded)),
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: false,
-                    outcome: .charged(credits("1.5"), warned: true, anomaly: false))),
+                    command: Command.Debit(userID: "user-1234", amount: testCredits("1.5")), enforcementEnabled: false,
+                    outcome: .charged(testCredits("1.5"), warned: true, anomaly: false))),
             .debit(
                 DebitRecord(
                     command: Command.Debit(
-                        userID: "u", amount: credits("1.5"), sessionID: "s", requestID: "", idempotencyKey: "k"),
-                    enforcementEnabled: true, outcome: .charged(credits("1.5"), warned: false, anomaly: true))),
+                        userID: "u", amount: testCredits("1.5"), sessionID: "s", requestID: "", idempotencyKey: "k"),
+                    enforcementEnabled: true, outcome: .charged(testCredits("1.5"), warned: false, anomaly: true))),
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("2"), requestID: "req \"x\""),
+                    command: Command.Debit(userID: "u", amount: testCredits("2"), requestID: "req \"x\""),
                     enforcementEnabled: true, outcome: .free)),
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("2")), enforcementEnabled: false,
+                    command: Command.Debit(userID: "u", amount: testCredits("2")), enforcementEnabled: false,
                     outcome: .shadow)),
         ]
         + RejectionCode.allCases.filter { $0 != .quotaExceeded }.map {
             .debit(
                 DebitRecord(
-                    command: Command.Debit(userID: "u", amount: credits("3"), sessionID: "s"), enforcementEnabled: true,
+                    command: Command.Debit(userID: "u", amount: testCredits("3"), sessionID: "s"),
+                    enforcementEnabled: true,
                     outcome: .rejected($0)))
         } + [
             .refund(
                 RefundRecord(
                     command: Command.Refund(
-                        userID: "u", debitSeq: 12345678, amount: credits("0.001"), initiatedBy: "ops"))),
+                        userID: "u", debitSeq: 12345678, amount: testCredits("0.001"), initiatedBy: "ops"))),
             .refund(
                 RefundRecord(
                     command: Command.Refund(
-                        userID: "u", debitSeq: -5, amount: credits("1"), initiatedBy: "ops", reason: "r"),
+                        userID: "u", debitSeq: -5, amount: testCredits("1"), initiatedBy: "ops", reason: "r"),
                     rejection: .balanceLimitExceeded)),
         ] + Self.flagValues.map { .setFlag(Command.SetFlag(value: $0, initiatedBy: "ops")) }
         + Flag.allCases.map { .clearFlag(Command.ClearFlag(flag: $0, initiatedBy: "ops")) } + [
@@ -67,7 +69,7 @@ import Testing
             .setOverride(Command.SetOverride(userID: "u", entitlementKey: "k", value: -1, initiatedBy: "ops")),
             .setOverride(
                 Command.SetOverride(
-                    userID: "u", entitlementKey: "k", value: 0, expiresAt: t("2026-03-01T00:00:00.001Z"),
+                    userID: "u", entitlementKey: "k", value: 0, expiresAt: testTime("2026-03-01T00:00:00.001Z"),
                     initiatedBy: "ops")),
             .setOverride(
                 Command.SetOverride(
@@ -99,16 +101,16 @@ import Testing
             .setUserLimits(
                 Command.SetUserLimits(
                     userID: "u", singleRequestCap: .set(.zero), dailyCap: .clear,
-                    sessionCap: .set(credits("9000000000000")), initiatedBy: "ops")),
+                    sessionCap: .set(testCredits("9000000000000")), initiatedBy: "ops")),
             .breakerSuspension(userID: String(repeating: "z", count: 128)),
         ]
 
     static let flagValues: [FlagValue] = [
         .creditEnforcementEnabled(true), .creditEnforcementEnabled(false), .shadowBillingEnabled(true),
         .billingChargingEnabled(false), .billingRolloutPercentage(0), .billingRolloutPercentage(100),
-        .billingAllowlist([]), .billingAllowlist(["a", "b", "a"]), .lowBalanceThreshold(credits("-9000000000000")),
-        .lowBalanceThreshold(credits("5")), .singleRequestCap(.zero), .dailyCap(credits("1")),
-        .sessionCap(credits("2")),
+        .billingAllowlist([]), .billingAllowlist(["a", "b", "a"]), .lowBalanceThreshold(testCredits("-9000000000000")),
+        .lowBalanceThreshold(testCredits("5")), .singleRequestCap(.zero), .dailyCap(testCredits("1")),
+        .sessionCap(testCredits("2")),
         .anomalyCircuitBreakerEnabled(true),
     ]
 
@@ -145,7 +147,7 @@ import Testing
     /// Garbage never traps; whatever decodes re-encodes to the same bytes (one canonical form).
     @Test(arguments: 0..<8 as Range<UInt64>)
     func garbageNeverTraps(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+        var random = BillingSplitMix64(seed: seed)
         for _ in 0..<3000 {
             let tag = UInt8.random(in: 0...16, using: &random)
             var body: [UInt8]
@@ -214,14 +216,41 @@ import Testing
         #expect(a.encodedBody == b.encodedBody)
     }
 
-    /// Compact: a typical debit body is a dozen or so bytes.
-    @Test func debitBodyIsCompact() {
+    /// Compact: a typical charged debit is 14 bytes; the charge is written only when it differs from the amount.
+    @Test func debitBodyIsCompact() throws {
+        let debit = Command.Debit(userID: "user-1234", amount: testCredits("1.5"))
         let record = LedgerRecord.debit(
             DebitRecord(
-                command: Command.Debit(userID: "user-1234", amount: credits("1.5")), enforcementEnabled: true,
-                outcome: .charged(credits("1.5"), warned: false, anomaly: false)))
-        #expect(record.encodedBody.count == 16)
-        #expect(record.encodedBody == [0x08, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xdc, 0x0b])
+                command: debit, enforcementEnabled: true,
+                outcome: .charged(testCredits("1.5"), warned: false, anomaly: false)))
+        #expect(record.encodedBody == [0x08, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b])
+        let forged = LedgerRecord.debit(
+            DebitRecord(
+                command: debit, enforcementEnabled: true,
+                outcome: .charged(testCredits("2"), warned: false, anomaly: false)))
+        #expect(forged.encodedBody == [0x48, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xd0, 0x0f])
+        #expect(try LedgerRecord.decode(typeTag: 2, body: forged.encodedBody).get() == forged)
+        // Non-canonical: an explicit charge equal to the amount.
+        #expect(throws: RecordDecodingError.self) {
+            try LedgerRecord.decode(
+                typeTag: 2, body: [0x48, 0x00, 9] + Array("user-1234".utf8) + [0xdc, 0x0b, 0xdc, 0x0b]
+            )
+            .get()
+        }
+    }
+
+    /// Zigzag and LEB128 at the extremes of Int64.
+    @Test(arguments: [Int64.min, Int64.min + 1, -1, 0, 1, 127, 128, Int64.max - 1, Int64.max])
+    func extremeSignedValues(value: Int64) throws {
+        let refund = LedgerRecord.refund(
+            RefundRecord(
+                command: Command.Refund(userID: "u", debitSeq: value, amount: testCredits("1"), initiatedBy: "o")))
+        #expect(try LedgerRecord.decode(typeTag: refund.typeTag, body: refund.encodedBody).get() == refund)
+        let override = LedgerRecord.setOverride(
+            Command.SetOverride(
+                userID: "u", entitlementKey: "k", value: max(value, -1), expiresAt: Timestamp(rawValue: value),
+                initiatedBy: "o"))
+        #expect(try LedgerRecord.decode(typeTag: override.typeTag, body: override.encodedBody).get() == override)
     }
 
     /// encodeBody appends to what the buffer already holds (one reused buffer).

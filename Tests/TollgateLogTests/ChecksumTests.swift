@@ -24,6 +24,18 @@ import Testing
         #expect(whole == CRC32C.checksum(bytes))
     }
 
+    @Test func recordChecksumMatchesReference() {
+        var random = SplitMix64(seed: 9)
+        for length in [0, 1, 7, 8, 21, 64, 80, 1000, 30_000] {
+            let body = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let seq = random.next()
+            let timeMs = Int64(bitPattern: random.next())
+            let type = UInt8(truncatingIfNeeded: random.next())
+            let fast = body.withUnsafeBytes { recordChecksum(seq: seq, timeMs: timeMs, type: type, body: $0) }
+            #expect(fast == recordChecksumReference(seq: seq, timeMs: timeMs, type: type, body: body))
+        }
+    }
+
     @Test func chainDetectsReorder() {
         let a: UInt32 = 0x1234_5678
         let b: UInt32 = 0x9ABC_DEF0

@@ -7,7 +7,7 @@ import Testing
     /// Many appenders, tiny segments: groups that roll and seal segments mid-group stay contiguous and intact.
     @Test func concurrentAppendersAcrossRolls() throws {
         let directory = TemporaryDirectory()
-        let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 600))
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 600))
         let threadCount = 6
         let appendCount = 30
         let lock = NSLock()
@@ -32,8 +32,7 @@ import Testing
     /// Readers running while a writer appends and seals see a contiguous, intact prefix every time.
     @Test func readersDuringAppendsAndSeals() throws {
         let directory = TemporaryDirectory()
-        let log = try Log.open(
-            directory: directory.path, configuration: .init(segmentSizeBytes: 1000, durability: .none))
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 1000, durability: .none))
         var factory = RecordFactory(seed: 51)
         let batches = (0..<400).map { _ in factory.batch(countMax: 4) }
         let expected = batches.reduce(into: [LogRecord]()) { all, batch in

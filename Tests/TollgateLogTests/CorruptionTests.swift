@@ -8,8 +8,7 @@ import Testing
 @Suite struct CorruptionTests {
     private func makeLog(_ directory: TemporaryDirectory) throws -> [LogRecord] {
         var factory = RecordFactory(seed: 11)
-        let log = try Log.open(
-            directory: directory.path, configuration: .init(segmentSizeBytes: 3000, durability: .none))
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 3000, durability: .none))
         let expected = try appendAll(log, (0..<60).map { _ in factory.batch(countMax: 4) })
         try log.close()
         return expected
@@ -28,8 +27,8 @@ import Testing
         let baseSeq = SegmentName.parse(name)!.baseSeq
         // Every byte of the fixed parts, a stride over the rest.
         var positions = Set(0..<min(80, original.count))
-        positions.formUnion(max(0, original.count - 200)..<original.count)
-        positions.formUnion(stride(from: 0, to: original.count, by: max(1, original.count / 300)))
+        positions.formUnion(max(0, original.count - 160)..<original.count)
+        positions.formUnion(stride(from: 0, to: original.count, by: max(1, original.count / 150)))
         var openedCount = 0
         for position in positions.sorted() {
             var flipped = original
@@ -47,7 +46,7 @@ import Testing
             }
             // Strict open refuses; a reader never hands back changed data.
             do {
-                let log = try Log.open(directory: directory.path)
+                let log = try openFast(directory.path)
                 openedCount += 1
                 try log.close()
                 Issue.record("flip at \(name):\(position) opened silently")
@@ -68,7 +67,7 @@ import Testing
     @Test func batchDeletionDuplicationReorderAreDetected() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 12)
-        let log = try Log.open(directory: directory.path)
+        let log = try openFast(directory.path)
         try appendAll(log, (0..<4).map { _ in [factory.record()] })
         try log.close()
         let name = directory.segmentNames.last!
@@ -93,7 +92,7 @@ import Testing
             #expect(!verification.ok)
             let seq = try #require(verification.problems.first?.seq)
             #expect(seq == 2 || seq == 3)
-            #expect(throws: LogError.self) { try Log.open(directory: directory.path).close() }
+            #expect(throws: LogError.self) { try openFast(directory.path).close() }
         }
     }
 
@@ -107,6 +106,6 @@ import Testing
         let verification = verifyLog(directory: directory.path)
         #expect(!verification.ok)
         #expect(verification.problems.first?.file == names[2])
-        #expect(throws: LogError.self) { try Log.open(directory: directory.path).close() }
+        #expect(throws: LogError.self) { try openFast(directory.path).close() }
     }
 }

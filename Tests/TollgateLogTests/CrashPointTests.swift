@@ -10,7 +10,7 @@ import Testing
 /// is what a later deterministic simulator on `LogStorage` adds.)
 @Suite struct CrashPointTests {
     final class CrashingStorage: LogStorage, @unchecked Sendable {
-        private let base = PosixStorage()
+        private let base = NoSyncStorage()
         private let lock = NSLock()
         private var operationCount = 0
         let crashAtOperation: Int
@@ -113,18 +113,18 @@ import Testing
         // A first phase without faults, so the crash phase starts on an existing log (recovery path included).
         let counting = CrashingStorage(crashAtOperation: .max)
         let probe = TemporaryDirectory()
-        let (base, _) = Self.run(probe.path, storage: PosixStorage(), preexisting: 0)
+        let (base, _) = Self.run(probe.path, storage: noSync, preexisting: 0)
         _ = Self.run(probe.path, storage: counting, preexisting: base.count)
         let operationCount = counting.mutatingOperationCount
         #expect(operationCount > 60)
         for crashPoint in 0...operationCount {
             let directory = TemporaryDirectory()
-            _ = Self.run(directory.path, storage: PosixStorage(), preexisting: 0)
+            _ = Self.run(directory.path, storage: noSync, preexisting: 0)
             let storage = CrashingStorage(crashAtOperation: crashPoint)
             let (acknowledged, attempted) = Self.run(directory.path, storage: storage, preexisting: base.count)
             // Reboot.
             let reopened: Log
-            do { reopened = try Log.open(directory: directory.path) } catch {
+            do { reopened = try openFast(directory.path) } catch {
                 Issue.record("crash at mutation \(crashPoint): the log does not open: \(error)")
                 continue
             }

@@ -32,7 +32,7 @@ import Testing
     }
 
     static func writeGolden(to path: String) throws {
-        let log = try Log.open(directory: path, configuration: .init(segmentSizeBytes: 1024, durability: .none))
+        let log = try openFast(path, .init(segmentSizeBytes: 1024, durability: .none))
         for batch in goldenBatches() { try log.append(batch) }
         try log.close()
         try FileManager.default.removeItem(atPath: path + "/LOCK")

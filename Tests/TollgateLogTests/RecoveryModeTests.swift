@@ -9,7 +9,7 @@ import Testing
     @Test func corruptionMidActiveSegment() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 41)
-        let log = try Log.open(directory: directory.path)
+        let log = try openFast(directory.path)
         var expected: [LogRecord] = []
         var secondBatchOffset = 0
         for i in 0..<5 {
@@ -23,14 +23,14 @@ import Testing
         directory.write(SegmentName.raw(1), bytes)
 
         #expect {
-            try Log.open(directory: directory.path)
+            try openFast(directory.path)
         } throws: { error in
             guard let error = error as? LogError else { return false }
             return error.code == .corruptRecord && error.file == SegmentName.raw(1)
                 && error.offset == UInt64(secondBatchOffset + BatchHeader.sizeBytes) && error.seq == secondBatchSeq
                 && error.description.contains(SegmentName.raw(1))
         }
-        let recovered = try Log.open(directory: directory.path, configuration: .init(recovery: .truncateAfterLastGood))
+        let recovered = try openFast(directory.path, .init(recovery: .truncateAfterLastGood))
         #expect(recovered.nextSeq == secondBatchSeq)
         #expect(recovered.recoveryReport.truncatedAfterCorruption?.seq == secondBatchSeq)
         try recovered.append([factory.record()])
@@ -48,8 +48,7 @@ import Testing
     @Test func corruptionInSealedSegment() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 42)
-        let log = try Log.open(
-            directory: directory.path, configuration: .init(segmentSizeBytes: 2000, durability: .none))
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 2000, durability: .none))
         let expected = try appendAll(log, (0..<80).map { _ in factory.batch(countMax: 3) })
         try log.close()
         let names = directory.segmentNames
@@ -60,10 +59,9 @@ import Testing
         bytes[bytes.count / 2] ^= 0x01
         directory.write(victim, bytes)
         #expect {
-            try Log.open(directory: directory.path)
+            try openFast(directory.path)
         } throws: { ($0 as? LogError)?.file == victim }
-        let recovered = try Log.open(
-            directory: directory.path, configuration: .init(segmentSizeBytes: 2000, recovery: .truncateAfterLastGood))
+        let recovered = try openFast(directory.path, .init(segmentSizeBytes: 2000, recovery: .truncateAfterLastGood))
         let nextSeq = recovered.nextSeq
         #expect(nextSeq >= victimBase)
         #expect(recovered.recoveryReport.truncatedAfterCorruption?.file == victim)

@@ -23,7 +23,7 @@ import Testing
         let configuration = LogConfiguration(segmentSizeBytes: segmentSizeBytes, durability: .none)
         var expected: [LogRecord] = []
         for round in 0..<3 {
-            let log = try Log.open(directory: directory.path, configuration: configuration)
+            let log = try openFast(directory.path, configuration)
             #expect(log.nextSeq == UInt64(expected.count) + 1)
             #expect(log.lastTimeMs == expected.last?.timeMs)
             #expect(log.recoveryReport.isClean, "\(log.recoveryReport)")
@@ -60,6 +60,22 @@ import Testing
                 #expect(try reader.next() == expected[fromSeq - 1 + offset])
             }
         }
+    }
+
+    /// Every start seq, 1 through one past the end, on a log of sealed and raw segments: exactly the suffix.
+    @Test func seekFromEverySeq() throws {
+        let directory = TemporaryDirectory()
+        var factory = RecordFactory(seed: 17)
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 900, durability: .none))
+        let expected = try appendAll(log, (0..<150).map { _ in factory.batch(countMax: 4) })
+        try log.close()
+        #expect(directory.segmentNames.count > 10)
+        for fromSeq in 1...(expected.count + 1) {
+            let suffix = try readAll(directory.path, fromSeq: UInt64(fromSeq))
+            #expect(suffix.count == expected.count - fromSeq + 1, "from seq \(fromSeq)")
+            #expect(suffix.first == expected.dropFirst(fromSeq - 1).first, "from seq \(fromSeq)")
+        }
+        #expect(try readAll(directory.path, fromSeq: 0) == expected)
     }
 
     @Test func largeBatchesAndBodies() throws {
@@ -190,7 +206,7 @@ import Testing
         #expect(directory.segmentNames == [SegmentName.raw(1)])
         #expect(try readAll(directory.path) == expected)
         #expect(verifyLog(directory: directory.path).recordCount == UInt64(expected.count))
-        let reopened = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 12 << 20))
+        let reopened = try openFast(directory.path, .init(segmentSizeBytes: 12 << 20))
         #expect(reopened.nextSeq == UInt64(expected.count) + 1)
         // Force the roll: this append does not fit, so the 10 MiB segment is sealed.
         let big = RecordInput(timeMs: 2, type: 0, body: Array(repeating: 1, count: LogLimits.recordBodySizeBytesMax))

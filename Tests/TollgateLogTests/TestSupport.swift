@@ -174,3 +174,35 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
     func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
     func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
 }
+
+/// The real file system without `fsync`/`fdatasync`: for tests of formats and recovery logic that loop over many
+/// opens and seals, where a slow shared disk (~200 fsyncs/s) would dominate. Durability itself is tested with
+/// `PosixStorage` (`FaultTests`, `RoundTripTests.emptyLog`, `SealingTests`, `tools/crash-test`).
+final class NoSyncStorage: LogStorage, @unchecked Sendable {
+    private let base = PosixStorage()
+    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
+    func close(_ file: FileID) { base.close(file) }
+    func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
+        try base.write(file, bytes, at: offset)
+    }
+    func read(_ file: FileID, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(Errno) -> Int {
+        try base.read(file, into: buffer, at: offset)
+    }
+    func sizeBytes(_ file: FileID) throws(Errno) -> UInt64 { try base.sizeBytes(file) }
+    func truncate(_ file: FileID, to sizeBytes: UInt64) throws(Errno) { try base.truncate(file, to: sizeBytes) }
+    func datasync(_ file: FileID) throws(Errno) {}
+    func sync(_ file: FileID) throws(Errno) {}
+    func syncDirectory(_ path: String) throws(Errno) {}
+    func rename(_ from: String, _ to: String) throws(Errno) { try base.rename(from, to) }
+    func remove(_ path: String) throws(Errno) { try base.remove(path) }
+    func makeDirectory(_ path: String) throws(Errno) { try base.makeDirectory(path) }
+    func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
+    func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
+}
+
+let noSync = NoSyncStorage()
+
+/// `Log.open` without fsyncs (see `NoSyncStorage`).
+func openFast(_ directory: String, _ configuration: LogConfiguration = .init()) throws(LogError) -> Log {
+    try Log.open(directory: directory, configuration: configuration, storage: noSync)
+}

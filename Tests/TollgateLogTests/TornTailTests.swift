@@ -12,8 +12,7 @@ import Testing
     {
         var factory = RecordFactory(seed: 3)
         factory.bodySizeBytesMax = 40
-        let log = try Log.open(
-            directory: directory.path, configuration: .init(segmentSizeBytes: 2048, durability: .none))
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 2048, durability: .none))
         var expected = try appendAll(log, (0..<30).map { _ in factory.batch(countMax: 3) })
         let activeName = SegmentName.raw(
             try #require(directory.segmentNames.last.flatMap { SegmentName.parse($0) }).baseSeq)
@@ -47,7 +46,7 @@ import Testing
             let verification = verifyLog(directory: directory.path)
             #expect(verification.ok, "cut \(cut): \(verification.problems)")
             #expect(verification.recordCount == UInt64(survivingCount))
-            let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 2048))
+            let log = try openFast(directory.path, .init(segmentSizeBytes: 2048))
             #expect(log.nextSeq == UInt64(survivingCount) + 1, "cut \(cut)")
             let goodEnd = appendEnds[wholeAppends]
             #expect(log.recoveryReport.tornTailBytesTruncated == UInt64(cut) - goodEnd, "cut \(cut)")
@@ -79,8 +78,7 @@ import Testing
     @Test func tornSegmentHeader() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 4)
-        let log = try Log.open(
-            directory: directory.path, configuration: .init(segmentSizeBytes: 512, durability: .none))
+        let log = try openFast(directory.path, .init(segmentSizeBytes: 512, durability: .none))
         let expected = try appendAll(log, (0..<20).map { _ in factory.batch(countMax: 3) })
         try log.close()
         let activeName = directory.segmentNames.last!
@@ -90,7 +88,7 @@ import Testing
             expected.count - (try readAll(directory.path, fromSeq: SegmentName.parse(activeName)!.baseSeq).count)
         for cut in 0..<SegmentHeader.sizeBytes {
             directory.write(activeName, Array(original[0..<cut]))
-            let log = try Log.open(directory: directory.path, configuration: .init(segmentSizeBytes: 512))
+            let log = try openFast(directory.path, .init(segmentSizeBytes: 512))
             #expect(log.nextSeq == UInt64(sealedCount) + 1, "cut \(cut)")
             #expect(!log.recoveryReport.isClean)
             try log.append([RecordInput(timeMs: expected.last!.timeMs, type: 9, body: [9])])
@@ -106,13 +104,13 @@ import Testing
     @Test func zeroFilledTail() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 5)
-        let log = try Log.open(directory: directory.path)
+        let log = try openFast(directory.path)
         let expected = try appendAll(log, (0..<5).map { _ in factory.batch(countMax: 3) })
         try log.close()
         let name = directory.segmentNames.last!
         directory.write(name, directory.bytes(name) + [UInt8](repeating: 0, count: 4096))
         #expect(verifyLog(directory: directory.path).tornTail != nil)
-        let reopened = try Log.open(directory: directory.path)
+        let reopened = try openFast(directory.path)
         #expect(reopened.recoveryReport.tornTailBytesTruncated == 4096)
         try reopened.close()
         #expect(try readAll(directory.path) == expected)

@@ -1,5 +1,5 @@
-/// A seedable PRNG (swift-argument-parser `Examples/roll/SplitMix64.swift`): one printed seed reproduces a run.
-struct SplitMix64: RandomNumberGenerator {
+/// A seedable PRNG (swift-argument-parser `Examples/roll/BillingSplitMix64.swift`): one printed seed reproduces a run.
+struct BillingSplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
