@@ -21,12 +21,12 @@ enum CommandBody {
         var line: [UInt8] = []
         line.reserveCapacity(body.count + 128)
         line.append(contentsOf: "{\"op\":".utf8)
-        line.append(contentsOf: JSONValue.string(op).rendered.utf8)
+        JSONValue.string(op).renderUTF8(into: &line)
         for (name, value) in injected {
             line.append(UInt8(ascii: ","))
-            line.append(contentsOf: JSONValue.string(name).rendered.utf8)
+            JSONValue.string(name).renderUTF8(into: &line)
             line.append(UInt8(ascii: ":"))
-            line.append(contentsOf: value.rendered.utf8)
+            value.renderUTF8(into: &line)
         }
         if !keys.isEmpty {
             line.append(UInt8(ascii: ","))

@@ -15,22 +15,24 @@ public enum JSONResponse {
     public static func make(
         status: HTTPResponse.Status, body: JSONValue, requestID: String?, rawMembers: [(String, String)] = []
     ) -> Response {
-        var text = body.rendered
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        body.renderUTF8(into: &bytes)
         if !rawMembers.isEmpty, case .object(let members) = body {
             // Members whose value is already JSON text (module rules as stored), appended after the others.
-            text.removeLast()
+            bytes.removeLast()
             for (index, (name, json)) in rawMembers.enumerated() {
-                if index > 0 || !members.isEmpty { text += "," }
-                text += JSONValue.string(name).rendered
-                text += ":"
-                text += json
+                if index > 0 || !members.isEmpty { bytes.append(UInt8(ascii: ",")) }
+                JSONValue.string(name).renderUTF8(into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(contentsOf: json.utf8)
             }
-            text += "}"
+            bytes.append(UInt8(ascii: "}"))
         }
-        text += "\n"
+        bytes.append(UInt8(ascii: "\n"))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let requestID { headers[.requestID] = requestID }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import Synchronization
 import TollgateBilling
 
 /// The service's metrics, through swift-metrics into a Prometheus registry that `GET /metrics` renders.
@@ -10,6 +11,14 @@ import TollgateBilling
 public struct TollgateMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+    private let handles = Handles()
+
+    /// Counters and timers by label and dimensions, so a request does not go through the factory (which
+    /// sanitizes names and takes the registry's lock) for every sample.
+    private final class Handles: Sendable {
+        let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+        let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    }
 
     /// Request and commit latencies, 100 µs to 2.5 s.
     static let latencyBuckets: [Duration] = [
@@ -32,33 +41,59 @@ public struct TollgateMetrics: Sendable {
     func recordDecision(op: String, result: JSONValue) {
         let status = Self.text(result["status"]) ?? "unknown"
         let code = Self.text(result["code"]) ?? "unknown"
-        Counter(
-            label: "tollgate_decisions_total", dimensions: [("op", op), ("status", status), ("code", code)],
-            factory: factory
-        ).increment()
+        counter("tollgate_decisions_total", [("op", op), ("status", status), ("code", code)]).increment()
         if status == "rejected" {
-            Counter(label: "tollgate_blocked_total", dimensions: [("op", op), ("code", code)], factory: factory)
-                .increment()
+            counter("tollgate_blocked_total", [("op", op), ("code", code)]).increment()
         }
         if case .bool(true)? = result["warned"] {
-            Counter(label: "tollgate_warned_total", dimensions: [("op", op)], factory: factory).increment()
+            counter("tollgate_warned_total", [("op", op)]).increment()
         } else if op == "consume", Self.text(result["mode"]) == "warned" {
-            Counter(label: "tollgate_warned_total", dimensions: [("op", op)], factory: factory).increment()
+            counter("tollgate_warned_total", [("op", op)]).increment()
         }
     }
 
     /// Submit to durable result, as a handler waits for it (includes queueing behind other commands).
     func recordCommit(op: String, duration: Duration) {
-        Timer(label: "tollgate_commit_duration_seconds", dimensions: [("op", op)], factory: factory)
-            .recordNanoseconds(Self.nanoseconds(duration))
+        timer("tollgate_commit_duration_seconds", [("op", op)]).recordNanoseconds(Self.nanoseconds(duration))
     }
 
     /// One HTTP request, by route template (never the raw path, so ids do not become labels).
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        Timer(
-            label: "tollgate_http_request_duration_seconds",
-            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
+        timer(
+            "tollgate_http_request_duration_seconds",
+            [("method", method), ("route", route), ("status", String(status))]
         ).recordNanoseconds(Self.nanoseconds(duration))
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = Self.key(label, dimensions)
+        return handles.counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        let key = Self.key(label, dimensions)
+        return handles.timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            timers[key] = timer
+            return timer
+        }
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        var key = label
+        for (name, value) in dimensions {
+            key += "\u{1F}"
+            key += name
+            key += "="
+            key += value
+        }
+        return key
     }
 
     /// The Prometheus text exposition.
