@@ -42,7 +42,7 @@ public struct APIError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var error = self
         if error.correlationID == nil {
-            error.correlationID = request.headers[HTTPField.Name.requestID]
+            error.correlationID = CorrelationMiddleware.acceptedRequestID(request.headers[HTTPField.Name.requestID])
         }
         return JSONResponse.make(status: error.status, body: error.body, requestID: error.correlationID)
     }
