@@ -1,6 +1,10 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The API keys the service accepts, loaded from a key file that holds only their SHA-256 digests.
 ///
 /// The file has one JSON object per line: `{"id":"k-1a2b3c4d","role":"user","user_id":"alice","sha256":"…"}`
@@ -168,6 +172,55 @@ public struct APIKeyStore: Sendable {
             try handle.synchronize()
         } catch {
             throw LoadError(description: "cannot write the key file \(path): \(error)")
+        }
+    }
+
+    /// Rewrites a key file without the entry `id` (temporary file, fsync, rename): a revoked key stops working
+    /// when the service next loads the file (restart).
+    public static func remove(id: String, fromFileAt path: String) throws(LoadError) {
+        var store = try load(path: path)
+        guard let index = store.entries.firstIndex(where: { $0.id == id }) else {
+            throw LoadError(description: "no key \(id) in \(path)")
+        }
+        store.entries.remove(at: index)
+        store.digests.remove(at: index)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = Data()
+        for entry in store.entries {
+            do {
+                text += try encoder.encode(entry) + Data("\n".utf8)
+            } catch {
+                throw LoadError(description: "cannot encode key \(entry.id): \(error)")
+            }
+        }
+        let temporary = path + ".tmp"
+        let manager = FileManager.default
+        try? manager.removeItem(atPath: temporary)
+        guard manager.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw LoadError(description: "cannot create \(temporary)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            try handle.write(contentsOf: text)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? manager.removeItem(atPath: temporary)
+            throw LoadError(description: "cannot write \(temporary): \(error)")
+        }
+        // rename(2) replaces the file atomically; then the directory is made durable.
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? manager.removeItem(atPath: temporary)
+            throw LoadError(description: "cannot replace the key file \(path): \(reason)")
+        }
+        let directory = open(
+            (path as NSString).deletingLastPathComponent.isEmpty
+                ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        if directory >= 0 {
+            _ = fsync(directory)
+            _ = close(directory)
         }
     }
 

@@ -5,7 +5,60 @@ import TollgateHTTP
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Manage the API keys of `tollgate serve`.",
-        subcommands: [AddKeyCommand.self])
+        subcommands: [AddKeyCommand.self, ListKeysCommand.self, RevokeKeyCommand.self])
+}
+
+/// Where the key file is: `--keys FILE`, else `DIR/api-keys.jsonl` of `--data DIR`.
+struct KeyFileOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory; the key file is DIR/api-keys.jsonl.") var data: String?
+    @Option(name: .long, help: "The key file (instead of --data).") var keys: String?
+
+    func validate() throws {
+        guard (data == nil) != (keys == nil) else { throw ValidationError("give exactly one of --data or --keys") }
+    }
+
+    var path: String { keys ?? APIKeyStore.defaultPath(dataDirectory: data ?? ".") }
+}
+
+/// `tollgate keys list (--data DIR | --keys FILE)`: ids, roles and users; never a key or a digest.
+struct ListKeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the API keys (no secrets).")
+
+    @OptionGroup var keyFile: KeyFileOptions
+
+    func run() throws {
+        let store: APIKeyStore
+        do {
+            store = try APIKeyStore.load(path: keyFile.path)
+        } catch {
+            StandardStreams.error("tollgate: error: \(error)")
+            throw ExitCode.failure
+        }
+        var text = ""
+        for entry in store.entries {
+            text += pad(entry.id, 12) + "  " + pad(entry.role.rawValue, 8) + "  " + (entry.userID ?? "-") + "\n"
+        }
+        StandardStreams.write(text)
+    }
+}
+
+/// `tollgate keys revoke (--data DIR | --keys FILE) --id k-…`: removes a key; the service must be restarted.
+struct RevokeKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Remove an API key (takes effect when `serve` restarts).")
+
+    @OptionGroup var keyFile: KeyFileOptions
+    @Option(name: .long, help: "The key id (k-…), as `keys list` shows it.") var id: String
+
+    func run() throws {
+        do {
+            try APIKeyStore.remove(id: id, fromFileAt: keyFile.path)
+        } catch {
+            StandardStreams.error("tollgate: error: \(error)")
+            throw ExitCode.failure
+        }
+        StandardStreams.error("revoked \(id) in \(keyFile.path); restart `tollgate serve` to apply")
+    }
 }
 
 /// `tollgate keys add (--data DIR | --keys FILE) --role admin|service|user [--user U]`: mints a key, stores only
@@ -14,8 +67,7 @@ struct AddKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Create an API key; print it once (only its digest is stored).")
 
-    @Option(name: .long, help: "Data directory; the key file is DIR/api-keys.jsonl.") var data: String?
-    @Option(name: .long, help: "The key file (instead of --data).") var keys: String?
+    @OptionGroup var keyFile: KeyFileOptions
     @Option(name: .long, help: "admin, service or user.") var role: String
     @Option(
         name: .long,
@@ -23,7 +75,6 @@ struct AddKeyCommand: ParsableCommand {
     var user: String?
 
     func validate() throws {
-        guard (data == nil) != (keys == nil) else { throw ValidationError("give exactly one of --data or --keys") }
         guard let role = Role(rawValue: role) else {
             throw ValidationError("--role must be admin, service or user, got `\(self.role)`")
         }
@@ -38,7 +89,7 @@ struct AddKeyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path = keys ?? APIKeyStore.defaultPath(dataDirectory: data!)
+        let path = keyFile.path
         let (key, entry) = APIKeyStore.mint(role: Role(rawValue: role)!, userID: user)
         do {
             // Load first: refuses to append to a file that is not a valid key file.

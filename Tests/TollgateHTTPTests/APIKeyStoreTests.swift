@@ -63,6 +63,24 @@ import Testing
         #expect(store.authenticate(key: admin.key)?.actorID == "root")
     }
 
+    @Test func revokedKeyIsGoneFromTheFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).jsonl")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = APIKeyStore.mint(role: .service, userID: nil)
+        let second = APIKeyStore.mint(role: .user, userID: "bob")
+        try APIKeyStore.append(first.entry, toFileAt: path)
+        try APIKeyStore.append(second.entry, toFileAt: path)
+        try APIKeyStore.remove(id: first.entry.id, fromFileAt: path)
+        let store = try APIKeyStore.load(path: path)
+        #expect(store.entries == [second.entry])
+        #expect(store.authenticate(key: first.key) == nil)
+        #expect(store.authenticate(key: second.key)?.userID == "bob")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(throws: APIKeyStore.LoadError.self) { try APIKeyStore.remove(id: "k-none", fromFileAt: path) }
+    }
+
     @Test func malformedKeyFileIsAnError() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
