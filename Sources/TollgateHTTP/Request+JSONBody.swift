@@ -8,6 +8,9 @@ extension Request {
     /// without a content type and counts as `{}`.
     func jsonBody(context: TollgateRequestContext) async throws -> [UInt8] {
         let limit = context.bodySizeBytesMax
+        let contentType = headers[.contentType]
+        // Refuse a body of the wrong type before reading it.
+        if let contentType, !Self.isJSON(contentType) { throw APIError.unsupportedMediaType(contentType) }
         if let length = headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.bodyTooLarge(limitBytes: limit)
         }
@@ -18,9 +21,7 @@ extension Request {
             throw APIError.bodyTooLarge(limitBytes: limit)
         }
         let bytes = Array(buffer.readableBytesView)
-        let contentType = headers[.contentType]
-        if bytes.isEmpty && contentType == nil { return bytes }
-        guard let contentType, Self.isJSON(contentType) else { throw APIError.unsupportedMediaType(contentType) }
+        if contentType == nil && !bytes.isEmpty { throw APIError.unsupportedMediaType(nil) }
         return bytes
     }
 
