@@ -65,7 +65,13 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes),
             logger: logger, metrics: TollgateMetrics())
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
-        try await application.runService()
+        do {
+            try await application.runService()
+        } catch {
+            // The engine service has already drained and closed the log when the group stops with an error.
+            StandardStreams.error("tollgate: error: cannot serve on \(host):\(port): \(error)")
+            throw ExitCode.failure
+        }
         if let failure = service.failed {
             StandardStreams.error("tollgate: error: the log failed while serving: \(failure)")
             throw ExitCode.failure
