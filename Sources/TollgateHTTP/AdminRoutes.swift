@@ -33,11 +33,17 @@ struct AdminRoutes {
 
     // MARK: - Ledger
 
-    /// AdminGrantRequest `{amount, reason?}`: source `admin`, so amount > 0 and ≤ 10,000 credits.
+    /// AdminGrantRequest `{amount, reason}`: source `admin`, so amount > 0 and ≤ 10,000 credits; a non-empty
+    /// `reason` is required here (the audit trail of a manual grant), though the command itself allows none.
     @Sendable func grant(_ request: Request, context: Context) async throws -> Response {
         try await write(
             "grant", request, context, path: ["user_id"],
-            extra: [("source", .string(GrantSource.admin.rawValue))] + request.idempotencyMember)
+            extra: [("source", .string(GrantSource.admin.rawValue))] + request.idempotencyMember
+        ) { command throws(APIError) in
+            guard case .grant(let grant) = command, let reason = grant.reason,
+                !reason.allSatisfy({ $0.isWhitespace })
+            else { throw APIError.invalid(field: "reason", "An admin grant needs a non-empty \"reason\".") }
+        }
     }
 
     /// `{debit_seq, amount?, reason?}`.
@@ -128,9 +134,10 @@ struct AdminRoutes {
     // MARK: - Shared
 
     /// Builds `op` from the body plus the named path parameters and the admin as `initiated_by`, and submits it.
+    /// `check` adds a rule of the route on top of the command's own grammar.
     private func write(
         _ op: String, _ request: Request, _ context: Context, path names: [String],
-        extra: [(String, JSONValue)] = []
+        extra: [(String, JSONValue)] = [], check: (Command) throws(APIError) -> Void = { _ in }
     ) async throws -> Response {
         let body = try await request.jsonBody(context: context)
         var members: [(String, JSONValue)] = []
@@ -138,6 +145,7 @@ struct AdminRoutes {
         members += try actor(context)
         members += extra
         let command = try CommandBody.command(op: op, body: body, setting: members)
+        try check(command)
         return try await writePath.submit(command, context: context)
     }
 

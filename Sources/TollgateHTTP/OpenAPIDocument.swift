@@ -228,11 +228,11 @@ enum OpenAPIDocument {
                   application/json:
                     schema:
                       type: object
-                      required: [amount]
+                      required: [amount, reason]
                       additionalProperties: false
                       properties:
                         amount: {$ref: '#/components/schemas/Amount'}
-                        reason: {type: string}
+                        reason: {type: string, minLength: 1}
                         idempotency_key: {type: string}
               responses:
                 '200': {$ref: '#/components/responses/Result'}

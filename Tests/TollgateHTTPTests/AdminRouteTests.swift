@@ -17,14 +17,25 @@ import Testing
             #expect(reply.string("balance_after") == "100.000")
             let initiatedBy = try await client.call(
                 .post, "/api/v1/admin/users/bob/credits", key: server.adminKey,
-                json: #"{"amount":"1","initiated_by":"mallory"}"#)
+                json: #"{"amount":"1","reason":"x","initiated_by":"mallory"}"#)
             #expect(initiatedBy.status == .unprocessableContent)
             #expect(initiatedBy.string("field") == "initiated_by")
             let source = try await client.call(
                 .post, "/api/v1/admin/users/bob/credits", key: server.adminKey,
-                json: #"{"amount":"1","source":"purchase"}"#)
+                json: #"{"amount":"1","reason":"x","source":"purchase"}"#)
             #expect(source.status == .unprocessableContent)
             #expect(source.string("field") == "source")
+        }
+    }
+
+    @Test(arguments: [#"{"amount":"5"}"#, #"{"amount":"5","reason":""}"#, #"{"amount":"5","reason":"  "}"#])
+    func grantNeedsAReason(body: String) async throws {
+        let server = try TestServer()
+        try await server.test { client in
+            let reply = try await client.call(.post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: body)
+            #expect(reply.status == .unprocessableContent, "\(reply.text)")
+            #expect(reply.string("field") == "reason")
+            #expect(server.engine.read { $0.recordCount } == 0)
         }
     }
 
@@ -33,7 +44,7 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             let reply = try await client.call(
-                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: "{\"amount\":\"\(amount)\"}")
+                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: "{\"amount\":\"\(amount)\",\"reason\":\"test\"}")
             #expect(reply.status == .unprocessableContent, "\(reply.text)")
             #expect(reply.string("code") == "invalid_request")
             #expect(server.engine.read { $0.recordCount } == 0)
@@ -44,7 +55,7 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             let reply = try await client.call(
-                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: #"{"amount":10000}"#)
+                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: #"{"amount":10000,"reason":"test"}"#)
             #expect(reply.status == .ok, "\(reply.text)")
         }
     }
@@ -188,7 +199,7 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             let reply = try await client.call(
-                .post, "/api/v1/admin/users/bad%20id/credits", key: server.adminKey, json: #"{"amount":"1"}"#)
+                .post, "/api/v1/admin/users/bad%20id/credits", key: server.adminKey, json: #"{"amount":"1","reason":"test"}"#)
             #expect(reply.status == .unprocessableContent, "\(reply.text)")
             #expect(reply.string("field") == "user_id")
         }

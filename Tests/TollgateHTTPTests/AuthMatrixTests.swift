@@ -23,7 +23,7 @@ import Testing
             body: #"{"user_id":"bob","entitlement_key":"x"}"#),
         .init(method: .get, path: "/api/v1/users/me/balance", role: .user),
         .init(method: .get, path: "/api/v1/users/me/enforcement", role: .user),
-        .init(method: .post, path: "/api/v1/admin/users/bob/credits", role: .admin, body: #"{"amount":"1"}"#),
+        .init(method: .post, path: "/api/v1/admin/users/bob/credits", role: .admin, body: #"{"amount":"1","reason":"test"}"#),
         .init(method: .post, path: "/api/v1/admin/users/bob/refunds", role: .admin, body: #"{"debit_seq":1}"#),
         .init(method: .get, path: "/api/v1/admin/users/bob/state", role: .admin),
         .init(method: .put, path: "/api/v1/admin/users/bob/subscription", role: .admin, body: #"{"plan_id":"p"}"#),

@@ -21,7 +21,7 @@ import TollgateEngine
             logger: Logger(label: "test"))
         try await app.test(.live) { client in
             let grant = try await client.call(
-                .post, "/api/v1/admin/users/bob/credits", key: admin.key, json: #"{"amount":"100"}"#)
+                .post, "/api/v1/admin/users/bob/credits", key: admin.key, json: #"{"amount":"100","reason":"test"}"#)
             #expect(grant.status == .ok)
             for index in 0..<20 {
                 let debit = try await client.call(
