@@ -24,6 +24,13 @@ import Testing
         #expect(throws: JSONObjectKeys.Malformed.self) { try JSONObjectKeys(scanning: Array(body.utf8)) }
     }
 
+    @Test func nestingIsBounded() throws {
+        let deep = "{\"a\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
+        #expect(throws: JSONObjectKeys.Malformed.self) { try JSONObjectKeys(scanning: Array(deep.utf8)) }
+        let shallow = "{\"a\":" + String(repeating: "[", count: 10) + String(repeating: "]", count: 10) + "}"
+        #expect(try JSONObjectKeys(scanning: Array(shallow.utf8)).names == ["a"])
+    }
+
     @Test func valueRangesCoverTheValueText() throws {
         let body = Array(#"{"enforcement_enabled" : true , "x": {"y":[1]}}"#.utf8)
         let keys = try JSONObjectKeys(scanning: body)
