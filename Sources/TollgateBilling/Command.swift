@@ -277,12 +277,12 @@ public struct InvalidRequest: Error, Hashable, Sendable {
     public var message: String
     public init(field: String? = nil, message: String) { self.field = field; self.message = message }
 
+    /// The result line of the contract: exactly `status`, `code`, `http_status`, `message` (the message names the
+    /// field; the HTTP layer adds `field` to its error body).
     public var result: JSONValue {
-        var members: [(String, JSONValue)] = [
+        .object([
             ("status", .string("invalid")), ("code", .string("invalid_request")), ("http_status", .int(422)),
             ("message", .string(message)),
-        ]
-        if let field { members.append(("field", .string(field))) }
-        return .object(members)
+        ])
     }
 }

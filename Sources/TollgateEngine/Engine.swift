@@ -17,7 +17,15 @@ public final class Engine {
     private let clock: Clock
     private var failure: EngineError?
     private var pendingRecords: [RecordInput] = []
-    private var bodyBuffer: [UInt8] = []
+    /// Most billing record bodies fit; larger ones grow the buffer once.
+    static let recordBodySizeBytesTypical = 32
+    /// Upper bound of the log's framing per record (its record header is 13 bytes; batch headers are amortized).
+    static let recordFramingSizeBytesBound = 64
+    /// Upper bound of one billing record (module_rules ≤ 16 KiB plus plan fields), used before encoding it.
+    static let recordSizeBytesBound = 64 << 10
+    /// Staged bytes that trigger an early commit: half the log's batch bound, so one more record always fits.
+    static let pendingSizeBytesMax = LogLimits.batchSizeBytesMax / 2
+    private var pendingSizeBytes = 0
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
     public init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
@@ -46,20 +54,34 @@ public final class Engine {
     }
 
     /// Decides one command and folds its records; they become durable at the next `commit()`.
-    /// Returns the result, which must not be shown to anyone before `commit()` returns.
-    public func decideAndStage(_ command: Command) throws(EngineError) -> JSONValue {
+    /// Returns the decision, whose result must not be shown to anyone before `commit()` returns.
+    public func stage(_ command: Command) throws(EngineError) -> Decision {
         if let failure { throw failure }
         let time = decisionTime(for: command)
         let decision = decide(command, in: state, seq: nextSeq, time: time)
+        // Keep one append within the log's batch bounds: commit what is staged first if this decision could
+        // overflow them (results of earlier commands are then durable sooner, which is always allowed).
+        if !pendingRecords.isEmpty,
+            pendingRecords.count + decision.records.count > LogLimits.batchRecordCountMax
+                || pendingSizeBytes + decision.records.count * Self.recordSizeBytesBound > Self.pendingSizeBytesMax
+        {
+            try commit()
+        }
         for record in decision.records {
             fold(&state, record, seq: nextSeq, time: time)
-            bodyBuffer.removeAll(keepingCapacity: true)
-            record.encodeBody(into: &bodyBuffer)
-            pendingRecords.append(
-                RecordInput(timeMs: time.millisecondsSinceEpoch, type: record.typeTag, body: bodyBuffer))
+            var body: [UInt8] = []
+            body.reserveCapacity(Self.recordBodySizeBytesTypical)
+            record.encodeBody(into: &body)
+            pendingSizeBytes += body.count + Self.recordFramingSizeBytesBound
+            pendingRecords.append(RecordInput(timeMs: time.millisecondsSinceEpoch, type: record.typeTag, body: body))
             nextSeq += 1
         }
-        return decision.result
+        return decision
+    }
+
+    /// `stage(_:)`, answering with the result line as a value.
+    public func decideAndStage(_ command: Command) throws(EngineError) -> JSONValue {
+        try stage(command).result
     }
 
     /// Makes every staged record durable (one append, one group commit). On failure the engine is failed.
@@ -73,9 +95,11 @@ public final class Engine {
             let failed = EngineError(.failed, "append of \(pendingRecords.count) records failed: \(error)")
             failure = failed
             pendingRecords.removeAll()
+            pendingSizeBytes = 0
             throw failed
         }
         pendingRecords.removeAll(keepingCapacity: true)
+        pendingSizeBytes = 0
     }
 
     /// Parses, decides and durably appends a batch of input lines, returning one result per line, in order.

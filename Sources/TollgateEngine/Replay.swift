@@ -43,7 +43,7 @@ public enum Replay {
             let seq = problem.seq.map { Int64($0) }
             if case .seq(let last) = bound, let seq, seq > last { continue }
             violations.append(
-                Violation(invariant: storageInvariant, seq: seq, detail: "\(problem.file) at byte \(problem.offset): \(problem.detail)"))
+                Violation(invariant: storageInvariant, seq: seq, detail: "\(problem.file) at byte \(problem.offset.map { String($0) } ?? "?"): \(problem.detail)"))
         }
 
         var verifier = LedgerVerifier(configuration: billing)

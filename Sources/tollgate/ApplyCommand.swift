@@ -41,24 +41,23 @@ struct ApplyCommand: ParsableCommand {
         do {
             let engine = try Engine(configuration: configuration)
             var reader = LineReader(descriptor: descriptor)
-            var output = ""
+            var output: [UInt8] = []
+            output.reserveCapacity(1 << 20)
             while let lines = try reader.nextChunk(lineCountMax: configuration.batchCommandCountMax) {
                 output.removeAll(keepingCapacity: true)
                 for line in lines {
-                    let result: JSONValue
                     switch line {
                     case .oversize(let sizeBytes):
-                        result = InvalidRequest(
+                        InvalidRequest(
                             message: "line of \(sizeBytes) bytes exceeds \(LineReader.lineSizeBytesMax) bytes"
-                        ).result
+                        ).result.renderUTF8(into: &output)
                     case .text(let bytes):
                         switch CommandParser.parse(bytes) {
-                        case .failure(let invalid): result = invalid.result
-                        case .success(let command): result = try engine.decideAndStage(command)
+                        case .failure(let invalid): invalid.result.renderUTF8(into: &output)
+                        case .success(let command): try engine.stage(command).renderResult(into: &output)
                         }
                     }
-                    result.render(into: &output)
-                    output += "\n"
+                    output.append(UInt8(ascii: "\n"))
                 }
                 try engine.commit()
                 StandardStreams.write(output)

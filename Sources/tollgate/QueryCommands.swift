@@ -58,15 +58,19 @@ struct StateCommand: ParsableCommand {
     @OptionGroup var billingOptions: BillingOptions
     @Option(name: .long, help: "The user id.") var user: String
     @Option(name: .long, help: "Evaluate at this RFC 3339 UTC time (default: the last record's time).") var at: String?
+    @ArgumentParser.Flag(name: .long, help: "Print every enforcement transition instead (StateCommand+History).")
+    var history = false
     @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func validate() throws {
+        if history, at != nil { throw ValidationError("give --history or --at, not both") }
         if let at, Timestamp(rfc3339: at) == nil {
             throw ValidationError("--at must be an RFC 3339 UTC time like 2026-03-01T12:00:00.250Z, got `\(at)`")
         }
     }
 
     func run() throws {
+        if history { return try runHistory() }
         let state = try loadState(dataOptions, billingOptions)
         let time = at.flatMap { Timestamp(rfc3339: $0) } ?? state.lastRecordTime ?? Clock.system.now()
         let result = state.enforcementJSON(userID: user, at: time)

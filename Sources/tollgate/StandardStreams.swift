@@ -5,11 +5,14 @@ import Glibc
 /// Raw writes to stdout/stderr: results go out in one `write` per batch, after they are durable.
 enum StandardStreams {
     static func write(_ text: String, to descriptor: Int32 = STDOUT_FILENO) {
-        var text = text
-        text.withUTF8 { bytes in
+        write(Array(text.utf8), to: descriptor)
+    }
+
+    static func write(_ bytes: [UInt8], to descriptor: Int32 = STDOUT_FILENO) {
+        bytes.withUnsafeBytes { raw in
             var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     return

@@ -97,6 +97,24 @@ func lines(seed: UInt64, count: Int) -> [[UInt8]] {
         #expect(try directoryContents(directories[0].path) == directoryContents(directories[1].path), "seed \(seed)")
     }
 
+    /// One `apply` batch may hold more bytes than one log append takes (module_rules up to 16 KiB each): the
+    /// engine commits early instead of failing the append.
+    @Test func batchesLargerThanOneAppendAreSplit() throws {
+        let directory = TemporaryDirectory()
+        let engine = try Engine(configuration: configuration(directory), clock: fixedClock)
+        let rules = "{" + (0..<120).map { "\"m\($0)\":{\"note\":\"\(String(repeating: "x", count: 100))\"}" }
+            .joined(separator: ",") + "}"
+        let input = (0..<400).map {
+            Array(#"{"op":"define_plan","plan_id":"p\#($0)","module_rules":\#(rules),"initiated_by":"a"}"#.utf8)
+        }
+        #expect(input.reduce(0) { $0 + $1.count } > LogLimits.batchSizeBytesMax)
+        let results = try engine.apply(lines: input)
+        #expect(results.allSatisfy { $0["status"] == .string("applied") })
+        #expect(results.last?["seq"] == .int(400))
+        try engine.close()
+        #expect(Replay.verify(directory: directory.path, billing: BillingConfiguration()).ok)
+    }
+
     @Test func replayWithAnotherConfigDefaultReportsTheDebitsItWouldDecideDifferently() throws {
         let directory = TemporaryDirectory()
         let engine = try Engine(configuration: configuration(directory), clock: fixedClock)

@@ -1,0 +1,68 @@
+import TollgateBilling
+
+/// `audit` served from the per-segment audit index: sealed segments with a valid index are read only at the
+/// records their postings name; the others (no index, a rejected index, the raw active segment) are scanned.
+/// Newest-first reads segments from the newest and stops once the page is full, so the first page costs the
+/// tail of the log, not all of it. The answer is identical to ``run(directory:progress:)``.
+extension AuditQuery {
+    public struct IndexUse: Sendable, Equatable {
+        public var indexedSegmentCount = 0
+        public var scannedSegmentCount = 0
+        /// One line per sealed segment whose index was not trusted (and was scanned instead).
+        public var warnings: [String] = []
+    }
+
+    public func runIndexed(directory: String) throws(EngineError) -> (result: Result, use: IndexUse) {
+        let store = AuditIndexStore(directory: directory)
+        let segments = try store.segments()
+        var use = IndexUse()
+        var entries: [LedgerEntry] = []
+        let wanted = limit + 1
+        let order: [Int] = self.order == .oldest ? Array(segments.indices) : segments.indices.reversed()
+        for position in order {
+            let segment = segments[position]
+            let nextBase = position + 1 < segments.count ? segments[position + 1].baseSeq : nil
+            var found: [LedgerEntry] = []
+            var index: AuditIndex?
+            if segment.isSealed {
+                switch try store.load(segment) {
+                case .success(let loaded): index = loaded
+                case .failure(.missing): break
+                case .failure(let rejection): use.warnings.append("\(segment.name): \(rejection), scanned instead")
+                }
+            }
+            if let index {
+                use.indexedSegmentCount += 1
+                var postings = (index.postings[initiatedBy] ?? []).filter { posting in
+                    let time = Timestamp(millisecondsSinceEpoch: posting.timeMs)
+                    return (from.map { time >= $0 } ?? true) && (to.map { time < $0 } ?? true)
+                }
+                let need = wanted - entries.count
+                postings = self.order == .oldest ? Array(postings.prefix(need)) : Array(postings.suffix(need))
+                for posting in postings {
+                    var reader = try LedgerReader(directory: directory, fromSeq: posting.seq)
+                    guard let entry = try reader.next(), entry.seq == posting.seq, matches(entry) else {
+                        throw EngineError(.log, "\(segment.name): the index names seq \(posting.seq), which does not match")
+                    }
+                    found.append(entry)
+                }
+            } else {
+                use.scannedSegmentCount += 1
+                try LedgerReader.scan(directory: directory, fromSeq: segment.baseSeq) { entry in
+                    if let nextBase, entry.seq >= nextBase { return false }
+                    if let to, entry.time >= to { return false }
+                    if matches(entry) { found.append(entry) }
+                    return !(self.order == .oldest && found.count + entries.count >= wanted)
+                }
+            }
+            if self.order == .oldest {
+                entries += found.prefix(wanted - entries.count)
+            } else {
+                entries += found.suffix(wanted - entries.count).reversed()
+            }
+            if entries.count >= wanted { break }
+        }
+        let truncated = entries.count > limit
+        return (Result(entries: Array(entries.prefix(limit)), truncated: truncated), use)
+    }
+}

@@ -1,0 +1,72 @@
+import TollgateBilling
+import TollgateLog
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Read-only iteration over the decoded billing records of a log, in seq order, from any seq: the scan every
+/// query (`transactions`, `audit`, `usage`, `tail`, …) is built on. Never writes a file; a torn tail simply ends
+/// the iteration (see ``tornTail``). Every record returned passed its checksum and the chain (``LogReader``),
+/// decoded, and follows its predecessor's seq.
+public struct LedgerReader {
+    private var reader: LogReader
+    private var expectedSeq: Int64?
+    /// The seq after the last record returned (where a follow-up read continues).
+    public private(set) var nextSeq: Int64
+
+    /// Opens the log in `directory`; a directory that does not exist is an error (queries never create one).
+    public init(directory: String, fromSeq: Int64 = 1) throws(EngineError) {
+        var status = stat()
+        guard stat(directory, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw EngineError(.badQuery, "no log directory at \(directory)")
+        }
+        do {
+            reader = try LogReader(directory: directory, fromSeq: UInt64(max(1, fromSeq)))
+        } catch {
+            throw EngineError(.log, "cannot read the log in \(directory): \(error)")
+        }
+        nextSeq = max(1, fromSeq)
+    }
+
+    /// The partial batch the iteration ended at, if any (an unacknowledged append; the next writer truncates it).
+    public var tornTail: TornTail? { reader.tornTail }
+
+    /// The next record, or nil at the end of the log.
+    public mutating func next() throws(EngineError) -> LedgerEntry? {
+        let raw: LogRecord?
+        do {
+            raw = try reader.next()
+        } catch {
+            throw EngineError(.log, "reading the log failed: \(error)")
+        }
+        guard let raw else { return nil }
+        let seq = Int64(raw.seq)
+        if let expectedSeq, seq != expectedSeq {
+            throw EngineError(.log, "record seq \(seq) follows \(expectedSeq - 1): the log is not contiguous")
+        }
+        expectedSeq = seq + 1
+        nextSeq = seq + 1
+        switch LedgerRecord.decode(typeTag: raw.type, body: raw.body) {
+        case .success(let record):
+            return LedgerEntry(seq: seq, time: Timestamp(millisecondsSinceEpoch: raw.timeMs), record: record)
+        case .failure(let error):
+            throw EngineError(.undecodableRecord, "record \(seq) (type \(raw.type)) cannot be decoded: \(error)")
+        }
+    }
+
+    /// Calls `body` with every record from `fromSeq` to the end (or until `body` returns false), reporting
+    /// progress every 65,536 records.
+    public static func scan(
+        directory: String, fromSeq: Int64 = 1, progress: ((Int64) -> Void)? = nil,
+        _ body: (LedgerEntry) throws(EngineError) -> Bool
+    ) throws(EngineError) {
+        var reader = try LedgerReader(directory: directory, fromSeq: fromSeq)
+        var count: Int64 = 0
+        while let entry = try reader.next() {
+            count += 1
+            if let progress, count & 0xFFFF == 0 { progress(count) }
+            guard try body(entry) else { return }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import TollgateBilling
+
+/// A user's monthly statement (`tollgate statement`): the balance at the first instant of the month, every
+/// transaction that moved it during the month (applied grants and refunds, charged debits), the balance after the
+/// month, and totals in credits and USD.
+public struct Statement: Sendable {
+    public var userID: String
+    public var month: CalendarMonth
+    public var openingBalance: Millicredits
+    /// Oldest first.
+    public var transactions: [CreditTransaction]
+    public var closingBalance: Millicredits
+    public var granted = Millicredits.zero
+    public var refunded = Millicredits.zero
+    public var charged = Millicredits.zero
+
+    /// closing − opening = granted + refunded − charged.
+    public var net: Millicredits { Millicredits(rawValue: granted.rawValue &+ refunded.rawValue &- charged.rawValue) }
+
+    /// Reads the log up to the end of the month.
+    public static func load(
+        directory: String, userID: String, month: CalendarMonth, progress: ((Int64) -> Void)? = nil
+    ) throws(EngineError) -> Statement {
+        var statement = Statement(
+            userID: userID, month: month, openingBalance: .zero, transactions: [], closingBalance: .zero)
+        let start = month.start
+        let end = month.end
+        var balance: Int64 = 0
+        try LedgerReader.scan(directory: directory, progress: progress) { entry in
+            if entry.time >= end { return false }
+            guard entry.record.userID == userID else { return true }
+            let change = entry.record.balanceChange.rawValue
+            guard change != 0 else { return true }
+            balance &+= change
+            guard entry.time >= start else { return true }
+            if let transaction = entry.record.creditTransaction(
+                seq: entry.seq, time: entry.time, balanceAfter: Millicredits(rawValue: balance))
+            {
+                statement.transactions.append(transaction)
+                switch transaction.kind {
+                case .grant: statement.granted.rawValue &+= change
+                case .refund: statement.refunded.rawValue &+= change
+                case .debit: statement.charged.rawValue &-= change
+                }
+            }
+            return true
+        }
+        statement.closingBalance = Millicredits(rawValue: balance)
+        statement.openingBalance = Millicredits(rawValue: balance &- statement.net.rawValue)
+        return statement
+    }
+
+    public var json: JSONValue {
+        func money(_ amount: Millicredits) -> JSONValue {
+            .object([("credits", .amount(amount)), ("usd", .string(amount.usdFormatted))])
+        }
+        return .object([
+            ("user_id", .string(userID)), ("month", .string(month.text)),
+            ("period_start", .string(month.start.rfc3339)), ("period_end", .string(month.end.rfc3339)),
+            ("opening_balance", money(openingBalance)),
+            ("transactions", .array(transactions.map(\.json))),
+            ("closing_balance", money(closingBalance)),
+            (
+                "totals",
+                .object([
+                    ("granted", money(granted)), ("refunded", money(refunded)), ("charged", money(charged)),
+                    ("net", money(net)), ("transaction_count", .int(Int64(transactions.count))),
+                ])
+            ),
+        ])
+    }
+}
