@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import TollgateBilling
+import TollgateEngine
 
 /// Routes of administrators (admin keys). Every write records the admin as `initiated_by` — the name bound to
 /// the admin key, else its key id — and refuses an `initiated_by` in the body.
@@ -9,6 +10,7 @@ struct AdminRoutes {
 
     let backend: any BillingBackend
     let writePath: WritePath
+    let history: LogHistory
 
     func collection(keys: APIKeyStore) -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -28,6 +30,9 @@ struct AdminRoutes {
         routes.put("flags/:flag", use: setFlag)
         routes.delete("flags/:flag", use: clearFlag)
         routes.put("plans/:plan_id", use: definePlan)
+        routes.get("audit", use: audit)
+        routes.get("usage/summary", use: usageSummary)
+        routes.get("users/:user_id/statement", use: statement)
         return routes
     }
 
@@ -129,6 +134,68 @@ struct AdminRoutes {
     /// The `define_plan` fields but `plan_id` (from the path) and `initiated_by`.
     @Sendable func definePlan(_ request: Request, context: Context) async throws -> Response {
         try await write("define_plan", request, context, path: ["plan_id"])
+    }
+
+    // MARK: - History
+
+    /// `?initiated_by=ID[&from=T][&to=T][&limit=N][&order=newest|oldest]`: the records an actor initiated.
+    @Sendable func audit(_ request: Request, context: Context) async throws -> Response {
+        let parameters = HistoryParameters(request: request)
+        try parameters.allowOnly(["initiated_by", "from", "to", "limit", "order"])
+        guard let initiatedBy = try parameters.identifier("initiated_by") else {
+            throw APIError.invalid(field: "initiated_by", "initiated_by is required")
+        }
+        let orderText = parameters.string("order") ?? AuditQuery.Order.newest.rawValue
+        guard let order = AuditQuery.Order(rawValue: orderText) else {
+            throw APIError.invalid(field: "order", "order must be newest or oldest, got \"\(orderText)\"")
+        }
+        let query = AuditQuery(
+            initiatedBy: initiatedBy, from: try parameters.time("from"), to: try parameters.time("to"),
+            limit: try parameters.limit(default: AuditQuery.limitDefault, max: 10_000), order: order)
+        return JSONResponse.make(status: .ok, body: try await history.audit(query), requestID: context.requestID)
+    }
+
+    /// `?bucket=day[&from=T][&to=T][&user_id=U]`: debits and consumes per UTC day (`to` exclusive).
+    @Sendable func usageSummary(_ request: Request, context: Context) async throws -> Response {
+        let parameters = HistoryParameters(request: request)
+        try parameters.allowOnly(["bucket", "from", "to", "user_id"])
+        let bucket = parameters.string("bucket") ?? "day"
+        guard bucket == "day" else { throw APIError.invalid(field: "bucket", "bucket must be day, got \"\(bucket)\"") }
+        let query = UsageQuery(
+            from: try parameters.time("from"), to: try parameters.time("to"),
+            userID: try parameters.identifier("user_id"))
+        return JSONResponse.make(status: .ok, body: try await history.usage(query), requestID: context.requestID)
+    }
+
+    /// `?month=YYYY-MM[&format=csv|json]`: the monthly statement, RFC 4180 CSV by default.
+    @Sendable func statement(_ request: Request, context: Context) async throws -> Response {
+        let userID = try context.parameters.require("user_id")
+        guard HistoryParameters.isIdentifier(userID) else {
+            throw APIError.invalid(field: "user_id", "user_id must be 1–128 bytes of [A-Za-z0-9._:@-]")
+        }
+        let parameters = HistoryParameters(request: request)
+        try parameters.allowOnly(["month", "format"])
+        guard let monthText = parameters.string("month") else {
+            throw APIError.invalid(field: "month", "month is required (YYYY-MM)")
+        }
+        guard let month = CalendarMonth(monthText) else {
+            throw APIError.invalid(field: "month", "month must be YYYY-MM, got \"\(monthText)\"")
+        }
+        let format = parameters.string("format") ?? "csv"
+        guard format == "csv" || format == "json" else {
+            throw APIError.invalid(field: "format", "format must be csv or json, got \"\(format)\"")
+        }
+        let statement = try await history.statement(userID: userID, month: month)
+        if format == "json" {
+            return JSONResponse.make(status: .ok, body: statement.json, requestID: context.requestID)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .requestID: context.requestID,
+                .contentDisposition: "attachment; filename=\"statement-\(userID)-\(month.text).csv\"",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: statement.csv)))
     }
 
     // MARK: - Shared

@@ -215,6 +215,73 @@ enum OpenAPIDocument {
                 '200': {$ref: '#/components/responses/Read'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+          /api/v1/users/me/transactions:
+            get:
+              x-tollgate-role: user
+              summary: The key's user's credit transactions, newest first (initiated_by, balance_after).
+              parameters:
+                - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 1000}}
+                - name: before_seq
+                  in: query
+                  required: false
+                  description: The next_before_seq of the previous page.
+                  schema: {type: integer, minimum: 1}
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/audit:
+            get:
+              x-tollgate-role: admin
+              summary: Records an actor initiated.
+              parameters:
+                - {name: initiated_by, in: query, required: true, schema: {type: string}}
+                - {name: from, in: query, required: false, schema: {type: string, format: date-time}}
+                - {name: to, in: query, required: false, schema: {type: string, format: date-time}}
+                - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 10000}}
+                - {name: order, in: query, required: false, schema: {type: string, enum: [newest, oldest]}}
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/usage/summary:
+            get:
+              x-tollgate-role: admin
+              summary: Debits and consumes per UTC day.
+              parameters:
+                - {name: bucket, in: query, required: false, schema: {type: string, enum: [day]}}
+                - {name: from, in: query, required: false, schema: {type: string, format: date-time}}
+                - {name: to, in: query, required: false, schema: {type: string, format: date-time}}
+                - {name: user_id, in: query, required: false, schema: {type: string}}
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/users/{user_id}/statement:
+            get:
+              x-tollgate-role: admin
+              summary: Monthly statement (RFC 4180 CSV, or JSON with format=json).
+              parameters:
+                - {$ref: '#/components/parameters/UserID'}
+                - {name: month, in: query, required: true, schema: {type: string, pattern: '^[0-9]{4}-[0-9]{2}$'}}
+                - {name: format, in: query, required: false, schema: {type: string, enum: [csv, json]}}
+              responses:
+                '200':
+                  description: The statement.
+                  content:
+                    text/csv: {}
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Object'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/credits:
             post:
               x-tollgate-role: admin

@@ -9,8 +9,8 @@ public enum TollgateAPI {
 
     /// The full router over any backend (tests wrap the engine to inject failures).
     public static func router(
-        backend: any BillingBackend, keys: APIKeyStore, configuration: HTTPConfiguration = HTTPConfiguration(),
-        metrics: TollgateMetrics = TollgateMetrics()
+        backend: any BillingBackend, history: LogHistory, keys: APIKeyStore,
+        configuration: HTTPConfiguration = HTTPConfiguration(), metrics: TollgateMetrics = TollgateMetrics()
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(
@@ -18,9 +18,11 @@ public enum TollgateAPI {
         let writePath = WritePath(backend: backend, metrics: metrics)
         PublicRoutes(backend: backend, metrics: metrics).add(to: router)
         router.addRoutes(ServiceRoutes(writePath: writePath).collection(keys: keys), atPath: "api/v1")
-        router.addRoutes(UserRoutes(backend: backend).collection(keys: keys), atPath: "api/v1/users")
         router.addRoutes(
-            AdminRoutes(backend: backend, writePath: writePath).collection(keys: keys), atPath: "api/v1/admin")
+            UserRoutes(backend: backend, history: history).collection(keys: keys), atPath: "api/v1/users")
+        router.addRoutes(
+            AdminRoutes(backend: backend, writePath: writePath, history: history).collection(keys: keys),
+            atPath: "api/v1/admin")
         return router
     }
 
@@ -28,11 +30,13 @@ public enum TollgateAPI {
     /// requests and finishes those in flight, then the engine drains its queue, makes it durable and closes the
     /// log (Hummingbird stops services in reverse order).
     public static func application(
-        engine: EngineService, keys: APIKeyStore, configuration: HTTPConfiguration, logger: Logger,
-        metrics: TollgateMetrics = TollgateMetrics()
+        engine: EngineService, dataDirectory: String, keys: APIKeyStore, configuration: HTTPConfiguration,
+        logger: Logger, metrics: TollgateMetrics = TollgateMetrics()
     ) -> some ApplicationProtocol {
         Application(
-            router: router(backend: engine, keys: keys, configuration: configuration, metrics: metrics),
+            router: router(
+                backend: engine, history: LogHistory(directory: dataDirectory), keys: keys,
+                configuration: configuration, metrics: metrics),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
             services: [EngineShutdownService(engine: engine, logger: logger)],

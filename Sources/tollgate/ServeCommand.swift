@@ -61,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = EngineService(engine: engine)
         let application = TollgateAPI.application(
-            engine: service, keys: keyStore,
+            engine: service, dataDirectory: dataOptions.data, keys: keyStore,
             configuration: HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes),
             logger: logger, metrics: TollgateMetrics())
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])

@@ -32,7 +32,8 @@ import Testing
     func grantNeedsAReason(body: String) async throws {
         let server = try TestServer()
         try await server.test { client in
-            let reply = try await client.call(.post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: body)
+            let reply = try await client.call(
+                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: body)
             #expect(reply.status == .unprocessableContent, "\(reply.text)")
             #expect(reply.string("field") == "reason")
             #expect(server.engine.read { $0.recordCount } == 0)
@@ -44,7 +45,8 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             let reply = try await client.call(
-                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: "{\"amount\":\"\(amount)\",\"reason\":\"test\"}")
+                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey,
+                json: "{\"amount\":\"\(amount)\",\"reason\":\"test\"}")
             #expect(reply.status == .unprocessableContent, "\(reply.text)")
             #expect(reply.string("code") == "invalid_request")
             #expect(server.engine.read { $0.recordCount } == 0)
@@ -55,7 +57,8 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             let reply = try await client.call(
-                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: #"{"amount":10000,"reason":"test"}"#)
+                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey,
+                json: #"{"amount":10000,"reason":"test"}"#)
             #expect(reply.status == .ok, "\(reply.text)")
         }
     }
@@ -199,7 +202,8 @@ import Testing
         let server = try TestServer()
         try await server.test { client in
             let reply = try await client.call(
-                .post, "/api/v1/admin/users/bad%20id/credits", key: server.adminKey, json: #"{"amount":"1","reason":"test"}"#)
+                .post, "/api/v1/admin/users/bad%20id/credits", key: server.adminKey,
+                json: #"{"amount":"1","reason":"test"}"#)
             #expect(reply.status == .unprocessableContent, "\(reply.text)")
             #expect(reply.string("field") == "user_id")
         }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TollgateBilling
+
 @testable import TollgateHTTP
 
 /// Many handlers at once through the group commit: every debit gets its own seq, none is lost or doubled.

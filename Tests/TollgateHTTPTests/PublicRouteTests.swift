@@ -64,7 +64,8 @@ import TollgateEngine
                 .post, "/api/v1/debits", key: server.serviceKey, json: #"{"user_id":"bob","amount":"1"}"#)
             #expect(debit.status == .serviceUnavailable)
             let grant = try await client.call(
-                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: #"{"amount":"1","reason":"test"}"#)
+                .post, "/api/v1/admin/users/bob/credits", key: server.adminKey, json: #"{"amount":"1","reason":"test"}"#
+            )
             #expect(grant.status == .serviceUnavailable)
             let balance = try await client.call(.get, "/api/v1/users/me/balance", key: server.bobKey)
             #expect(balance.status == .ok)

@@ -11,7 +11,8 @@ import Testing
         async throws
     {
         let reply = try await client.call(
-            .post, "/api/v1/admin/users/\(user)/credits", key: server.adminKey, json: "{\"amount\":\"\(amount)\",\"reason\":\"test\"}")
+            .post, "/api/v1/admin/users/\(user)/credits", key: server.adminKey,
+            json: "{\"amount\":\"\(amount)\",\"reason\":\"test\"}")
         #expect(reply.status == .ok, "\(reply.text)")
     }
 

@@ -47,7 +47,9 @@ struct TestServer {
         backend: (any BillingBackend)? = nil, configuration: HTTPConfiguration = HTTPConfiguration(),
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let router = TollgateAPI.router(backend: backend ?? engine, keys: keys, configuration: configuration)
+        let router = TollgateAPI.router(
+            backend: backend ?? engine, history: LogHistory(directory: directory), keys: keys,
+            configuration: configuration)
         let app = Application(router: router)
         do {
             try await app.test(.router) { client in try await body(client) }
