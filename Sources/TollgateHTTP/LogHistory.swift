@@ -23,7 +23,10 @@ public final class LogHistory: Sendable {
     }
 
     func audit(_ query: AuditQuery) async throws -> JSONValue {
-        try await scan { directory in try query.run(directory: directory).json(initiatedBy: query.initiatedBy) }
+        // The per-segment audit index when present (read-only; same answer as a full scan).
+        try await scan { directory in
+            try query.runIndexed(directory: directory).result.json(initiatedBy: query.initiatedBy)
+        }
     }
 
     func usage(_ query: UsageQuery) async throws -> JSONValue {
