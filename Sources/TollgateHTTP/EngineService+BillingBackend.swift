@@ -8,9 +8,8 @@ extension EngineService: BillingBackend {
 
     public func balance(userID: String) -> JSONValue {
         read { state in
-            // `balances()` is the only public per-user balance read of State today (it sorts every user);
-            // a `State.balance(of:)` and the low-balance threshold would make this O(1) and complete.
-            let balance = state.balances().first { $0.userID == userID }?.balance ?? Millicredits(rawValue: 0)
+            // `low_balance` needs the low-balance threshold, which State does not expose yet: null until it does.
+            let balance = state.balance(userID: userID)
             return .object([
                 ("user_id", .string(userID)), ("balance", .amount(balance)),
                 ("low_balance", .null),
@@ -40,7 +39,7 @@ extension EngineService: BillingBackend {
     public func userState(userID: String) -> JSONValue {
         read { state in
             let now = Clock.system.now()
-            let balance = state.balances().first { $0.userID == userID }?.balance ?? Millicredits(rawValue: 0)
+            let balance = state.balance(userID: userID)
             var members: [(String, JSONValue)] = [("user_id", .string(userID)), ("balance", .amount(balance))]
             members += Self.members(state.enforcementJSON(userID: userID, at: now))
             members.append(("plan_id", state.planID(ofUser: userID).map(JSONValue.string) ?? .null))
