@@ -176,7 +176,7 @@ public struct APIKeyStore: Sendable {
     }
 
     /// Rewrites a key file without the entry `id` (temporary file, fsync, rename): a revoked key stops working
-    /// when the service next loads the file (restart).
+    /// when the service next loads the file (SIGHUP or restart).
     public static func remove(id: String, fromFileAt path: String) throws(LoadError) {
         var store = try load(path: path)
         guard let index = store.entries.firstIndex(where: { $0.id == id }) else {

@@ -12,7 +12,7 @@ struct AdminRoutes {
     let writePath: WritePath
     let history: LogHistory
 
-    func collection(keys: APIKeyStore) -> RouteCollection<Context> {
+    func collection(keys: APIKeyRing) -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
         routes.add(middleware: AuthMiddleware(keys: keys, allowed: [.admin]))
         routes.post("users/:user_id/credits", use: grant)

@@ -8,14 +8,14 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = TollgateRequestContext
 
-    let keys: APIKeyStore
+    let keys: APIKeyRing
     let allowed: [Role]
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let key = Self.presentedKey(request.headers) else { throw APIError.missingKey() }
-        guard let principal = keys.authenticate(key: key) else { throw APIError.unknownKey() }
+        guard let principal = keys.current.authenticate(key: key) else { throw APIError.unknownKey() }
         guard allowed.contains(principal.role) else { throw APIError.forbiddenRole(principal.role, allowed: allowed) }
         var context = context
         context.principal = principal

@@ -7,7 +7,7 @@ struct ServiceRoutes {
 
     let writePath: WritePath
 
-    func collection(keys: APIKeyStore) -> RouteCollection<Context> {
+    func collection(keys: APIKeyRing) -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
         routes.add(middleware: AuthMiddleware(keys: keys, allowed: [.service]))
         routes.post("debits", use: debit)

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TollgateEngine
 
 /// Assembles the HTTP API: the router with every route group, and the application that serves it.
@@ -9,7 +10,7 @@ public enum TollgateAPI {
 
     /// The full router over any backend (tests wrap the engine to inject failures).
     public static func router(
-        backend: any BillingBackend, history: LogHistory, keys: APIKeyStore,
+        backend: any BillingBackend, history: LogHistory, keys: APIKeyRing,
         configuration: HTTPConfiguration = HTTPConfiguration(), metrics: TollgateMetrics = TollgateMetrics()
     ) -> Router<Context> {
         let router = Router(context: Context.self)
@@ -30,8 +31,8 @@ public enum TollgateAPI {
     /// requests and finishes those in flight, then the engine drains its queue, makes it durable and closes the
     /// log (Hummingbird stops services in reverse order).
     public static func application(
-        engine: EngineService, dataDirectory: String, keys: APIKeyStore, configuration: HTTPConfiguration,
-        logger: Logger, metrics: TollgateMetrics = TollgateMetrics()
+        engine: EngineService, dataDirectory: String, keys: APIKeyRing, configuration: HTTPConfiguration,
+        logger: Logger, metrics: TollgateMetrics = TollgateMetrics(), services: [any Service] = []
     ) -> some ApplicationProtocol {
         Application(
             router: router(
@@ -39,7 +40,7 @@ public enum TollgateAPI {
                 configuration: configuration, metrics: metrics),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
-            services: [EngineShutdownService(engine: engine, logger: logger)],
+            services: [EngineShutdownService(engine: engine, logger: logger)] + services,
             logger: logger)
     }
 }

@@ -10,7 +10,7 @@ struct UserRoutes {
     let backend: any BillingBackend
     let history: LogHistory
 
-    func collection(keys: APIKeyStore) -> RouteCollection<Context> {
+    func collection(keys: APIKeyRing) -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
         routes.add(middleware: AuthMiddleware(keys: keys, allowed: [.user]))
         routes.get("me/balance", use: balance)

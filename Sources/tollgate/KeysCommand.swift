@@ -42,10 +42,10 @@ struct ListKeysCommand: ParsableCommand {
     }
 }
 
-/// `tollgate keys revoke (--data DIR | --keys FILE) --id k-…`: removes a key; the service must be restarted.
+/// `tollgate keys revoke (--data DIR | --keys FILE) --id k-…`: removes a key; `serve` applies it on SIGHUP.
 struct RevokeKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Remove an API key (takes effect when `serve` restarts).")
+        commandName: "revoke", abstract: "Remove an API key (takes effect on SIGHUP to `serve`, or its restart).")
 
     @OptionGroup var keyFile: KeyFileOptions
     @Option(name: .long, help: "The key id (k-…), as `keys list` shows it.") var id: String
@@ -57,7 +57,8 @@ struct RevokeKeyCommand: ParsableCommand {
             StandardStreams.error("tollgate: error: \(error)")
             throw ExitCode.failure
         }
-        StandardStreams.error("revoked \(id) in \(keyFile.path); restart `tollgate serve` to apply")
+        StandardStreams.error(
+            "revoked \(id) in \(keyFile.path); send SIGHUP to `tollgate serve` (or restart it) to apply")
     }
 }
 

@@ -17,7 +17,7 @@ import TollgateEngine
         let service = APIKeyStore.mint(role: .service, userID: nil)
         let keys = try APIKeyStore(entries: [admin.entry, service.entry])
         let app = TollgateAPI.application(
-            engine: engine, dataDirectory: directory, keys: keys,
+            engine: engine, dataDirectory: directory, keys: APIKeyRing(keys),
             configuration: HTTPConfiguration(host: "127.0.0.1", port: 0),
             logger: Logger(label: "test"))
         try await app.test(.live) { client in

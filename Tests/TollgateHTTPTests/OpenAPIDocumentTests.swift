@@ -54,7 +54,8 @@ import TollgateBilling
 
     static func routerOperations() throws -> Set<Operation> {
         let router = TollgateAPI.router(
-            backend: RoutesOnlyBackend(), history: LogHistory(directory: "/nonexistent"), keys: try APIKeyStore())
+            backend: RoutesOnlyBackend(), history: LogHistory(directory: "/nonexistent"),
+            keys: APIKeyRing(try APIKeyStore()))
         return Set(router.routes.map { Operation(method: $0.method.rawValue, path: $0.path.description) })
     }
 

@@ -48,7 +48,7 @@ struct TestServer {
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = TollgateAPI.router(
-            backend: backend ?? engine, history: LogHistory(directory: directory), keys: keys,
+            backend: backend ?? engine, history: LogHistory(directory: directory), keys: APIKeyRing(keys),
             configuration: configuration)
         let app = Application(router: router)
         do {
