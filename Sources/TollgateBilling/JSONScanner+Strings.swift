@@ -26,7 +26,8 @@ extension JSONScanner {
         withStringBytes(token) { buffer in String(decoding: buffer, as: UTF8.self) }
     }
 
-    /// Decodes the escapes of a validated string token into UTF-8 bytes (surrogate pairs combined).
+    /// Decodes the escapes of a validated string token into UTF-8 bytes (surrogate pairs combined, a lone
+    /// surrogate as U+FFFD).
     func decodedString(_ token: JSONToken) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(token.end - token.start)
@@ -49,10 +50,18 @@ extension JSONScanner {
             case UInt8(ascii: "u"):
                 var scalar = hex4(at: position)
                 position += 4
-                if (0xD800...0xDBFF).contains(scalar) {
-                    let low = hex4(at: position + 2)
-                    position += 6
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                if (0xD800...0xDFFF).contains(scalar) {
+                    let paired =
+                        scalar <= 0xDBFF && position + 6 <= token.end && bytes[position] == UInt8(ascii: "\\")
+                        && bytes[position + 1] == UInt8(ascii: "u")
+                        && (0xDC00...0xDFFF).contains(hex4(at: position + 2))
+                    if paired {
+                        let low = hex4(at: position + 2)
+                        position += 6
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        scalar = 0xFFFD  // a lone surrogate: replacement character
+                    }
                 }
                 Self.appendUTF8(scalar, to: &output)
             default: output.append(escape)  // `"`, `\`, `/`

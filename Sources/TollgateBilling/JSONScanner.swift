@@ -249,17 +249,15 @@ struct JSONScanner {
         case UInt8(ascii: "u"):
             index += 1
             let unit = try scanHex4()
-            if (0xD800...0xDBFF).contains(unit) {
-                guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
-                    bytes[index + 1] == UInt8(ascii: "u")
-                else { throw error("unpaired surrogate escape", at: escapeStart) }
+            // A high surrogate followed by a low one is a pair. A lone surrogate is valid JSON grammar (RFC 8259
+            // §8.2 leaves its meaning open): it is accepted and decodes to U+FFFD (docs/input-grammar.md).
+            if (0xD800...0xDBFF).contains(unit), bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                bytes[index + 1] == UInt8(ascii: "u")
+            {
+                let lowStart = index
                 index += 2
                 let low = try scanHex4()
-                guard (0xDC00...0xDFFF).contains(low) else {
-                    throw error("unpaired surrogate escape", at: escapeStart)
-                }
-            } else if (0xDC00...0xDFFF).contains(unit) {
-                throw error("unpaired surrogate escape", at: escapeStart)
+                if !(0xDC00...0xDFFF).contains(low) { index = lowStart }  // scanned again as its own escape
             }
         default:
             throw error("invalid escape", at: escapeStart)

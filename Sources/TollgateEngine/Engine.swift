@@ -59,11 +59,12 @@ public final class Engine {
         if let failure { throw failure }
         let time = decisionTime(for: command)
         let decision = decide(command, in: state, seq: nextSeq, time: time)
-        // Keep one append within the log's batch bounds: commit what is staged first if this decision could
-        // overflow them (results of earlier commands are then durable sooner, which is always allowed).
-        if !pendingRecords.isEmpty,
+        // Keep one append within the log's batch bounds (record count, bytes, time span): commit what is staged
+        // first if this decision could overflow them (results of earlier commands are then durable sooner, which is always allowed).
+        if let first = pendingRecords.first,
             pendingRecords.count + decision.records.count > LogLimits.batchRecordCountMax
                 || pendingSizeBytes + decision.records.count * Self.recordSizeBytesBound > Self.pendingSizeBytesMax
+                || time.millisecondsSinceEpoch - first.timeMs > LogLimits.batchTimeSpanMillisecondsMax
         {
             try commit()
         }

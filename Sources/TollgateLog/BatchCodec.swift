@@ -22,7 +22,7 @@ enum BatchCodec {
             precondition(record.timeMs >= previousTimeMs, "record times must not decrease")
             precondition(record.body.count <= LogLimits.recordBodySizeBytesMax)
             let deltaMs = record.timeMs - baseTimeMs
-            precondition(deltaMs >= 0 && deltaMs <= Int64(UInt32.max))
+            precondition(deltaMs >= 0 && deltaMs <= LogLimits.batchTimeSpanMillisecondsMax)
             let checksum = record.body.withUnsafeBytes {
                 recordChecksum(seq: seq, timeMs: record.timeMs, type: record.type, body: $0)
             }

@@ -124,8 +124,9 @@ public final class Log: @unchecked Sendable {
             guard record.timeMs >= previousTimeMs else {
                 throw LogError(.invalidArgument, "record time \(record.timeMs) ms before previous \(previousTimeMs) ms")
             }
-            guard record.timeMs - records[0].timeMs <= Int64(UInt32.max) else {
-                throw LogError(.invalidArgument, "batch spans more than \(UInt32.max) ms")
+            guard record.timeMs - records[0].timeMs <= LogLimits.batchTimeSpanMillisecondsMax else {
+                throw LogError(
+                    .invalidArgument, "batch spans more than \(LogLimits.batchTimeSpanMillisecondsMax) ms")
             }
             previousTimeMs = record.timeMs
             batchSizeBytes += RecordHeader.sizeBytes + record.body.count

@@ -50,6 +50,9 @@ public enum LogLimits {
     /// Largest encoded batch (header + records). One batch must fit in one LZ4 block (4 MiB) together with the
     /// segment header, so a sealed segment can be read block by block.
     public static let batchSizeBytesMax: Int = (4 << 20) - SegmentHeader.sizeBytes
+    /// Widest time span of one batch: record times are stored as 32-bit offsets from the batch's first record.
+    /// Writers with records further apart append them in separate batches.
+    public static let batchTimeSpanMillisecondsMax: Int64 = Int64(UInt32.max)
     /// Smallest and largest configurable segment size.
     public static let segmentSizeBytesMin: UInt64 = 128
     public static let segmentSizeBytesMax: UInt64 = 1 << 40

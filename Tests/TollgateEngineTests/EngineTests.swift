@@ -115,6 +115,21 @@ func lines(seed: UInt64, count: Int) -> [[UInt8]] {
         #expect(Replay.verify(directory: directory.path, billing: BillingConfiguration()).ok)
     }
 
+    /// Records further apart than one log batch can span (2^32 ms ≈ 49.7 days) go out in separate appends.
+    @Test func batchesSpanningMoreThanOneAppendsTimeRangeAreSplit() throws {
+        let directory = TemporaryDirectory()
+        let engine = try Engine(configuration: configuration(directory), clock: fixedClock)
+        let results = try engine.apply(lines: [
+            #"{"op":"grant","user_id":"a","amount":1,"initiated_by":"x","at":"0001-01-01T00:00:00Z"}"#,
+            #"{"op":"grant","user_id":"a","amount":1,"initiated_by":"x","at":"2026-01-01T00:00:00Z"}"#,
+            #"{"op":"grant","user_id":"a","amount":1,"initiated_by":"x","at":"2026-03-01T00:00:00Z"}"#,
+            #"{"op":"grant","user_id":"a","amount":1,"initiated_by":"x","at":"9999-12-31T23:59:59.999Z"}"#,
+        ].map { Array($0.utf8) })
+        #expect(results.map { $0["seq"] } == [.int(1), .int(2), .int(3), .int(4)])
+        try engine.close()
+        #expect(Replay.verify(directory: directory.path, billing: BillingConfiguration()).ok)
+    }
+
     @Test func replayWithAnotherConfigDefaultReportsTheDebitsItWouldDecideDifferently() throws {
         let directory = TemporaryDirectory()
         let engine = try Engine(configuration: configuration(directory), clock: fixedClock)
