@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layering (each layer ignorant of those above it):
-//   tollgate (CLI) → TollgateEngine → TollgateLog → CLZ4, CChecksum
-//                                  ↘ TollgateBilling (imports none of ours)
+//   tollgate (CLI) → TollgateHTTP → TollgateEngine → TollgateLog → CLZ4, CChecksum
+//         └─────────────────────────↗               ↘ TollgateBilling (imports none of ours)
 let package = Package(
     name: "Tollgate",
     products: [
@@ -11,9 +11,17 @@ let package = Package(
         .library(name: "TollgateLog", targets: ["TollgateLog"]),
         .library(name: "TollgateBilling", targets: ["TollgateBilling"]),
         .library(name: "TollgateEngine", targets: ["TollgateEngine"]),
+        .library(name: "TollgateHTTP", targets: ["TollgateHTTP"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -25,11 +33,27 @@ let package = Package(
         .target(name: "TollgateLog", dependencies: ["CLZ4", "CChecksum"]),
         .target(name: "TollgateBilling"),
         .target(name: "TollgateEngine", dependencies: ["TollgateLog", "TollgateBilling"]),
+        .target(
+            name: "TollgateHTTP",
+            dependencies: [
+                "TollgateEngine", "TollgateBilling",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateEngine", "TollgateLog", "TollgateBilling",
+                "TollgateEngine", "TollgateLog", "TollgateBilling", "TollgateHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Deterministic simulation (tests and `tollgate-simulate` only; no production module imports it).
@@ -45,5 +69,14 @@ let package = Package(
         .testTarget(name: "TollgateLogTests", dependencies: ["TollgateLog"]),
         .testTarget(name: "TollgateBillingTests", dependencies: ["TollgateBilling"]),
         .testTarget(name: "TollgateEngineTests", dependencies: ["TollgateEngine", "TollgateLog", "TollgateBilling"]),
+        .testTarget(
+            name: "TollgateHTTPTests",
+            dependencies: [
+                "TollgateHTTP", "TollgateEngine", "TollgateBilling",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
     ]
 )

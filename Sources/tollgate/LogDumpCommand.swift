@@ -13,7 +13,7 @@ struct LogDumpCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(name: .long, help: "First seq to print.") var fromSeq: UInt64 = 1
     @Option(name: .long, help: "Print at most this many records.") var limit: UInt64?
-    @Flag(name: .long, help: "Print JSON lines.") var json = false
+    @ArgumentParser.Flag(name: .long, help: "Print JSON lines.") var json = false
 
     func run() throws {
         var reader: LogReader

@@ -9,7 +9,7 @@ struct LogVerifyCommand: ParsableCommand {
         commandName: "verify", abstract: "Verify every record, checksum and the hash chain of the log.")
 
     @OptionGroup var dataOptions: DataOptions
-    @Flag(name: .long, help: "Print one JSON object.") var json = false
+    @ArgumentParser.Flag(name: .long, help: "Print one JSON object.") var json = false
 
     func run() throws {
         let result = verifyLog(directory: dataOptions.data)

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Tollgate: ParsableCommand {
+struct Tollgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollgate",
         abstract: "An event-sourced credit and entitlement billing engine.",
@@ -22,6 +22,8 @@ struct Tollgate: ParsableCommand {
             StatementCommand.self,
             TailCommand.self,
             LogCommand.self,
+            ServeCommand.self,
+            KeysCommand.self,
         ]
     )
 }

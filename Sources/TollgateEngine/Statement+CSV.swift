@@ -1,16 +1,15 @@
 import TollgateBilling
-import TollgateEngine
 
-/// RFC 4180 CSV of a statement: a header row, CRLF line ends, a field quoted when it holds a comma, a double
-/// quote, CR or LF (quotes doubled). One table: an `opening_balance` row, one row per transaction, a
+/// RFC 4180 CSV of a statement (`tollgate statement`, `GET /api/v1/admin/users/{user_id}/statement`): a header
+/// row, CRLF line ends, a field quoted when it holds a comma, a double quote, CR or LF (quotes doubled). One table: an `opening_balance` row, one row per transaction, a
 /// `closing_balance` row, then one row per total (`total_granted`, `total_refunded`, `total_charged`, `total_net`).
 extension Statement {
-    static let csvHeader = [
+    public static let csvHeader = [
         "row", "seq", "time", "type", "amount_credits", "amount_usd", "balance_after_credits", "balance_after_usd",
         "initiated_by", "source", "debit_seq", "request_id", "reason",
     ]
 
-    var csv: String {
+    public var csv: String {
         var rows: [[String]] = [Self.csvHeader]
         rows.append([
             "opening_balance", "", month.start.rfc3339, "", "", "", openingBalance.formatted,

@@ -1,0 +1,27 @@
+import TollgateBilling
+
+/// What the routes need from the engine: submit a command and await its durable result, read projections.
+///
+/// ``EngineService`` is the one real implementation (`EngineService+BillingBackend.swift`, the only file that
+/// reads engine state). The protocol keeps routes ignorant of how state is held and lets tests wrap the engine,
+/// e.g. to inject a log failure.
+public protocol BillingBackend: Sendable {
+    /// Decides `command` in order with every other command; returns once its record is durable.
+    /// Throws only operating failures (the log failed, the engine is stopping or saturated).
+    func submit(_ command: Command) async throws -> JSONValue
+    /// nil while writes work; why they are refused once the log has failed.
+    var writeFailure: String? { get }
+    /// `{user_id, balance, low_balance}`.
+    func balance(userID: String) -> JSONValue
+    /// `{user_id, state, grace_started_at, grace_ends_at, usage}` evaluated now.
+    func enforcement(userID: String) -> JSONValue
+    /// The user's effective module policy as compact JSON text: the plan's `module_rules` while the user is
+    /// DEGRADED, `{}` otherwise (validated JSON, stored as the parser produced it).
+    func modulePolicyJSON(userID: String) -> String
+    /// `{enforcement_enabled, enforcement_source}`.
+    func settings() -> JSONValue
+    /// An admin's view of one user: balance, enforcement, limits.
+    func userState(userID: String) -> JSONValue
+    /// What a client shows its users: enforcement on/off, default thresholds and grace, low-balance threshold.
+    func policy() -> JSONValue
+}

@@ -1,0 +1,113 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// The outermost middleware: gives every request a correlation id (the client's `X-Request-ID` when it is
+/// well formed, else a new one), puts it on the logger and on the response, and turns every error into an
+/// ``APIError`` response — so nothing a route throws ever leaves as a bare 500 without a body.
+struct CorrelationMiddleware: RouterMiddleware {
+    typealias Context = TollgateRequestContext
+
+    /// Longest client-supplied id accepted; longer or odd ones are replaced, not rejected.
+    static let requestIDSizeBytesMax = 128
+
+    let bodySizeBytesMax: Int
+    let metrics: TollgateMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let requestID = Self.acceptedRequestID(request.headers[.requestID]) ?? Self.newRequestID()
+        context.requestID = requestID
+        context.bodySizeBytesMax = bodySizeBytesMax
+        let start = ContinuousClock.now
+        let response = await respond(request, context: context, requestID: requestID, next: next)
+        metrics.recordRequest(
+            method: request.method.rawValue, route: context.endpointPath ?? "unknown", status: response.status.code,
+            duration: ContinuousClock.now - start)
+        context.log(
+            .debug, "request",
+            [
+                "method": "\(request.method)", "path": "\(request.uri.path)",
+                "status": "\(response.status.code)",
+            ])
+        return response
+    }
+
+    private func respond(
+        _ request: Request, context: Context, requestID: String, next: (Request, Context) async throws -> Response
+    ) async -> Response {
+        do {
+            var response = try await next(request, context)
+            response.headers[.requestID] = requestID
+            return response
+        } catch {
+            var apiError = Self.apiError(for: error, bodySizeBytesMax: bodySizeBytesMax)
+            apiError.correlationID = requestID
+            if apiError.status.code >= 500 {
+                context.log(
+                    .error, "request failed", ["status": "\(apiError.status.code)", "error": "\(error)"])
+            } else {
+                context.log(
+                    .debug, "request refused", ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
+            }
+            return JSONResponse.make(status: apiError.status, body: apiError.body, requestID: requestID)
+        }
+    }
+
+    /// Maps anything thrown to an ``APIError``: Hummingbird's own errors (unknown route, body too large) keep
+    /// their status; anything unexpected is a 500 whose detail goes to the log, not to the client.
+    static func apiError(for error: any Error, bodySizeBytesMax: Int) -> APIError {
+        switch error {
+        case let apiError as APIError:
+            return apiError
+        case let httpError as HTTPError:
+            switch httpError.status {
+            case .notFound: return .notFound("No such route.")
+            case .methodNotAllowed: return .methodNotAllowed()
+            case .contentTooLarge: return .bodyTooLarge(limitBytes: bodySizeBytesMax)
+            default:
+                return APIError(
+                    status: httpError.status,
+                    code: httpError.status.reasonPhrase.lowercased()
+                        .replacingOccurrences(of: " ", with: "_"),
+                    message: httpError.body ?? httpError.status.reasonPhrase)
+            }
+        default:
+            return .internalError()
+        }
+    }
+
+    static func acceptedRequestID(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.utf8.count <= requestIDSizeBytesMax else { return nil }
+        let allowed = value.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: ":"), UInt8(ascii: "@"):
+                return true
+            default:
+                return false
+            }
+        }
+        return allowed ? value : nil
+    }
+
+    /// 64 random bits drawn once per process, so ids from different processes do not collide.
+    static let processPrefix = hex(UInt64.random(in: .min ... .max))
+    static let requestCount = Atomic<UInt64>(0)
+
+    /// 32 hex digits: the process prefix and a counter. Unique, not secret (it is only a correlation id), and
+    /// without a `getrandom` call per request.
+    static func newRequestID() -> String {
+        let count = requestCount.add(1, ordering: .relaxed).newValue
+        return processPrefix + hex(count)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,73 @@
+import TollgateBilling
+import TollgateEngine
+
+/// The engine as the API's backend. The only file of TollgateHTTP that reads engine state; reads run under the
+/// engine's state lock between batches, so each response is one consistent view.
+extension EngineService: BillingBackend {
+    public var writeFailure: String? { failed.map { $0.message } }
+
+    public func balance(userID: String) -> JSONValue {
+        read { state in
+            // `low_balance` needs the low-balance threshold, which State does not expose yet: null until it does.
+            let balance = state.balance(userID: userID)
+            return .object([
+                ("user_id", .string(userID)), ("balance", .amount(balance)),
+                ("low_balance", .null),
+            ])
+        }
+    }
+
+    public func enforcement(userID: String) -> JSONValue {
+        read { state in
+            let now = Clock.system.now()
+            var members = Self.members(state.enforcementJSON(userID: userID, at: now))
+            members.insert(("user_id", .string(userID)), at: 0)
+            members.append(("plan_id", state.planID(ofUser: userID).map(JSONValue.string) ?? .null))
+            members.append(("suspended", .bool(state.isSuspended(userID: userID))))
+            return .object(members)
+        }
+    }
+
+    public func modulePolicyJSON(userID: String) -> String {
+        read { state in state.effectiveModuleRulesJSON(userID: userID, at: Clock.system.now()) }
+    }
+
+    public func settings() -> JSONValue {
+        read { state in state.settingsJSON() }
+    }
+
+    public func userState(userID: String) -> JSONValue {
+        read { state in
+            let now = Clock.system.now()
+            let balance = state.balance(userID: userID)
+            var members: [(String, JSONValue)] = [("user_id", .string(userID)), ("balance", .amount(balance))]
+            members += Self.members(state.enforcementJSON(userID: userID, at: now))
+            members.append(("plan_id", state.planID(ofUser: userID).map(JSONValue.string) ?? .null))
+            members.append(("suspended", .bool(state.isSuspended(userID: userID))))
+            members.append(("transitions", .array(state.enforcementTransitions(userID: userID).map(\.json))))
+            return .object(members)
+        }
+    }
+
+    public func policy() -> JSONValue {
+        read { state in
+            let defaults = Thresholds()
+            return .object([
+                ("enforcement_enabled", .bool(state.effectiveEnforcementEnabled)),
+                (
+                    "default_thresholds",
+                    .object([
+                        ("warn_pct", .int(defaults.warnPct)), ("hard_pct", .int(defaults.hardPct)),
+                        ("grace_hours", .int(defaults.graceHours)),
+                        ("overage_buffer_pct", .int(defaults.overageBufferPct)),
+                    ])
+                ),
+            ])
+        }
+    }
+
+    private static func members(_ value: JSONValue) -> [(String, JSONValue)] {
+        if case .object(let members) = value { return members }
+        return []
+    }
+}

@@ -1,0 +1,41 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The per-request context: Hummingbird's core storage plus the correlation id and the authenticated caller.
+public struct TollgateRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by ``CorrelationMiddleware`` before any route runs.
+    public var requestID: String = ""
+    /// Set by ``AuthMiddleware`` on routes that need a key.
+    public var principal: Principal?
+    /// The largest request body a route reads (see ``HTTPConfiguration/bodySizeBytesMax``).
+    public var bodySizeBytesMax: Int = HTTPConfiguration.defaultBodySizeBytesMax
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+    }
+
+    public var maxUploadSize: Int { bodySizeBytesMax }
+
+    /// Logs with the request's correlation id (and key id once authenticated) on the line.
+    ///
+    /// The ids are added per call rather than set on `logger`: setting logger metadata re-renders the handler's
+    /// metadata on every request, which cost ~10% of a debit's CPU with `StreamLogHandler`.
+    public func log(
+        _ level: Logger.Level, _ message: @autoclosure () -> Logger.Message,
+        _ metadata: @autoclosure () -> Logger.Metadata = [:]
+    ) {
+        guard logger.logLevel <= level else { return }
+        var merged = metadata()
+        merged["request_id"] = .string(requestID)
+        if let principal { merged["key_id"] = .string(principal.keyID) }
+        logger.log(level: level, message(), metadata: merged)
+    }
+
+    /// The authenticated caller; routes behind ``AuthMiddleware`` always have one.
+    public func requirePrincipal() throws(APIError) -> Principal {
+        guard let principal else { throw APIError.missingKey() }
+        return principal
+    }
+}

@@ -1,0 +1,43 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import TollgateBilling
+
+/// The end of every write route: submit a command, await its durable result, and turn it into a response —
+/// 200 with the result for `applied` and `duplicate`, the result's status (via ``APIError``) otherwise, 503
+/// when the log has failed.
+struct WritePath: Sendable {
+    let backend: any BillingBackend
+    let metrics: TollgateMetrics
+
+    func submit(_ command: Command, context: TollgateRequestContext) async throws -> Response {
+        if let failure = backend.writeFailure { throw APIError.unavailable(Self.failureMessage(failure)) }
+        let result: JSONValue
+        let start = ContinuousClock.now
+        do {
+            result = try await backend.submit(command)
+            metrics.recordCommit(op: command.op, duration: ContinuousClock.now - start)
+            metrics.recordDecision(op: command.op, result: result)
+        } catch {
+            context.log(.error, "submit failed", ["error": "\(error)"])
+            throw APIError.unavailable("Writes are refused: \(error). Reads keep working.")
+        }
+        switch result["status"] {
+        case .string("applied")?, .string("duplicate")?:
+            context.log(
+                .debug, "command decided",
+                [
+                    "status": "\(result["status"]?.rendered ?? "")",
+                    "seq": "\(result["seq"]?.rendered ?? "")",
+                ])
+            return JSONResponse.make(status: .ok, body: result, requestID: context.requestID)
+        default:
+            throw APIError(result: result)
+        }
+    }
+
+    static func failureMessage(_ failure: String) -> String {
+        "Writes are refused: the billing log has failed (\(failure)). Reads keep working; restart the service "
+            + "to recover from the log."
+    }
+}
