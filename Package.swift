@@ -68,7 +68,9 @@ let package = Package(
         .testTarget(name: "TollgateSimulationTests", dependencies: ["TollgateSimulation", "TollgateBilling"]),
         .testTarget(name: "TollgateLogTests", dependencies: ["TollgateLog"]),
         .testTarget(name: "TollgateBillingTests", dependencies: ["TollgateBilling"]),
-        .testTarget(name: "TollgateEngineTests", dependencies: ["TollgateEngine", "TollgateLog", "TollgateBilling"]),
+        .testTarget(
+            name: "TollgateEngineTests",
+            dependencies: ["TollgateEngine", "TollgateLog", "TollgateBilling", "TollgateSimulation"]),
         .testTarget(
             name: "TollgateHTTPTests",
             dependencies: [

@@ -1,6 +1,6 @@
 import TollgateBilling
 
-/// Random billing command lines (mostly valid; the engine tests' `CommandStream`) over a small universe of users,
+/// Random billing command lines (mostly valid; also the engine tests' stream) over a small universe of users,
 /// plans and keys, so that rules interact: idempotency retries, caps, suspensions, plans with grace, overrides that
 /// expire, out-of-order times, and a few invalid lines.
 package struct CommandGenerator {

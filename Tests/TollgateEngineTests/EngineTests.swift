@@ -3,6 +3,7 @@ import Testing
 import TollgateBilling
 import TollgateEngine
 import TollgateLog
+import TollgateSimulation
 
 /// A fresh temporary data directory, removed when the test ends.
 final class TemporaryDirectory {
@@ -23,7 +24,7 @@ func configuration(_ directory: TemporaryDirectory, segmentSizeBytes: UInt64 = 6
 }
 
 func lines(seed: UInt64, count: Int) -> [[UInt8]] {
-    var stream = CommandStream(seed: seed)
+    var stream = CommandGenerator(seed: seed)
     return (0..<count).map { _ in Array(stream.nextLine().utf8) }
 }
 
