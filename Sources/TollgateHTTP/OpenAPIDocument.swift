@@ -194,9 +194,12 @@ enum OpenAPIDocument {
                         idempotency_key: {type: string}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
                 '409': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/users/me/balance:
@@ -303,9 +306,12 @@ enum OpenAPIDocument {
                         idempotency_key: {type: string}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
                 '409': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/refunds:
@@ -328,8 +334,11 @@ enum OpenAPIDocument {
                         reason: {type: string}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/state:
@@ -342,6 +351,7 @@ enum OpenAPIDocument {
                 '200': {$ref: '#/components/responses/Read'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/subscription:
             put:
               x-tollgate-role: admin
@@ -360,8 +370,11 @@ enum OpenAPIDocument {
                         plan_id: {type: string}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/overrides/{entitlement_key}:
@@ -384,8 +397,11 @@ enum OpenAPIDocument {
                         expires_at: {type: string, format: date-time}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
             delete:
@@ -398,6 +414,7 @@ enum OpenAPIDocument {
                 '200': {$ref: '#/components/responses/Result'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/suspend:
             post:
@@ -408,8 +425,12 @@ enum OpenAPIDocument {
               requestBody: {$ref: '#/components/requestBodies/Object'}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/reinstate:
             post:
@@ -420,8 +441,12 @@ enum OpenAPIDocument {
               requestBody: {$ref: '#/components/requestBodies/Object'}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/limits:
             patch:
@@ -442,8 +467,11 @@ enum OpenAPIDocument {
                         session_cap: {oneOf: [{$ref: '#/components/schemas/Amount'}, {type: 'null'}]}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/settings:
@@ -469,8 +497,11 @@ enum OpenAPIDocument {
                         enforcement_enabled: {type: boolean}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
             delete:
@@ -506,8 +537,11 @@ enum OpenAPIDocument {
                         value: {}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
             delete:
@@ -556,8 +590,11 @@ enum OpenAPIDocument {
                         module_rules: {type: object}
               responses:
                 '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
         """#

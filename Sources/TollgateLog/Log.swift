@@ -43,6 +43,21 @@ public final class Log: @unchecked Sendable {
         var sizeBytes: UInt64
     }
 
+    /// The last batch written to the active segment: the append's own encoded buffer, retained (not copied) so
+    /// that a failed append can check it on the medium before cutting the file back (`confirmLastBatch`).
+    struct WrittenBatch {
+        var offset: UInt64
+        var bytes: [UInt8]
+    }
+
+    /// What `confirmLastBatch` found.
+    enum LastBatchCheck {
+        /// It reads back as written (or there is none in this segment).
+        case intact
+        /// It read back wrong and was rewritten at its offset, synced and read back correctly.
+        case repaired(offset: UInt64)
+    }
+
     public let directory: String
     public let configuration: LogConfiguration
     let storage: any LogStorage
@@ -63,6 +78,8 @@ public final class Log: @unchecked Sendable {
     private var active: ActiveSegment?
     private var ioTail: Tail
     private var unsyncedBytes = false
+    /// nil after open (open has just scanned the segment) and after a roll (the seal read the old segment back).
+    private var lastBatch: WrittenBatch?
 
     init(
         directory: String, configuration: LogConfiguration, storage: any LogStorage, lockFile: FileID,
@@ -247,20 +264,67 @@ public final class Log: @unchecked Sendable {
             try storage.write(segment.file, ticket.bytes, at: segment.sizeBytes)
         } catch {
             let name = SegmentName.raw(segment.baseSeq)
+            // Cutting the file back is only safe if what precedes the cut is what was written: a misdirected
+            // write of the last batch leaves its range reading as zeros, and the cut would remove the stray copy
+            // that makes the next open report corruption; the zeros would pass for a torn tail, silently.
+            let check = try confirmLastBatch(in: segment)
             // Undo a partial write so the next append starts on a batch boundary.
             do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
                 throw LogError(.failed, "write failed and truncating it back failed", errno: error.rawValue, file: name)
+            }
+            if case .repaired(let offset) = check {
+                throw LogError(
+                    .failed,
+                    "the last batch read back wrong (a misdirected or lost write) and was rewritten from memory; "
+                        + "the log refuses appends until reopened (open verifies the segment)", file: name,
+                    offset: offset)
             }
             let logError = LogError.from(error, "write of seq \(ioTail.nextSeq) failed; nothing appended", file: name)
             if logError.code == .diskFull { throw logError }
             throw LogError(.failed, logError.message, errno: error.rawValue, file: name, offset: segment.sizeBytes)
         }
+        lastBatch = WrittenBatch(offset: segment.sizeBytes, bytes: ticket.bytes)
         segment.sizeBytes += UInt64(ticket.bytes.count)
         active = segment
         unsyncedBytes = true
         let tail = ticket.tailAfter
         precondition(tail.segmentBaseSeq == segment.baseSeq && tail.segmentSizeBytes == segment.sizeBytes)
         ioTail = tail
+    }
+
+    /// Reads the last batch written to `segment` back (rare path: only before cutting the file after a failed
+    /// append) and, when it does not match what was written, rewrites it at its offset from memory, syncs and
+    /// reads it back again. Throws `.failed` without touching the file further when that does not restore it:
+    /// the segment must keep its evidence (the next open then reports corruption instead of a torn tail).
+    /// The file is synced and the batch's cached pages dropped before each read, so that on a real disk the
+    /// read shows what the device holds (a write misdirected below the page cache is invisible in the cache).
+    private func confirmLastBatch(in segment: ActiveSegment) throws(LogError) -> LastBatchCheck {
+        guard let batch = lastBatch else { return .intact }
+        let name = SegmentName.raw(segment.baseSeq)
+        precondition(batch.offset + UInt64(batch.bytes.count) == segment.sizeBytes, "last batch must end the segment")
+        var readBack = [UInt8](repeating: 0, count: batch.bytes.count)
+        let restored: Bool
+        do throws(Errno) {
+            try storage.datasync(segment.file)
+            storage.dropCachedPages(segment.file, offset: batch.offset, count: batch.bytes.count)
+            let count = try storage.read(segment.file, into: &readBack, count: readBack.count, at: batch.offset)
+            if count == batch.bytes.count, readBack == batch.bytes { return .intact }
+            try storage.write(segment.file, batch.bytes, at: batch.offset)
+            try storage.datasync(segment.file)
+            storage.dropCachedPages(segment.file, offset: batch.offset, count: batch.bytes.count)
+            let again = try storage.read(segment.file, into: &readBack, count: readBack.count, at: batch.offset)
+            restored = again == batch.bytes.count && readBack == batch.bytes
+        } catch {
+            throw LogError(
+                .failed, "checking or rewriting the last batch failed; the segment is left as is",
+                errno: error.rawValue, file: name, offset: batch.offset)
+        }
+        guard restored else {
+            throw LogError(
+                .failed, "the last batch reads back wrong even after rewriting it; the segment is left as is",
+                file: name, offset: batch.offset)
+        }
+        return .repaired(offset: batch.offset)
     }
 
     /// Seals the full active segment (I/O owner only). On ENOSPC the raw segment stays active.
@@ -279,6 +343,7 @@ public final class Log: @unchecked Sendable {
         precondition(footer.lastSeq + 1 == ioTail.nextSeq && footer.lastChain == ioTail.chain)
         storage.close(segment.file)
         active = nil
+        lastBatch = nil
         unsyncedBytes = false
         ioTail.segmentBaseSeq = ioTail.nextSeq
         ioTail.segmentSizeBytes = UInt64(SegmentHeader.sizeBytes)
@@ -291,6 +356,7 @@ public final class Log: @unchecked Sendable {
         let baseSeq = ioTail.nextSeq
         active = try Log.createSegment(
             storage: storage, directory: directory, baseSeq: baseSeq, previousChain: ioTail.chain)
+        lastBatch = nil
         ioTail.segmentBaseSeq = baseSeq
         ioTail.segmentSizeBytes = UInt64(SegmentHeader.sizeBytes)
         ioTail.segmentRecordCount = 0

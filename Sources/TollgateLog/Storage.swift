@@ -45,6 +45,9 @@ package protocol LogStorage: AnyObject, Sendable {
     func list(_ path: String) throws(Errno) -> [String]
     /// An exclusive advisory lock for the writer; released on close or process death.
     func lockExclusive(_ file: FileID) throws(Errno)
+    /// Asks that clean cached pages of a range be dropped, so the next read of it comes from the device rather
+    /// than from what the page cache remembers (used only to check a write on a rare path; sync first).
+    func dropCachedPages(_ file: FileID, offset: UInt64, count: Int)
 }
 
 package final class PosixStorage: LogStorage {
@@ -156,9 +159,17 @@ package final class PosixStorage: LogStorage {
     package func lockExclusive(_ file: FileID) throws(Errno) {
         guard flock(file.rawValue, LOCK_EX | LOCK_NB) == 0 else { throw Errno.current }
     }
+
+    package func dropCachedPages(_ file: FileID, offset: UInt64, count: Int) {
+        // Advisory: a failure only means the read may come from the cache.
+        _ = posix_fadvise(file.rawValue, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+    }
 }
 
 extension LogStorage {
+    /// Storages without a page cache of their own (in-memory, test wrappers) have nothing to drop.
+    package func dropCachedPages(_ file: FileID, offset: UInt64, count: Int) {}
+
     /// Writes all of `bytes` at `offset`.
     func write(_ file: FileID, _ bytes: [UInt8], at offset: UInt64) throws(Errno) {
         let result: Result<Void, Errno> = bytes.withUnsafeBytes { raw in

@@ -65,6 +65,52 @@ import Testing
         #expect(verifyLog(directory: directory.path).ok)
     }
 
+    /// The simulator's known-loss case (docs/reliability.md), directly: the last acknowledged batch is written
+    /// past its range (which then reads as zeros), the next append fails after a partial write, and cutting that
+    /// write back would remove the stray copy, leaving zeros the next open takes for a torn tail. The log reads
+    /// the last batch back first, rewrites it from memory, and fail-stops; the reopened log holds it.
+    @Test func misdirectedLastBatchIsRepairedBeforeAFailedAppendIsCut() throws {
+        let directory = TemporaryDirectory()
+        let storage = FaultyStorage()
+        var factory = RecordFactory(seed: 23)
+        let log = try Log.open(directory: directory.path, configuration: .init(), storage: storage)
+        var expected = try appendAll(log, (0..<3).map { _ in factory.batch(countMax: 3) })
+        storage.misdirectNextWriteByBytes = 1024
+        expected += try appendAll(log, [factory.batch(countMax: 3)])  // acknowledged, but not where it belongs
+        storage.failNextWriteAfterBytes = 10
+        #expect {
+            try log.append([factory.record()])
+        } throws: { ($0 as? LogError)?.code == .failed }
+        #expect(log.failedState != nil)
+        try? log.close()
+        let reopened = try Log.open(directory: directory.path)
+        #expect(reopened.nextSeq == UInt64(expected.count) + 1, "an acknowledged batch was taken for a torn tail")
+        #expect(reopened.recoveryReport.isClean)
+        try reopened.close()
+        #expect(try readAll(directory.path) == expected)
+        #expect(verifyLog(directory: directory.path).ok)
+    }
+
+    /// As above, but the rewrite fails too (the disk stays full): the log must not cut the file, so the stray
+    /// copy stays and the next strict open reports corruption instead of silently truncating a "torn tail".
+    @Test func unrepairableLastBatchIsLeftForOpenToReport() throws {
+        let directory = TemporaryDirectory()
+        let storage = FaultyStorage()
+        var factory = RecordFactory(seed: 24)
+        let log = try Log.open(directory: directory.path, configuration: .init(), storage: storage)
+        _ = try appendAll(log, (0..<3).map { _ in factory.batch(countMax: 3) })
+        storage.misdirectNextWriteByBytes = 1024
+        _ = try appendAll(log, [factory.batch(countMax: 3)])
+        storage.writeBudgetBytes = 10  // the failing append stores 10 bytes; the rewrite gets none
+        #expect {
+            try log.append([factory.record()])
+        } throws: { ($0 as? LogError)?.code == .failed }
+        try? log.close()
+        #expect {
+            try Log.open(directory: directory.path)
+        } throws: { ($0 as? LogError)?.code == .corruptRecord }
+    }
+
     /// A failed fdatasync puts the log in the failed state: every later append is refused until reopen.
     @Test func fsyncFailureIsFailStop() throws {
         let directory = TemporaryDirectory()

@@ -118,6 +118,8 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
     private var _failSyncs = false
     private var _failSegmentCreation = false
     private var _datasyncCount = 0
+    private var _misdirectNextWriteByBytes: UInt64?
+    private var _failNextWriteAfterBytes: Int?
 
     /// Bytes that may still be written before writes fail with ENOSPC (nil: unlimited).
     var writeBudgetBytes: Int? {
@@ -129,6 +131,17 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
         set { lock.withLock { _failSyncs = newValue } }
     }
     var datasyncCount: Int { lock.withLock { _datasyncCount } }
+    /// The next write lands this many bytes past its offset (a misdirected write: past the end of a file its own
+    /// range reads as zeros).
+    var misdirectNextWriteByBytes: UInt64? {
+        get { lock.withLock { _misdirectNextWriteByBytes } }
+        set { lock.withLock { _misdirectNextWriteByBytes = newValue } }
+    }
+    /// The next write stores this many bytes, then fails with ENOSPC; later writes work again.
+    var failNextWriteAfterBytes: Int? {
+        get { lock.withLock { _failNextWriteAfterBytes } }
+        set { lock.withLock { _failNextWriteAfterBytes = newValue } }
+    }
     /// Creating a new raw segment fails with ENOSPC.
     var failSegmentCreation: Bool {
         get { lock.withLock { _failSegmentCreation } }
@@ -141,13 +154,21 @@ final class FaultyStorage: LogStorage, @unchecked Sendable {
     }
     func close(_ file: FileID) { base.close(file) }
     func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
-        let allowed: Int = lock.withLock {
-            guard let budget = _writeBudgetBytes else { return bytes.count }
-            let allowed = min(budget, bytes.count)
-            _writeBudgetBytes = budget - allowed
-            return allowed
+        let (allowed, shift): (Int, UInt64) = lock.withLock {
+            let shift = _misdirectNextWriteByBytes ?? 0
+            _misdirectNextWriteByBytes = nil
+            var allowed = bytes.count
+            if let once = _failNextWriteAfterBytes {
+                allowed = min(once, allowed)
+                _failNextWriteAfterBytes = nil
+            }
+            if let budget = _writeBudgetBytes {
+                allowed = min(budget, allowed)
+                _writeBudgetBytes = budget - allowed
+            }
+            return (allowed, shift)
         }
-        try base.write(file, UnsafeRawBufferPointer(rebasing: bytes[0..<allowed]), at: offset)
+        try base.write(file, UnsafeRawBufferPointer(rebasing: bytes[0..<allowed]), at: offset + shift)
         if allowed < bytes.count { throw Errno(28) }  // ENOSPC, after a partial write
     }
     func read(_ file: FileID, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(Errno) -> Int {

@@ -23,7 +23,6 @@ func seeds(_ file: String) -> [RegressionSeed] {
 }
 
 let regressionSeeds = seeds("regression-seeds.txt")
-let knownLossCases = Array(seeds("known-loss-seeds.txt").prefix(2))
 
 struct RegressionSeed: Sendable, CustomTestStringConvertible {
     var seed: UInt64
@@ -48,19 +47,20 @@ struct RegressionSeed: Sendable, CustomTestStringConvertible {
         #expect(report.failure == nil, "seed \(regression.seed): \(report.failure ?? "")")
     }
 
-    /// The known limitation (docs/reliability.md): a misdirected last batch plus a failed next append loses
-    /// acknowledged records the format cannot tell from a torn tail. Recorded as a known issue until the format
-    /// changes; when it is fixed this test reports that the issue no longer occurs.
-    @Test(arguments: knownLossCases)
-    func misdirectedLastBatchThenFailedAppend(_ known: RegressionSeed) {
-        let report = Simulation(seed: known.seed, commandCount: known.steps).run()
-        withKnownIssue("misdirected write + failed append: zeros taken for a torn tail") {
-            #expect(report.failure == nil, "seed \(known.seed): \(report.failure ?? "")")
-        }
+    /// Bug 3's shrunk trace (seed 444, 648 commands): a misdirected last batch, then a failed append whose
+    /// partial write was cut back with the stray copy; the next open took the zeros for a torn tail.
+    @Test func misdirectedLastBatchThenFailedAppend() throws {
+        let text = try String(
+            contentsOfFile: packageRoot + "/Fixtures/simulation/misdirect-444.trace", encoding: .utf8)
+        var commands = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if commands.last == "" { commands.removeLast() }
+        #expect(commands.count == 648)
+        let report = Simulation(seed: 444, commands: commands).run()
+        #expect(report.failure == nil, "seed 444 trace: \(report.failure ?? "")")
     }
 
     @Test func regressionSeedsAreRecorded() {
-        #expect(regressionSeeds.count >= 12)
+        #expect(regressionSeeds.count >= 22)
     }
 
     @Test func aSeedReproducesItsRun() {
