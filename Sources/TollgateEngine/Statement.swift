@@ -13,9 +13,13 @@ public struct Statement: Sendable {
     public var granted = Millicredits.zero
     public var refunded = Millicredits.zero
     public var charged = Millicredits.zero
+    /// Purchased credits removed because the payment provider refunded the money.
+    public var cashRefunded = Millicredits.zero
 
-    /// closing − opening = granted + refunded − charged.
-    public var net: Millicredits { Millicredits(rawValue: granted.rawValue &+ refunded.rawValue &- charged.rawValue) }
+    /// closing − opening = granted + refunded − charged − cash refunded.
+    public var net: Millicredits {
+        Millicredits(rawValue: granted.rawValue &+ refunded.rawValue &- charged.rawValue &- cashRefunded.rawValue)
+    }
 
     /// Reads the log up to the end of the month.
     public static func load(
@@ -41,6 +45,7 @@ public struct Statement: Sendable {
                 case .grant: statement.granted.rawValue &+= change
                 case .refund: statement.refunded.rawValue &+= change
                 case .debit: statement.charged.rawValue &-= change
+                case .cashRefund: statement.cashRefunded.rawValue &-= change
                 }
             }
             return true
@@ -64,6 +69,7 @@ public struct Statement: Sendable {
                 "totals",
                 .object([
                     ("granted", money(granted)), ("refunded", money(refunded)), ("charged", money(charged)),
+                    ("cash_refunded", money(cashRefunded)),
                     ("net", money(net)), ("transaction_count", .int(Int64(transactions.count))),
                 ])
             ),

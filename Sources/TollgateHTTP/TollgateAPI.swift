@@ -18,6 +18,7 @@ public enum TollgateAPI {
             middleware: CorrelationMiddleware(bodySizeBytesMax: configuration.bodySizeBytesMax, metrics: metrics))
         let writePath = WritePath(backend: backend, metrics: metrics)
         PublicRoutes(backend: backend, metrics: metrics).add(to: router)
+        WebhookRoutes(writePath: writePath, configuration: configuration.webhooks).add(to: router)
         router.addRoutes(ServiceRoutes(writePath: writePath).collection(keys: keys), atPath: "api/v1")
         router.addRoutes(
             UserRoutes(backend: backend, history: history).collection(keys: keys), atPath: "api/v1/users")
