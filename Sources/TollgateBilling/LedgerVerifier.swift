@@ -32,7 +32,10 @@ public struct LedgerVerifier: Sendable {
         if let expected = expectedBreaker {
             expectedBreaker = nil
             if record == expected.record {
+                let balanceBefore = record.userID.map(balance(of:))
+                let liabilityBefore = state.liabilityTotal
                 fold(&state, record, seq: seq, time: time)
+                checkAfterFold(record, seq: seq, balanceBefore: balanceBefore, liabilityBefore: liabilityBefore)
                 return
             }
             report(
