@@ -20,11 +20,16 @@ public struct WebhookRetryService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(configuration.retryIntervalSeconds))
-                _ = await retryDue()
+        // Graceful shutdown cancels the sleep; that is a normal end, not a failure of the service group.
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(configuration.retryIntervalSeconds))
+                    _ = await retryDue()
+                }
             }
+        } catch is CancellationError {
+            return
         }
     }
 
