@@ -91,7 +91,9 @@ extension LedgerRecord {
             purchaseSeq: purchaseSeq, amount: try readPositiveAmount(from: &reader))
     }
 
-    static func decodePaymentAttempt(from reader: inout BodyReader) throws(RecordDecodingError) -> PaymentAttemptRecord {
+    static func decodePaymentAttempt(
+        from reader: inout BodyReader
+    ) throws(RecordDecodingError) -> PaymentAttemptRecord {
         let eventID = try reader.readIdentifier()
         let attempt = try readAttempt(from: &reader)
         let initiatedBy = try reader.readIdentifier()

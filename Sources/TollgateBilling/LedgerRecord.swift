@@ -31,8 +31,8 @@ public enum LedgerRecord: Hashable, Sendable {
     /// An attempt at a payment event that moved no credits (failure or settlement).
     case paymentAttempt(PaymentAttemptRecord)
 
-    /// The type tag of the record body. Tags are per layout version: version 1 uses 1…18 (15…18: payments); a new layout of a kind
-    /// takes a new tag and decoders keep reading the old one.
+    /// The type tag of the record body. Tags are per layout version: version 1 uses 1…18 (15…18: payments); a
+    /// new layout of a kind takes a new tag and decoders keep reading the old one.
     public var typeTag: UInt8 { kind.rawValue }
 
     var kind: LedgerRecordKind {
@@ -111,8 +111,10 @@ public enum LedgerRecord: Hashable, Sendable {
         case .breakerSuspension: nil
         case .paymentEvent(let e): .paymentEvent(Command.PaymentDelivery(event: e))
         // An attempt re-decides as a retry: the first attempt, right after its event, decides the same way.
-        case .purchaseGrant(let r): .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
-        case .cashRefund(let r): .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
+        case .purchaseGrant(let r):
+            .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
+        case .cashRefund(let r):
+            .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
         case .paymentAttempt(let r):
             .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
         }

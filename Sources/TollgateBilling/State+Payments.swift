@@ -24,7 +24,8 @@ extension State {
         }
         guard entry.settledSeq == nil else {
             return .invalid(
-                field: "event_id", "Payment event \(command.eventID) is already \(entry.status.rawValue); nothing to retry.")
+                field: "event_id",
+                "Payment event \(command.eventID) is already \(entry.status.rawValue); nothing to retry.")
         }
         let attempt = decidePaymentAttempt(
             event: entry.event, attempt: entry.attemptCount + 1, initiatedBy: command.initiatedBy, attemptSeq: seq)

@@ -75,7 +75,8 @@ enum PaymentEventPayload {
         }
         if kind.isPurchase {
             guard let userID, HistoryParameters.isIdentifier(userID) else {
-                throw APIError.malformedEvent("A \(kind.name) event needs a user id of [A-Za-z0-9._:@-] (1–128 bytes).")
+                throw APIError.malformedEvent(
+                    "A \(kind.name) event needs a user id of [A-Za-z0-9._:@-] (1–128 bytes).")
             }
         }
         guard let amountCents, amountCents >= 0 else {

@@ -77,7 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
         let ring = APIKeyRing(keyStore)
         var httpConfiguration = HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes)
         httpConfiguration.webhooks = WebhookConfiguration(
-            signature: try webhookSecret().map { WebhookSignature(secret: $0, toleranceSeconds: webhookToleranceSeconds) },
+            signature: try webhookSecret().map {
+                WebhookSignature(secret: $0, toleranceSeconds: webhookToleranceSeconds)
+            },
             retryIntervalSeconds: webhookRetryIntervalSeconds)
         var services: [any Service] = [KeyReloadService(ring: ring, path: keyPath, logger: logger)]
         if httpConfiguration.webhooks.signature != nil {
@@ -110,7 +112,8 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 text = try String(contentsOfFile: webhookSecretFile, encoding: .utf8)
             } catch {
-                StandardStreams.error("tollgate: error: cannot read --webhook-secret-file \(webhookSecretFile): \(error)")
+                StandardStreams.error(
+                    "tollgate: error: cannot read --webhook-secret-file \(webhookSecretFile): \(error)")
                 throw ExitCode.failure
             }
         } else {
