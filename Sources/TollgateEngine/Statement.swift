@@ -16,6 +16,17 @@ public struct Statement: Sendable {
     /// Purchased credits removed because the payment provider refunded the money.
     public var cashRefunded = Millicredits.zero
 
+    /// The totals in print order: granted, refunded, charged, `cash_refunded` only when the month has cash refunds
+    /// (so statements without payments read exactly as before), net.
+    public var totals: [(name: String, amount: Millicredits)] {
+        var totals: [(name: String, amount: Millicredits)] = [
+            ("granted", granted), ("refunded", refunded), ("charged", charged),
+        ]
+        if cashRefunded != .zero { totals.append(("cash_refunded", cashRefunded)) }
+        totals.append(("net", net))
+        return totals
+    }
+
     /// closing − opening = granted + refunded − charged − cash refunded.
     public var net: Millicredits {
         Millicredits(rawValue: granted.rawValue &+ refunded.rawValue &- charged.rawValue &- cashRefunded.rawValue)
@@ -67,11 +78,9 @@ public struct Statement: Sendable {
             ("closing_balance", money(closingBalance)),
             (
                 "totals",
-                .object([
-                    ("granted", money(granted)), ("refunded", money(refunded)), ("charged", money(charged)),
-                    ("cash_refunded", money(cashRefunded)),
-                    ("net", money(net)), ("transaction_count", .int(Int64(transactions.count))),
-                ])
+                .object(
+                    totals.map { ($0.name, money($0.amount)) } + [("transaction_count", .int(Int64(transactions.count)))]
+                )
             ),
         ])
     }

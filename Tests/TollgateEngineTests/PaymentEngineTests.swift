@@ -49,4 +49,28 @@ import TollgateLog
         let page = try TransactionQuery(userID: "alice").run(directory: directory.path)
         #expect(page.transactions.contains { $0.kind == .grant && $0.source == "purchase" })
     }
+
+    @Test func statementShowsPurchasesAsGrantsAndCashRefundsApart() throws {
+        let directory = TemporaryDirectory()
+        let configuration = Self.configuration(directory, snapshotInterval: 0)
+        let engine = try Engine(configuration: configuration, clock: fixedClock)
+        let refund = Command.paymentEvent(
+            Command.PaymentDelivery(
+                event: PaymentEvent(
+                    eventID: "evt_r", kind: .chargeRefunded, createdUnixSeconds: 1_772_355_700, userID: nil,
+                    amountCents: 50, currency: "usd", paymentID: "pi_a")))
+        _ = try engine.apply(commands: [
+            .grant(Command.Grant(userID: "alice", amount: Millicredits(rawValue: 1000), initiatedBy: "ops")),
+            Self.event("evt_a", user: "alice", cents: 250, payment: "pi_a"), refund,
+        ])
+        try engine.close()
+        let statement = try Statement.load(
+            directory: directory.path, userID: "alice", month: try #require(CalendarMonth("2026-03")))
+        #expect(statement.granted == Millicredits(rawValue: 2_501_000))
+        #expect(statement.cashRefunded == Millicredits(rawValue: 500_000))
+        #expect(statement.closingBalance == Millicredits(rawValue: 2_001_000))
+        #expect(statement.totals.map(\.name) == ["granted", "refunded", "charged", "cash_refunded", "net"])
+        #expect(statement.csv.contains("total_cash_refunded,,,,500.000"))
+        #expect(statement.transactions.map(\.kind) == [.grant, .grant, .cashRefund])
+    }
 }
