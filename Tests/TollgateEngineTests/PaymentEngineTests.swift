@@ -73,4 +73,22 @@ import TollgateLog
         #expect(statement.csv.contains("total_cash_refunded,,,,500.000"))
         #expect(statement.transactions.map(\.kind) == [.grant, .grant, .cashRefund])
     }
+
+    /// `whatif` with a candidate that changes nothing for payments reports no flips on a log with payment events.
+    @Test func whatIfReDecidesPaymentAttemptsWithoutFlips() throws {
+        let directory = TemporaryDirectory()
+        let configuration = Self.configuration(directory, snapshotInterval: 0)
+        let engine = try Engine(configuration: configuration, clock: fixedClock)
+        _ = try engine.apply(commands: [
+            .grant(Command.Grant(userID: "alice", amount: Millicredits(rawValue: 1000), initiatedBy: "ops")),
+            Self.event("evt_a", user: "alice", cents: 250, payment: "pi_a"),
+            Self.event("evt_z", user: "zoe", cents: 100, payment: "pi_z"),
+            .retryPaymentEvent(Command.PaymentRetry(eventID: "evt_z", initiatedBy: "system")),
+        ])
+        try engine.close()
+        let report = try WhatIf(billing: configuration.billing, candidateFlags: [.shadowBillingEnabled(true)])
+            .run(directory: directory.path)
+        #expect(report.flips.isEmpty, "\(report.flips)")
+        #expect(report.users.isEmpty)
+    }
 }
