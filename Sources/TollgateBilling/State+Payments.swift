@@ -53,9 +53,7 @@ extension State {
             guard let userID = event.userID, let slot = slot(of: userID) else { return outcome(.unknownUser) }
             if payments.purchases[event.paymentID] != nil { return outcome(.alreadyCredited) }
             let (balanceAfter, overflow) = accounts[slot].balance.rawValue.addingReportingOverflow(amount)
-            guard !overflow, abs(balanceAfter) <= Millicredits.magnitudeMax else {
-                return outcome(.balanceLimitExceeded)
-            }
+            guard !overflow else { return outcome(.balanceLimitExceeded) }
             let record = PurchaseGrantRecord(
                 eventID: event.eventID, attempt: attempt, initiatedBy: initiatedBy, userID: userID,
                 paymentID: event.paymentID, amount: Millicredits(rawValue: amount))
@@ -75,7 +73,7 @@ extension State {
         let removed = amount - purchase.cashRefunded
         guard removed > 0 else { return outcome(.alreadyRefunded) }
         let (balanceAfter, overflow) = accounts[slot].balance.rawValue.subtractingReportingOverflow(removed)
-        guard !overflow, abs(balanceAfter) <= Millicredits.magnitudeMax else { return outcome(.balanceLimitExceeded) }
+        guard !overflow else { return outcome(.balanceLimitExceeded) }
         let record = CashRefundRecord(
             eventID: event.eventID, attempt: attempt, initiatedBy: initiatedBy, userID: purchase.userID,
             paymentID: event.paymentID, purchaseSeq: purchase.seq, amount: Millicredits(rawValue: removed))

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import ServiceLifecycle
 import TollgateEngine
 import TollgateHTTP
 
@@ -81,16 +80,10 @@ struct ServeCommand: AsyncParsableCommand {
                 WebhookSignature(secret: $0, toleranceSeconds: webhookToleranceSeconds)
             },
             retryIntervalSeconds: webhookRetryIntervalSeconds)
-        var services: [any Service] = [KeyReloadService(ring: ring, path: keyPath, logger: logger)]
-        if httpConfiguration.webhooks.signature != nil {
-            services.append(
-                WebhookRetryService(backend: service, configuration: httpConfiguration.webhooks, logger: logger))
-        } else {
-            logger.notice("no webhook secret: POST /api/v1/webhooks/payments answers 503")
-        }
         let application = TollgateAPI.application(
             engine: service, dataDirectory: dataOptions.data, keys: ring, configuration: httpConfiguration,
-            logger: logger, metrics: TollgateMetrics(), services: services)
+            logger: logger, metrics: TollgateMetrics(),
+            services: [KeyReloadService(ring: ring, path: keyPath, logger: logger)])
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
         do {
             try await application.runService()
