@@ -41,6 +41,7 @@ extension State {
 
     static func decodePayments(_ reader: inout SnapshotReader) throws(StateSnapshotError) -> PaymentLedger {
         var ledger = PaymentLedger()
+        // Three strings of ≥ 5 bytes, five Int64s, the type and outcome bytes and three presence bytes.
         let eventCount = try reader.count(elementSizeBytesMin: 60)
         for _ in 0..<eventCount {
             let eventID = try reader.string()
@@ -62,22 +63,34 @@ extension State {
             }
             entry.lastAttemptTime = try reader.optionalI64().map(Timestamp.init(rawValue:))
             entry.settledSeq = try reader.optionalI64()
-            guard !eventID.isEmpty, event.amountCents >= 0, entry.seq >= 1,
+            guard Self.isIdentifier(eventID), Self.isIdentifier(event.currency),
+                event.currency == event.currency.lowercased(),
+                Self.isIdentifier(event.paymentID), event.userID.map(Self.isIdentifier) ?? true,
+                event.amountCents >= 0, entry.seq >= 1,
                 entry.failedAttemptCount >= 0, entry.attemptCount >= entry.failedAttemptCount,
                 (entry.attemptCount == 0) == (entry.lastAttemptTime == nil),
                 ledger.events.updateValue(entry, forKey: eventID) == nil
             else { throw reader.failure("bad payment event \(eventID)") }
         }
-        let purchaseCount = try reader.count(elementSizeBytesMin: 40)
+        // Three strings of ≥ 5 bytes and three Int64s.
+        let purchaseCount = try reader.count(elementSizeBytesMin: 39)
         for _ in 0..<purchaseCount {
             let paymentID = try reader.string()
             let purchase = PaymentLedger.PurchaseEntry(
                 userID: try reader.string(), seq: try reader.i64(), eventID: try reader.string(),
                 amount: try reader.i64(), cashRefunded: try reader.i64())
-            guard purchase.amount > 0, purchase.cashRefunded >= 0, purchase.cashRefunded <= purchase.amount,
+            guard Self.isIdentifier(paymentID), Self.isIdentifier(purchase.userID), Self.isIdentifier(purchase.eventID),
+                purchase.seq >= 1, purchase.amount > 0, purchase.cashRefunded >= 0, purchase.cashRefunded <= purchase.amount,
                 ledger.purchases.updateValue(purchase, forKey: paymentID) == nil
             else { throw reader.failure("bad purchase \(paymentID)") }
         }
         return ledger
+    }
+
+    /// The record format's identifier grammar: what every id in the payment state was decoded from.
+    private static func isIdentifier(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        return (1...RecordLimits.identifierSizeBytesMax).contains(utf8.count)
+            && utf8.allSatisfy(BodyReader.isIdentifierByte)
     }
 }

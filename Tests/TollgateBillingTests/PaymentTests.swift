@@ -288,4 +288,29 @@ import Testing
                 currency: "USD", paymentID: "p"))
         #expect((try? LedgerRecord.decode(typeTag: 15, body: upper.encodedBody).get()) == nil)
     }
+
+    /// A version-2 snapshot with tiny ids decodes; every truncation and many bit flips fail cleanly (no trap).
+    @Test func paymentSnapshotsDecodeStrictly() throws {
+        var harness = BillingHarness()
+        harness.apply(.grant(Command.Grant(userID: "a", amount: testCredits("1"), initiatedBy: "o")))
+        // One-byte ids: the smallest entries the decoder's count bounds must admit.
+        for (event, payment) in [("x", "0"), ("y", "1"), ("z", "2")] {
+            harness.apply(Self.purchase(event, user: "a", cents: 1, payment: payment))
+        }
+        harness.apply(Self.refund("r", cumulativeCents: 1, payment: "0"))
+        let bytes = harness.state.snapshotBytes()
+        #expect(try State.decodeSnapshot(bytes).get().snapshotBytes() == bytes)
+        for length in 0..<bytes.count {
+            #expect((try? State.decodeSnapshot(Array(bytes.prefix(length))).get()) == nil, "prefix \(length)")
+        }
+        var generator = BillingSplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            var flipped = bytes
+            let index = Int(generator.next() % UInt64(bytes.count))
+            flipped[index] ^= UInt8(1 << (generator.next() % 8))
+            if let decoded = try? State.decodeSnapshot(flipped).get() {
+                #expect(decoded.snapshotBytes() == flipped)
+            }
+        }
+    }
 }
