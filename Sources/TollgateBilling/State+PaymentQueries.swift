@@ -41,10 +41,16 @@ extension State {
         payments.events[eventID].map(Self.summary(of:))
     }
 
-    /// `{"events":[…],"count":N}`.
-    public func paymentEventsJSON(deadOnly: Bool = false) -> JSONValue {
+    /// `{"events":[…],"count":N,"truncated":bool}`: the oldest `limit` events (all when nil); `count` is how many
+    /// match.
+    public func paymentEventsJSON(deadOnly: Bool = false, limit: Int? = nil) -> JSONValue {
+        precondition(limit.map { $0 >= 0 } ?? true)
         let events = paymentEvents(deadOnly: deadOnly)
-        return .object([("events", .array(events.map(\.json))), ("count", .int(Int64(events.count)))])
+        let shown = events.prefix(limit ?? events.count)
+        return .object([
+            ("events", .array(shown.map(\.json))), ("count", .int(Int64(events.count))),
+            ("truncated", .bool(shown.count < events.count)),
+        ])
     }
 
     /// Pending events (not applied, not dead) whose last attempt is at least `intervalMilliseconds` before `now`,

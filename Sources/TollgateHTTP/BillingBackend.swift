@@ -24,8 +24,9 @@ public protocol BillingBackend: Sendable {
     func userState(userID: String) -> JSONValue
     /// What a client shows its users: enforcement on/off, default thresholds and grace, low-balance threshold.
     func policy() -> JSONValue
-    /// Payment webhooks: `{"events":[…],"count":N}`, oldest first; only dead letters with `deadOnly`.
-    func paymentEventsJSON(deadOnly: Bool) -> JSONValue
+    /// Payment webhooks: `{"events":[…],"count":N,"truncated":bool}`, the oldest `limit`; only dead letters with
+    /// `deadOnly`.
+    func paymentEventsJSON(deadOnly: Bool, limit: Int) -> JSONValue
     /// Whether a payment event id is stored.
     func hasPaymentEvent(eventID: String) -> Bool
     /// Event ids an automatic retry pass should attempt now.
@@ -34,8 +35,8 @@ public protocol BillingBackend: Sendable {
 
 /// Backends without payment events (test doubles) answer "none".
 extension BillingBackend {
-    public func paymentEventsJSON(deadOnly: Bool) -> JSONValue {
-        .object([("events", .array([])), ("count", .int(0))])
+    public func paymentEventsJSON(deadOnly: Bool, limit: Int) -> JSONValue {
+        .object([("events", .array([])), ("count", .int(0)), ("truncated", .bool(false))])
     }
 
     public func hasPaymentEvent(eventID: String) -> Bool { false }

@@ -3,8 +3,8 @@ import TollgateEngine
 
 /// The payment event reads of the engine, under its state lock like every other read.
 extension EngineService {
-    public func paymentEventsJSON(deadOnly: Bool) -> JSONValue {
-        read { state in state.paymentEventsJSON(deadOnly: deadOnly) }
+    public func paymentEventsJSON(deadOnly: Bool, limit: Int) -> JSONValue {
+        read { state in state.paymentEventsJSON(deadOnly: deadOnly, limit: limit) }
     }
 
     public func hasPaymentEvent(eventID: String) -> Bool {

@@ -291,6 +291,7 @@ enum OpenAPIDocument {
               summary: Stored payment events, oldest first (dead=true: only dead letters).
               parameters:
                 - {name: dead, in: query, required: false, schema: {type: boolean}}
+                - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 10000}}
               responses:
                 '200': {$ref: '#/components/responses/Read'}
                 '401': {$ref: '#/components/responses/Error'}

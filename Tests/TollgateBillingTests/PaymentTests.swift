@@ -218,6 +218,8 @@ import Testing
         let decoded = try State.decodeSnapshot(bytes).get()
         #expect(decoded.snapshotBytes() == bytes)
         #expect(decoded.paymentEventsJSON().rendered == harness.state.paymentEventsJSON().rendered)
+        let limited = harness.state.paymentEventsJSON(limit: 1)
+        #expect(limited["truncated"] == .bool(true) && limited["count"] == .int(2))
         var copy = harness
         copy.state = decoded
         #expect(copy.apply(Self.purchase("evt_1"))["status"] == .string("duplicate"))

@@ -206,6 +206,9 @@ import TollgateEngine
             #expect(afterwards.int("count") == 0)
             let all = try await client.call(.get, "/api/v1/admin/webhooks", key: server.adminKey)
             #expect(all.int("count") == 1)
+            #expect(all.bool("truncated") == false)
+            let badLimit = try await client.call(.get, "/api/v1/admin/webhooks?limit=0", key: server.adminKey)
+            #expect(badLimit.status == .unprocessableContent)
             let badQuery = try await client.call(.get, "/api/v1/admin/webhooks?dead=maybe", key: server.adminKey)
             #expect(badQuery.status == .unprocessableContent)
             // The admin's replay is on the audit trail.
