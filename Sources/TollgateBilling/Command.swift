@@ -18,6 +18,27 @@ public enum Command: Hashable, Sendable {
     case suspend(AccountAction)
     case reinstate(AccountAction)
     case setUserLimits(SetUserLimits)
+    /// A verified payment-provider event (never parsed from a command line: it reaches the engine only through the
+    /// signed webhook route).
+    case paymentEvent(PaymentDelivery)
+    /// Another attempt at a stored payment event that is not applied yet (automatic retry or operator replay).
+    case retryPaymentEvent(PaymentRetry)
+
+    public struct PaymentDelivery: Hashable, Sendable {
+        public var event: PaymentEvent
+        public var at: Timestamp?
+        public init(event: PaymentEvent, at: Timestamp? = nil) { self.event = event; self.at = at }
+    }
+
+    public struct PaymentRetry: Hashable, Sendable {
+        public var eventID: String
+        /// `system` for the automatic retries; the operator otherwise.
+        public var initiatedBy: String
+        public var at: Timestamp?
+        public init(eventID: String, initiatedBy: String, at: Timestamp? = nil) {
+            self.eventID = eventID; self.initiatedBy = initiatedBy; self.at = at
+        }
+    }
 
     public struct Grant: Hashable, Sendable {
         public var userID: String
@@ -196,6 +217,8 @@ public enum Command: Hashable, Sendable {
         case .suspend(let c): c.at
         case .reinstate(let c): c.at
         case .setUserLimits(let c): c.at
+        case .paymentEvent(let c): c.at
+        case .retryPaymentEvent(let c): c.at
         }
     }
 }

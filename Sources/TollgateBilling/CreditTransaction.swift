@@ -3,6 +3,8 @@
 public struct CreditTransaction: Hashable, Sendable {
     public enum Kind: String, Sendable {
         case grant, debit, refund
+        /// Credits removed because the payment provider refunded the purchase's money.
+        case cashRefund = "cash_refund"
     }
 
     public var seq: Int64
@@ -69,6 +71,19 @@ extension LedgerRecord {
                 code: r.rejection?.code, amount: r.amount, balanceChange: balanceChange, balanceAfter: balanceAfter,
                 initiatedBy: r.command.initiatedBy, source: nil, debitSeq: r.command.debitSeq, sessionID: nil,
                 requestID: nil, reason: r.command.reason)
+        case .purchaseGrant(let r):
+            // A grant with source `purchase`; the reason names the payment it was bought with.
+            return CreditTransaction(
+                seq: seq, time: time, userID: r.userID, kind: .grant, status: status, mode: nil, code: nil,
+                amount: r.amount, balanceChange: balanceChange, balanceAfter: balanceAfter,
+                initiatedBy: r.initiatedBy, source: GrantSource.purchase.rawValue, debitSeq: nil, sessionID: nil,
+                requestID: nil, reason: "payment \(r.paymentID) (event \(r.eventID))")
+        case .cashRefund(let r):
+            return CreditTransaction(
+                seq: seq, time: time, userID: r.userID, kind: .cashRefund, status: status, mode: nil, code: nil,
+                amount: r.amount, balanceChange: balanceChange, balanceAfter: balanceAfter,
+                initiatedBy: r.initiatedBy, source: nil, debitSeq: nil, sessionID: nil, requestID: nil,
+                reason: "cash refund of payment \(r.paymentID) (purchase seq \(r.purchaseSeq), event \(r.eventID))")
         default:
             return nil
         }

@@ -91,6 +91,10 @@ extension LedgerRecord {
                     initiatedBy: try reader.readIdentifier()))
         case .breakerSuspension:
             return .breakerSuspension(userID: try reader.readIdentifier())
+        case .paymentEvent: return .paymentEvent(try decodePaymentEvent(from: &reader))
+        case .purchaseGrant: return .purchaseGrant(try decodePurchaseGrant(from: &reader))
+        case .cashRefund: return .cashRefund(try decodeCashRefund(from: &reader))
+        case .paymentAttempt: return .paymentAttempt(try decodePaymentAttempt(from: &reader))
         }
     }
 

@@ -56,6 +56,10 @@ extension LedgerRecord {
             writer.writeIdentifier(command.initiatedBy)
         case .breakerSuspension(let userID):
             writer.writeIdentifier(userID)
+        case .paymentEvent(let event): Self.encode(event, into: &writer)
+        case .purchaseGrant(let record): Self.encode(record, into: &writer)
+        case .cashRefund(let record): Self.encode(record, into: &writer)
+        case .paymentAttempt(let record): Self.encode(record, into: &writer)
         }
     }
 

@@ -19,6 +19,10 @@ extension LedgerRecord {
         case .reinstate: "reinstate"
         case .setUserLimits: "set_user_limits"
         case .breakerSuspension: "breaker_suspension"
+        case .paymentEvent: "payment_event"
+        case .purchaseGrant: "purchase_grant"
+        case .cashRefund: "cash_refund"
+        case .paymentAttempt: "payment_attempt"
         }
     }
 
@@ -39,12 +43,18 @@ extension LedgerRecord {
         case .reinstate(let c): c.initiatedBy
         case .setUserLimits(let c): c.initiatedBy
         case .breakerSuspension: Self.breakerInitiator
+        case .paymentEvent: Self.webhookInitiator
+        case .purchaseGrant(let r): r.initiatedBy
+        case .cashRefund(let r): r.initiatedBy
+        case .paymentAttempt(let r): r.initiatedBy
         }
     }
 
     /// The initiator and reason the contract gives the circuit breaker's suspension.
     public static let breakerInitiator = "system"
     public static let breakerReason = "circuit_breaker"
+    /// The initiator of a payment event and of the attempt made on its delivery.
+    public static let webhookInitiator = "webhook"
 
     /// `applied` or `rejected`.
     public var status: String { rejection == nil ? "applied" : "rejected" }
@@ -169,6 +179,36 @@ extension LedgerRecord {
             add("user_id", userID)
             add("initiated_by", Self.breakerInitiator)
             add("reason", Self.breakerReason)
+        case .paymentEvent(let e):
+            add("event_id", e.eventID)
+            add("event_type", e.kind.name)
+            add("created", .int(e.createdUnixSeconds))
+            add("user_id", e.userID)
+            add("amount_cents", .int(e.amountCents))
+            add("currency", e.currency)
+            add("payment_id", e.paymentID)
+        case .purchaseGrant(let r):
+            add("user_id", r.userID)
+            add("amount", .amount(r.amount))
+            add("source", GrantSource.purchase.rawValue)
+            add("payment_id", r.paymentID)
+            add("event_id", r.eventID)
+            add("attempt", .int(r.attempt))
+            add("initiated_by", r.initiatedBy)
+        case .cashRefund(let r):
+            add("user_id", r.userID)
+            add("amount", .amount(r.amount))
+            add("payment_id", r.paymentID)
+            add("purchase_seq", .int(r.purchaseSeq))
+            add("event_id", r.eventID)
+            add("attempt", .int(r.attempt))
+            add("initiated_by", r.initiatedBy)
+        case .paymentAttempt(let r):
+            add("event_id", r.eventID)
+            add("attempt", .int(r.attempt))
+            add("outcome", r.outcome.code)
+            add("failed", .bool(r.outcome.isFailure))
+            add("initiated_by", r.initiatedBy)
         }
         return .object(members)
     }

@@ -12,6 +12,7 @@ extension LedgerRecord {
             case .rejected(let code): return code.code
             }
         case .consume(let r): return r.outcome.modeName
+        case .paymentAttempt(let r): return r.outcome.code
         default: return "applied"
         }
     }
@@ -29,6 +30,8 @@ extension LedgerRecord {
         case .grant(let r): return r.command.amount
         case .refund(let r): return r.amount
         case .debit: return Millicredits(rawValue: -chargedAmount.rawValue)
+        case .purchaseGrant(let r): return r.amount
+        case .cashRefund(let r): return Millicredits(rawValue: -r.amount.rawValue)
         default: return .zero
         }
     }

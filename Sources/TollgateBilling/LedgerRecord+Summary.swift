@@ -23,6 +23,11 @@ extension LedgerRecord {
                 if case .rejected(let code) = r.outcome { "rejected \(code.code)" } else { r.outcome.modeName }
             return "consume \(r.command.entitlementKey) x\(r.command.quantity) \(outcome)"
         case .breakerSuspension: return "circuit breaker suspension"
+        case .paymentEvent(let e): return "payment event \(e.eventID) \(e.kind.name)"
+        case .purchaseGrant(let r):
+            return "purchase grant \(r.amount.formatted) of \(r.paymentID) attempt \(r.attempt)"
+        case .cashRefund(let r): return "cash refund \(r.amount.formatted) of \(r.paymentID) attempt \(r.attempt)"
+        case .paymentAttempt(let r): return "payment attempt \(r.attempt) \(r.outcome.code)"
         default: return "\(kind) applied"
         }
     }

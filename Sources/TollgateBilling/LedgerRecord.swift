@@ -22,9 +22,17 @@ public enum LedgerRecord: Hashable, Sendable {
     /// right after the debit whose anomaly tripped it. A kind of its own, so that a `suspend` command that merely
     /// names `system` as initiator can never pass for one.
     case breakerSuspension(userID: String)
+    /// A verified payment event as stored before anything else happens (its parsed fields, never the payload).
+    case paymentEvent(PaymentEvent)
+    /// Credits bought: always right after its `payment_event`, or the record of a retry.
+    case purchaseGrant(PurchaseGrantRecord)
+    /// Credits removed by a cash refund of a purchase.
+    case cashRefund(CashRefundRecord)
+    /// An attempt at a payment event that moved no credits (failure or settlement).
+    case paymentAttempt(PaymentAttemptRecord)
 
-    /// The type tag of the record body. Tags are per layout version: version 1 uses 1…14; a new layout of a kind
-    /// takes a new tag and decoders keep reading the old one.
+    /// The type tag of the record body. Tags are per layout version: version 1 uses 1…18 (15…18: payments); a
+    /// new layout of a kind takes a new tag and decoders keep reading the old one.
     public var typeTag: UInt8 { kind.rawValue }
 
     var kind: LedgerRecordKind {
@@ -43,6 +51,10 @@ public enum LedgerRecord: Hashable, Sendable {
         case .reinstate: .reinstate
         case .setUserLimits: .setUserLimits
         case .breakerSuspension: .breakerSuspension
+        case .paymentEvent: .paymentEvent
+        case .purchaseGrant: .purchaseGrant
+        case .cashRefund: .cashRefund
+        case .paymentAttempt: .paymentAttempt
         }
     }
 
@@ -61,6 +73,10 @@ public enum LedgerRecord: Hashable, Sendable {
         case .reinstate(let c): c.userID
         case .setUserLimits(let c): c.userID
         case .breakerSuspension(let userID): userID
+        case .paymentEvent(let e): e.userID
+        case .purchaseGrant(let r): r.userID
+        case .cashRefund(let r): r.userID
+        case .paymentAttempt: nil
         }
     }
 
@@ -93,6 +109,14 @@ public enum LedgerRecord: Hashable, Sendable {
         case .reinstate(let c): .reinstate(c)
         case .setUserLimits(let c): .setUserLimits(c)
         case .breakerSuspension: nil
+        case .paymentEvent(let e): .paymentEvent(Command.PaymentDelivery(event: e))
+        // An attempt re-decides as a retry: the first attempt, right after its event, decides the same way.
+        case .purchaseGrant(let r):
+            .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
+        case .cashRefund(let r):
+            .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
+        case .paymentAttempt(let r):
+            .retryPaymentEvent(Command.PaymentRetry(eventID: r.eventID, initiatedBy: r.initiatedBy))
         }
     }
 }
@@ -113,4 +137,8 @@ enum LedgerRecordKind: UInt8, CaseIterable {
     case reinstate = 12
     case setUserLimits = 13
     case breakerSuspension = 14
+    case paymentEvent = 15
+    case purchaseGrant = 16
+    case cashRefund = 17
+    case paymentAttempt = 18
 }

@@ -5,7 +5,8 @@
 public struct LedgerVerifier: Sendable {
     public private(set) var state: State
     private var violations: [Violation] = []
-    /// The breaker suspension a re-decided debit appended, which the next record must be.
+    /// The second record a re-decided command appended (a debit's breaker suspension, a payment event's first
+    /// attempt), which the next record must be.
     private var expectedBreaker: (record: LedgerRecord, debitSeq: Int64)?
     /// Σ grants + Σ refunds − Σ charged debits per user, summed from the records themselves.
     private var ledgerSums: [String: Int128] = [:]
@@ -31,12 +32,15 @@ public struct LedgerVerifier: Sendable {
         if let expected = expectedBreaker {
             expectedBreaker = nil
             if record == expected.record {
+                let balanceBefore = record.userID.map(balance(of:))
+                let liabilityBefore = state.liabilityTotal
                 fold(&state, record, seq: seq, time: time)
+                checkAfterFold(record, seq: seq, balanceBefore: balanceBefore, liabilityBefore: liabilityBefore)
                 return
             }
             report(
-                "circuit_breaker_follows_debit", expected.debitSeq,
-                "the debit tripped the circuit breaker but seq \(seq) is not its suspension")
+                Self.followerInvariant(expected.record), expected.debitSeq,
+                Self.followerDetail(expected.record) + " but seq \(seq) is not it")
         }
         guard let command = record.command else {
             report("decision_replays", seq, "circuit breaker suspension without a debit that trips it")
@@ -70,8 +74,8 @@ public struct LedgerVerifier: Sendable {
         if let expected = expectedBreaker, !stoppedEarly {
             all.append(
                 Violation(
-                    invariant: "circuit_breaker_follows_debit", seq: expected.debitSeq,
-                    detail: "the debit tripped the circuit breaker but the log ends before its suspension"))
+                    invariant: Self.followerInvariant(expected.record), seq: expected.debitSeq,
+                    detail: Self.followerDetail(expected.record) + " but the log ends before it"))
         }
         var listed: Set<String> = []
         var total: Int128 = 0
@@ -101,6 +105,16 @@ public struct LedgerVerifier: Sendable {
                         + State.formatAmount(total)))
         }
         return all
+    }
+
+    private static func followerInvariant(_ record: LedgerRecord) -> String {
+        if case .breakerSuspension = record { return "circuit_breaker_follows_debit" }
+        return "payment_attempt_follows_event"
+    }
+
+    private static func followerDetail(_ record: LedgerRecord) -> String {
+        if case .breakerSuspension = record { return "the debit tripped the circuit breaker and needs its suspension" }
+        return "the payment event needs its first attempt (\(record.summary)) right after it"
     }
 
     private mutating func report(_ invariant: String, _ seq: Int64?, _ detail: String) {
@@ -188,6 +202,8 @@ public struct LedgerVerifier: Sendable {
         switch record {
         case .grant(let r): ledgerSums[r.command.userID, default: 0] += Int128(r.command.amount.rawValue)
         case .refund(let r): ledgerSums[r.command.userID, default: 0] += Int128(r.amount.rawValue)
+        case .purchaseGrant(let r): ledgerSums[r.userID, default: 0] += Int128(r.amount.rawValue)
+        case .cashRefund(let r): ledgerSums[r.userID, default: 0] -= Int128(r.amount.rawValue)
         case .debit(let r):
             switch r.outcome {
             case .charged(let charged, _, _):

@@ -45,6 +45,8 @@ public func decide(_ command: Command, in state: State, seq: Int64, time: Timest
     case .setUserLimits(var command):
         command.at = nil
         return Decision(records: [.setUserLimits(command)], result: .applied(seq: seq))
+    case .paymentEvent(let command): return state.decidePaymentDelivery(command, seq: seq)
+    case .retryPaymentEvent(let command): return state.decidePaymentRetry(command, seq: seq)
     }
 }
 

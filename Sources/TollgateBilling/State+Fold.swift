@@ -77,6 +77,8 @@ extension State {
                 Self.patch(&details[detailsSlot].sessionCap, with: command.sessionCap)
             }
             noticeEnforcement(slot: slot, seq: seq, time: time)
+        case .paymentEvent, .purchaseGrant, .cashRefund, .paymentAttempt:
+            applyPayment(record, seq: seq, time: time)
         }
     }
 

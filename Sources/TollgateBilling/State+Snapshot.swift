@@ -15,7 +15,8 @@ extension State {
         var writer = SnapshotWriter()
         writer.bytes.reserveCapacity(64 + accounts.count * 48 + chargedDebits.seqs.count * 6)
         writer.u32(Self.snapshotMagic)
-        writer.u16(Self.snapshotFormatVersion)
+        let version = snapshotVersionToWrite
+        writer.u16(version)
         writer.u16(0)
         writer.bool(configuration.creditEnforcementEnabled)
         writer.optionalI64(lastRecordTime?.rawValue)
@@ -49,6 +50,7 @@ extension State {
             writer.i64(seq)
             writer.i64(amount)
         }
+        if version >= Self.snapshotFormatVersionPayments { encodePayments(into: &writer) }
         return writer.bytes
     }
 
@@ -219,7 +221,7 @@ extension State {
     private static func decode(_ reader: inout SnapshotReader) throws(StateSnapshotError) -> State {
         guard try reader.u32() == snapshotMagic else { throw StateSnapshotError(offset: 0, message: "bad magic") }
         let version = try reader.u16()
-        guard version == snapshotFormatVersion else {
+        guard version == snapshotFormatVersion || version == snapshotFormatVersionPayments else {
             throw StateSnapshotError(offset: 4, message: "unknown state snapshot version \(version)")
         }
         guard try reader.u16() == 0 else { throw StateSnapshotError(offset: 6, message: "reserved flags not zero") }
@@ -295,6 +297,7 @@ extension State {
             else { throw reader.failure("bad refund of seq \(seq)") }
             state.chargedDebits.addRefund(seq: seq, amount: amount)
         }
+        if version >= snapshotFormatVersionPayments { state.payments = try decodePayments(&reader) }
         return state
     }
 

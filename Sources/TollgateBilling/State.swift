@@ -16,6 +16,7 @@ public struct State: Sendable {
     var planSlots: [String: Int32] = [:]
     var plans: ContiguousArray<Plan> = []
     var chargedDebits = ChargedDebitLedger()
+    var payments = PaymentLedger()
     /// Σ balances, kept wide so that many large balances cannot overflow it.
     var liabilityTotal: Int128 = 0
 

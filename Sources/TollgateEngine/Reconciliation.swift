@@ -57,7 +57,7 @@ public struct Reconciliation: Sendable {
             total += change
             if let userID = entry.record.userID {
                 switch entry.record {
-                case .grant, .debit, .refund:
+                case .grant, .debit, .refund, .purchaseGrant, .cashRefund:
                     sums[userID, default: 0] += change
                     if firstDrift[userID] == nil, Int128(state.balance(userID: userID).rawValue) != sums[userID] {
                         firstDrift[userID] = entry.seq

@@ -2,7 +2,8 @@ import TollgateBilling
 
 /// RFC 4180 CSV of a statement (`tollgate statement`, `GET /api/v1/admin/users/{user_id}/statement`): a header
 /// row, CRLF line ends, a field quoted when it holds a comma, a double quote, CR or LF (quotes doubled). One table: an `opening_balance` row, one row per transaction, a
-/// `closing_balance` row, then one row per total (`total_granted`, `total_refunded`, `total_charged`, `total_net`).
+/// `closing_balance` row, then one row per total (`total_granted`, `total_refunded`, `total_charged`,
+/// `total_cash_refunded` when there are cash refunds, `total_net`).
 extension Statement {
     public static let csvHeader = [
         "row", "seq", "time", "type", "amount_credits", "amount_usd", "balance_after_credits", "balance_after_usd",
@@ -28,10 +29,8 @@ extension Statement {
             "closing_balance", "", month.end.rfc3339, "", "", "", closingBalance.formatted,
             closingBalance.usdFormatted, "", "", "", "", "",
         ])
-        for (name, amount) in [
-            ("total_granted", granted), ("total_refunded", refunded), ("total_charged", charged), ("total_net", net),
-        ] {
-            rows.append([name, "", "", "", amount.formatted, amount.usdFormatted, "", "", "", "", "", "", ""])
+        for (name, amount) in totals {
+            rows.append(["total_" + name, "", "", "", amount.formatted, amount.usdFormatted, "", "", "", "", "", "", ""])
         }
         return rows.map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()
     }

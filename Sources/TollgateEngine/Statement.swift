@@ -13,9 +13,24 @@ public struct Statement: Sendable {
     public var granted = Millicredits.zero
     public var refunded = Millicredits.zero
     public var charged = Millicredits.zero
+    /// Purchased credits removed because the payment provider refunded the money.
+    public var cashRefunded = Millicredits.zero
 
-    /// closing − opening = granted + refunded − charged.
-    public var net: Millicredits { Millicredits(rawValue: granted.rawValue &+ refunded.rawValue &- charged.rawValue) }
+    /// The totals in print order: granted, refunded, charged, `cash_refunded` only when the month has cash refunds
+    /// (so statements without payments read exactly as before), net.
+    public var totals: [(name: String, amount: Millicredits)] {
+        var totals: [(name: String, amount: Millicredits)] = [
+            ("granted", granted), ("refunded", refunded), ("charged", charged),
+        ]
+        if cashRefunded != .zero { totals.append(("cash_refunded", cashRefunded)) }
+        totals.append(("net", net))
+        return totals
+    }
+
+    /// closing − opening = granted + refunded − charged − cash refunded.
+    public var net: Millicredits {
+        Millicredits(rawValue: granted.rawValue &+ refunded.rawValue &- charged.rawValue &- cashRefunded.rawValue)
+    }
 
     /// Reads the log up to the end of the month.
     public static func load(
@@ -41,6 +56,7 @@ public struct Statement: Sendable {
                 case .grant: statement.granted.rawValue &+= change
                 case .refund: statement.refunded.rawValue &+= change
                 case .debit: statement.charged.rawValue &-= change
+                case .cashRefund: statement.cashRefunded.rawValue &-= change
                 }
             }
             return true
@@ -62,10 +78,9 @@ public struct Statement: Sendable {
             ("closing_balance", money(closingBalance)),
             (
                 "totals",
-                .object([
-                    ("granted", money(granted)), ("refunded", money(refunded)), ("charged", money(charged)),
-                    ("net", money(net)), ("transaction_count", .int(Int64(transactions.count))),
-                ])
+                .object(
+                    totals.map { ($0.name, money($0.amount)) } + [("transaction_count", .int(Int64(transactions.count)))]
+                )
             ),
         ])
     }

@@ -145,7 +145,12 @@ public struct WhatIf: Sendable {
             }
             guard let command = record.command else { return true }
             let decision = decide(command, in: scratch, seq: entry.seq, time: entry.time)
-            for produced in decision.records {
+            // A payment event's first attempt is the log's next record, re-decided there (as a retry): fold only
+            // the event here so that attempt is compared, not applied twice.
+            let foldCount = if case .paymentEvent = record { min(1, decision.records.count) } else {
+                decision.records.count
+            }
+            for produced in decision.records.prefix(foldCount) {
                 fold(&scratch, produced, seq: entry.seq, time: entry.time)
             }
             let after = decision.records.first

@@ -110,6 +110,28 @@ extension APIError {
         APIError(status: .serviceUnavailable, code: "service_unavailable", message: reason)
     }
 
+    /// A webhook whose signature header is missing, malformed or matches no `v1` MAC of the body.
+    public static func badSignature(_ message: String) -> APIError {
+        APIError(status: .badRequest, code: "bad_signature", message: message)
+    }
+
+    /// A webhook signed too long ago (or too far ahead): replay protection.
+    public static func staleSignature(_ message: String) -> APIError {
+        APIError(status: .badRequest, code: "stale_timestamp", message: message)
+    }
+
+    /// A signed webhook body that is not a payment event of a handled shape.
+    public static func malformedEvent(_ message: String) -> APIError {
+        APIError(status: .badRequest, code: "malformed_event", message: message)
+    }
+
+    /// The payment webhook route without a configured secret: nothing can be verified.
+    public static func webhooksNotConfigured() -> APIError {
+        APIError(
+            status: .serviceUnavailable, code: "webhooks_not_configured",
+            message: "Payment webhooks are not configured: start the server with a webhook secret.")
+    }
+
     public static func internalError() -> APIError {
         APIError(status: .internalServerError, code: "internal_error", message: "Internal error.")
     }

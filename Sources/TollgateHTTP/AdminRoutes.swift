@@ -33,6 +33,8 @@ struct AdminRoutes {
         routes.get("audit", use: audit)
         routes.get("usage/summary", use: usageSummary)
         routes.get("users/:user_id/statement", use: statement)
+        routes.get("webhooks", use: webhooks)
+        routes.post("webhooks/:event_id/replay", use: replayWebhook)
         return routes
     }
 

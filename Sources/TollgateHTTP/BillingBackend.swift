@@ -24,4 +24,23 @@ public protocol BillingBackend: Sendable {
     func userState(userID: String) -> JSONValue
     /// What a client shows its users: enforcement on/off, default thresholds and grace, low-balance threshold.
     func policy() -> JSONValue
+    /// Payment webhooks: `{"events":[…],"count":N,"truncated":bool}`, the oldest `limit`; only dead letters with
+    /// `deadOnly`.
+    func paymentEventsJSON(deadOnly: Bool, limit: Int) -> JSONValue
+    /// Whether a payment event id is stored.
+    func hasPaymentEvent(eventID: String) -> Bool
+    /// Event ids an automatic retry pass should attempt now.
+    func paymentEventsDueForRetry(now: Timestamp, intervalMilliseconds: Int64) -> [String]
 }
+
+/// Backends without payment events (test doubles) answer "none".
+extension BillingBackend {
+    public func paymentEventsJSON(deadOnly: Bool, limit: Int) -> JSONValue {
+        .object([("events", .array([])), ("count", .int(0)), ("truncated", .bool(false))])
+    }
+
+    public func hasPaymentEvent(eventID: String) -> Bool { false }
+
+    public func paymentEventsDueForRetry(now: Timestamp, intervalMilliseconds: Int64) -> [String] { [] }
+}
+

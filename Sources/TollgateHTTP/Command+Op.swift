@@ -17,6 +17,8 @@ extension Command {
         case .suspend: "suspend"
         case .reinstate: "reinstate"
         case .setUserLimits: "set_user_limits"
+        case .paymentEvent: "payment_event"
+        case .retryPaymentEvent: "retry_payment_event"
         }
     }
 }

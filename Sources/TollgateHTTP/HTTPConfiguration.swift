@@ -7,6 +7,8 @@ public struct HTTPConfiguration: Sendable {
     public var port: Int
     /// Requests with a larger body get 413 and append nothing.
     public var bodySizeBytesMax: Int
+    /// Payment webhooks: the signing secret, its clock, the retry period (docs/purchases.md).
+    public var webhooks = WebhookConfiguration()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, bodySizeBytesMax: Int = Self.defaultBodySizeBytesMax) {
         precondition(bodySizeBytesMax > 0)

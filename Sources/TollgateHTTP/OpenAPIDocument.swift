@@ -141,6 +141,28 @@ enum OpenAPIDocument {
               summary: Effective enforcement setting and default plan thresholds.
               responses:
                 '200': {$ref: '#/components/responses/Read'}
+          /api/v1/webhooks/payments:
+            post:
+              x-tollgate-role: public
+              security: []
+              summary: >-
+                Payment provider webhook (checkout.session.completed, payment_intent.succeeded, charge.refunded),
+                authenticated by its Stripe-Signature header (HMAC-SHA256 of "t.body" with the shared secret,
+                timestamp within the tolerance). Stored before it is applied; a redelivered event id is a duplicate.
+                Other event types are acknowledged as ignored. See docs/purchases.md.
+              parameters:
+                - {name: Stripe-Signature, in: header, required: true, schema: {type: string}}
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: {$ref: '#/components/schemas/Object'}
+              responses:
+                '200': {$ref: '#/components/responses/Result'}
+                '400': {$ref: '#/components/responses/Error'}
+                '413': {$ref: '#/components/responses/Error'}
+                '415': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
           /api/v1/debits:
             post:
               x-tollgate-role: service
@@ -264,6 +286,31 @@ enum OpenAPIDocument {
                 '200': {$ref: '#/components/responses/Read'}
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/webhooks:
+            get:
+              x-tollgate-role: admin
+              summary: Stored payment events, oldest first (dead=true: only dead letters).
+              parameters:
+                - {name: dead, in: query, required: false, schema: {type: boolean}}
+                - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 10000}}
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/webhooks/{event_id}/replay:
+            post:
+              x-tollgate-role: admin
+              summary: One more attempt at a pending or dead-lettered payment event, initiated by the admin.
+              parameters:
+                - {name: event_id, in: path, required: true, schema: {type: string}}
+              responses:
+                '200': {$ref: '#/components/responses/Result'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '404': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/statement:

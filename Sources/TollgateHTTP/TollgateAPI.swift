@@ -18,6 +18,7 @@ public enum TollgateAPI {
             middleware: CorrelationMiddleware(bodySizeBytesMax: configuration.bodySizeBytesMax, metrics: metrics))
         let writePath = WritePath(backend: backend, metrics: metrics)
         PublicRoutes(backend: backend, metrics: metrics).add(to: router)
+        WebhookRoutes(writePath: writePath, configuration: configuration.webhooks).add(to: router)
         router.addRoutes(ServiceRoutes(writePath: writePath).collection(keys: keys), atPath: "api/v1")
         router.addRoutes(
             UserRoutes(backend: backend, history: history).collection(keys: keys), atPath: "api/v1/users")
@@ -40,7 +41,19 @@ public enum TollgateAPI {
                 configuration: configuration, metrics: metrics),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
-            services: [EngineShutdownService(engine: engine, logger: logger)] + services,
+            services: [EngineShutdownService(engine: engine, logger: logger)] + services
+                + webhookServices(engine: engine, configuration: configuration.webhooks, logger: logger),
             logger: logger)
+    }
+
+    /// The automatic payment-event retries, when webhooks are configured (docs/purchases.md).
+    static func webhookServices(
+        engine: EngineService, configuration: WebhookConfiguration, logger: Logger
+    ) -> [any Service] {
+        guard configuration.signature != nil else {
+            logger.notice("no webhook secret: POST /api/v1/webhooks/payments answers 503")
+            return []
+        }
+        return [WebhookRetryService(backend: engine, configuration: configuration, logger: logger)]
     }
 }

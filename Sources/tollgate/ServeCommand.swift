@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import TollgateEngine
@@ -23,10 +24,22 @@ struct ServeCommand: AsyncParsableCommand {
     var bodyLimitBytes = HTTPConfiguration.defaultBodySizeBytesMax
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
+    @Option(
+        name: .customLong("webhook-secret-file"),
+        help: "File holding the payment webhook signing secret (else env TOLLGATE_WEBHOOK_SECRET; none: 503).")
+    var webhookSecretFile: String?
+    @Option(name: .customLong("webhook-tolerance-seconds"), help: "Largest age of a webhook signature.")
+    var webhookToleranceSeconds = WebhookSignature.toleranceSecondsDefault
+    @Option(name: .customLong("webhook-retry-interval-seconds"), help: "Period of automatic payment event retries.")
+    var webhookRetryIntervalSeconds = WebhookConfiguration.retryIntervalSecondsDefault
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
         guard bodyLimitBytes > 0 else { throw ValidationError("--body-limit-bytes must be > 0") }
+        guard webhookToleranceSeconds >= 0 else { throw ValidationError("--webhook-tolerance-seconds must be ≥ 0") }
+        guard webhookRetryIntervalSeconds >= 1 else {
+            throw ValidationError("--webhook-retry-interval-seconds must be ≥ 1")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -61,9 +74,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = EngineService(engine: engine)
         let ring = APIKeyRing(keyStore)
+        var httpConfiguration = HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes)
+        httpConfiguration.webhooks = WebhookConfiguration(
+            signature: try webhookSecret().map {
+                WebhookSignature(secret: $0, toleranceSeconds: webhookToleranceSeconds)
+            },
+            retryIntervalSeconds: webhookRetryIntervalSeconds)
         let application = TollgateAPI.application(
-            engine: service, dataDirectory: dataOptions.data, keys: ring,
-            configuration: HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes),
+            engine: service, dataDirectory: dataOptions.data, keys: ring, configuration: httpConfiguration,
             logger: logger, metrics: TollgateMetrics(),
             services: [KeyReloadService(ring: ring, path: keyPath, logger: logger)])
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
@@ -78,5 +96,29 @@ struct ServeCommand: AsyncParsableCommand {
             StandardStreams.error("tollgate: error: the log failed while serving: \(failure)")
             throw ExitCode.failure
         }
+    }
+
+    /// The secret's bytes: the file's content without its trailing newline, else the environment variable.
+    private func webhookSecret() throws -> [UInt8]? {
+        var text: String?
+        if let webhookSecretFile {
+            do {
+                text = try String(contentsOfFile: webhookSecretFile, encoding: .utf8)
+            } catch {
+                StandardStreams.error(
+                    "tollgate: error: cannot read --webhook-secret-file \(webhookSecretFile): \(error)")
+                throw ExitCode.failure
+            }
+        } else {
+            text = ProcessInfo.processInfo.environment["TOLLGATE_WEBHOOK_SECRET"]
+        }
+        guard let secret = text?.trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty else {
+            if webhookSecretFile != nil {
+                StandardStreams.error("tollgate: error: --webhook-secret-file is empty")
+                throw ExitCode.failure
+            }
+            return nil
+        }
+        return Array(secret.utf8)
     }
 }

@@ -52,7 +52,7 @@ extension Statement {
         }
         text += table.rendered + "\n"
         text += "closing balance  \(closingBalance.formatted) credits  (\(closingBalance.usdFormatted) USD)\n"
-        for (name, amount) in [("granted", granted), ("refunded", refunded), ("charged", charged), ("net", net)] {
+        for (name, amount) in totals {
             text += "\(name.padding(16)) \(amount.formatted) credits  (\(amount.usdFormatted) USD)\n"
         }
         return text

@@ -24,6 +24,7 @@ struct Tollgate: AsyncParsableCommand {
             LogCommand.self,
             ServeCommand.self,
             KeysCommand.self,
+            WebhooksCommand.self,
         ]
     )
 }

@@ -103,6 +103,24 @@ import Testing
                     userID: "u", singleRequestCap: .set(.zero), dailyCap: .clear,
                     sessionCap: .set(testCredits("9000000000000")), initiatedBy: "ops")),
             .breakerSuspension(userID: String(repeating: "z", count: 128)),
+            .paymentEvent(
+                PaymentEvent(
+                    eventID: "evt_1", kind: .checkoutSessionCompleted, createdUnixSeconds: 1_764_000_000,
+                    userID: "u", amountCents: 1999, currency: "usd", paymentID: "pi_1")),
+            .paymentEvent(
+                PaymentEvent(
+                    eventID: "evt_2", kind: .chargeRefunded, createdUnixSeconds: -1, userID: nil,
+                    amountCents: PaymentEvent.amountCentsMax + 1, currency: "eur", paymentID: "pi_1")),
+            .purchaseGrant(
+                PurchaseGrantRecord(
+                    eventID: "evt_1", attempt: 1, initiatedBy: "webhook", userID: "u", paymentID: "pi_1",
+                    amount: testCredits("19990"))),
+            .cashRefund(
+                CashRefundRecord(
+                    eventID: "evt_3", attempt: 6, initiatedBy: "ops", userID: "u", paymentID: "pi_1", purchaseSeq: 4,
+                    amount: testCredits("9000000000000"))),
+            .paymentAttempt(
+                PaymentAttemptRecord(eventID: "evt_4", attempt: 2, initiatedBy: "system", outcome: .alreadyRefunded)),
         ]
 
     static let flagValues: [FlagValue] = [

@@ -95,6 +95,9 @@ struct ReferenceModel {
 
     mutating func decideAndApply(_ command: Command, seq: Int64, time: Timestamp) -> (JSONValue, Int) {
         switch command {
+        case .paymentEvent, .retryPaymentEvent:
+            // Payments are checked by PaymentTests against their own rules; the generators never produce them.
+            preconditionFailure("payment commands are not part of the reference model")
         case .grant(let c):
             let keyID = c.idempotencyKey.map { "\(c.userID)|grant|\($0)" }
             let payload = "\(c.amount.rawValue)|\(c.source)"

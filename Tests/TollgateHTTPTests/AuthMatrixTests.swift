@@ -44,6 +44,8 @@ import Testing
         .init(method: .put, path: "/api/v1/admin/flags/daily_cap", role: .admin, body: #"{"value":"5"}"#),
         .init(method: .delete, path: "/api/v1/admin/flags/daily_cap", role: .admin),
         .init(method: .put, path: "/api/v1/admin/plans/p", role: .admin, body: #"{"entitlements":{"x":1}}"#),
+        .init(method: .get, path: "/api/v1/admin/webhooks?dead=true", role: .admin),
+        .init(method: .post, path: "/api/v1/admin/webhooks/evt_1/replay", role: .admin),
     ]
 
     @Test(arguments: routes)
