@@ -13,7 +13,24 @@ extension AccountingJournal {
             parts.append(AllocationPart(source: .uncovered, millicredits: shortfall))
             addOverdraft(userID: userID, millicredits: shortfall, debitSeq: debitSeq)
         }
-        if parts.contains(where: { $0.source != .free }) { allocations[debitSeq] = parts }
+        if parts.count == 1, case .lot(let lotSeq) = parts[0].source {
+            assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
+            singleLotDebits.append((debitSeq, lotSeq))
+        } else if parts.contains(where: { $0.source != .free }) {
+            allocations[debitSeq] = parts
+        }
+    }
+
+    /// The lot a single-lot debit consumed from (binary search of ``singleLotDebits``).
+    func singleLot(ofDebit debitSeq: Int64) -> Int64? {
+        var low = 0
+        var high = singleLotDebits.count
+        while low < high {
+            let middle = (low + high) / 2
+            if singleLotDebits[middle].debitSeq < debitSeq { low = middle + 1 } else { high = middle }
+        }
+        return low < singleLotDebits.count && singleLotDebits[low].debitSeq == debitSeq
+            ? singleLotDebits[low].lotSeq : nil
     }
 
     /// Takes up to `millicredits` from the user's credits — free first, then lots oldest first, posting
@@ -111,7 +128,11 @@ extension AccountingJournal {
         userID: String, debitSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) {
-        var parts = allocations[debitSeq] ?? []
+        // A single-lot debit's refunds all go to its lot (the billing rules keep them within its charge).
+        var parts =
+            allocations[debitSeq] ?? singleLot(ofDebit: debitSeq).map {
+                [AllocationPart(source: .lot(seq: $0), millicredits: millicredits)]
+            } ?? []
         var left = millicredits
         var pool = pools[userID] ?? AccountingPool()
         var reversals: [(lot: PurchaseLot, millicredits: Int64)] = []

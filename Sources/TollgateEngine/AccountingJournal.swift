@@ -12,9 +12,12 @@ public struct AccountingJournal: Sendable {
     public internal(set) var pools: [String: AccountingPool] = [:]
     /// Natural balances (cash: Σ debits − Σ credits; the others Σ credits − Σ debits) in micro-dollars.
     public internal(set) var balancesMicroUSD: [JournalAccount: Int64] = [:]
-    /// What each debit consumed, for debits that touched a lot or an overdraft (a debit absent here consumed free
-    /// credits only). In consumption order; a refund reverses from the end.
+    /// What each debit consumed, for debits that touched more than one source or an overdraft. In consumption
+    /// order; a refund reverses from the end.
     var allocations: [Int64: [AllocationPart]] = [:]
+    /// (debit seq, lot seq) of the debits that consumed from one lot only — the common case, kept in 16 bytes a
+    /// debit, in seq order (debits arrive in seq order). A debit in neither table consumed free credits only.
+    var singleLotDebits: [(debitSeq: Int64, lotSeq: Int64)] = []
 
     public init() {}
 
