@@ -2,7 +2,8 @@ import TollgateBilling
 import TollgateLog
 
 /// A full verified replay: every record's checksum and chain (storage layer), seq contiguity and time order, and
-/// every billing invariant including re-deciding each recorded command (``LedgerVerifier``). Writes nothing.
+/// every billing invariant including re-deciding each recorded command (``LedgerVerifier``), and the accounting
+/// journal's invariants (``AccountingVerifier``). Writes nothing.
 public enum Replay {
     public struct Report: Sendable {
         public var ok: Bool { violations.isEmpty }
@@ -55,6 +56,7 @@ public enum Replay {
         }
 
         var verifier = LedgerVerifier(configuration: billing)
+        var accounting = AccountingVerifier()
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
         do {
@@ -75,6 +77,7 @@ public enum Replay {
                 }
                 lastTime = time
                 verifier.check(seq: seq, time: time, typeTag: record.type, body: record.body)
+                accounting.add(seq: seq, time: time, typeTag: record.type, body: record.body)
                 recordCount += 1
                 if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
             }
@@ -82,6 +85,7 @@ public enum Replay {
             violations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(error)"))
         }
         violations.append(contentsOf: verifier.finish())
+        violations.append(contentsOf: accounting.finish(balances: verifier.state.balances()))
         return Report(recordCount: recordCount, violations: violations, state: verifier.state)
     }
 }

@@ -35,6 +35,7 @@ struct AdminRoutes {
         routes.get("users/:user_id/statement", use: statement)
         routes.get("webhooks", use: webhooks)
         routes.post("webhooks/:event_id/replay", use: replayWebhook)
+        routes.get("accounting/journal", use: accountingJournal)
         return routes
     }
 
@@ -198,6 +199,33 @@ struct AdminRoutes {
                 .contentDisposition: "attachment; filename=\"statement-\(userID)-\(month.text).csv\"",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: statement.csv)))
+    }
+
+    /// `?date=YYYY-MM-DD[&format=csv|json]`: the day's accounting journal lines, RFC 4180 CSV by default.
+    @Sendable func accountingJournal(_ request: Request, context: Context) async throws -> Response {
+        let parameters = HistoryParameters(request: request)
+        try parameters.allowOnly(["date", "format"])
+        guard let dateText = parameters.string("date") else {
+            throw APIError.invalid(field: "date", "date is required (YYYY-MM-DD)")
+        }
+        guard let day = CalendarDay(dateText) else {
+            throw APIError.invalid(field: "date", "date must be YYYY-MM-DD, got \"\(dateText)\"")
+        }
+        let format = parameters.string("format") ?? "csv"
+        guard format == "csv" || format == "json" else {
+            throw APIError.invalid(field: "format", "format must be csv or json, got \"\(format)\"")
+        }
+        let journal = try await history.journal(day: day)
+        if format == "json" {
+            return JSONResponse.make(status: .ok, body: journal.json, requestID: context.requestID)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .requestID: context.requestID,
+                .contentDisposition: "attachment; filename=\"journal-\(day.text).csv\"",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: journal.csv)))
     }
 
     // MARK: - Shared

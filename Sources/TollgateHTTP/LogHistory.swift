@@ -2,7 +2,7 @@ import Dispatch
 import TollgateBilling
 import TollgateEngine
 
-/// The history reads of the API — transactions, audit, usage, statements — answered by the engine's log queries.
+/// The history reads of the API — transactions, audit, usage, statements, the accounting journal — answered by the engine's log queries.
 ///
 /// Each query scans the log files read-only (beside the writer, which it never blocks), so it runs off the
 /// request's executor on a dispatch queue, and at most ``scanCountMax`` run at once: an excess request gets 503
@@ -35,6 +35,10 @@ public final class LogHistory: Sendable {
 
     func statement(userID: String, month: CalendarMonth) async throws -> Statement {
         try await scan { directory in try Statement.load(directory: directory, userID: userID, month: month) }
+    }
+
+    func journal(day: CalendarDay) async throws -> JournalDay {
+        try await scan { directory in try JournalDay.load(directory: directory, day: day) }
     }
 
     private func scan<T: Sendable>(_ body: @escaping @Sendable (String) throws -> T) async throws -> T {

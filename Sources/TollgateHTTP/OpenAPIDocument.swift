@@ -332,6 +332,24 @@ enum OpenAPIDocument {
                 '403': {$ref: '#/components/responses/Error'}
                 '422': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/accounting/journal:
+            get:
+              x-tollgate-role: admin
+              summary: One UTC day of the accounting journal (RFC 4180 CSV, or JSON with format=json).
+              parameters:
+                - {name: date, in: query, required: true, schema: {type: string, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'}}
+                - {name: format, in: query, required: false, schema: {type: string, enum: [csv, json]}}
+              responses:
+                '200':
+                  description: The day's journal lines.
+                  content:
+                    text/csv: {}
+                    application/json:
+                      schema: {$ref: '#/components/schemas/Object'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/users/{user_id}/credits:
             post:
               x-tollgate-role: admin

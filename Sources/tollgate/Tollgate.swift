@@ -20,6 +20,7 @@ struct Tollgate: AsyncParsableCommand {
             RebuildCommand.self,
             UsageCommand.self,
             StatementCommand.self,
+            AccountingCommand.self,
             TailCommand.self,
             LogCommand.self,
             ServeCommand.self,

@@ -58,6 +58,8 @@ import TollgateEngine
             { try Statement.load(directory: directory, userID: "alice", month: CalendarMonth("2026-03")!).json }
         ),
         ("reconcile", { try Reconciliation.run(directory: directory, billing: billing).json }),
+        ("accounting-2026-02-28", { try JournalDay.load(directory: directory, day: CalendarDay("2026-02-28")!).json }),
+        ("accounting-2026-03-02", { try JournalDay.load(directory: directory, day: CalendarDay("2026-03-02")!).json }),
         (
             "whatif-enforcement",
             { try WhatIf(billing: billing, candidateFlags: [.creditEnforcementEnabled(true)]).run(directory: directory).json }

@@ -27,6 +27,7 @@ import Testing
         .init(method: .get, path: "/api/v1/admin/audit?initiated_by=root", role: .admin),
         .init(method: .get, path: "/api/v1/admin/usage/summary?bucket=day", role: .admin),
         .init(method: .get, path: "/api/v1/admin/users/bob/statement?month=2026-03", role: .admin),
+        .init(method: .get, path: "/api/v1/admin/accounting/journal?date=2026-03-01", role: .admin),
         .init(
             method: .post, path: "/api/v1/admin/users/bob/credits", role: .admin,
             body: #"{"amount":"1","reason":"test"}"#),

@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+import TollgateBilling
+import TollgateEngine
 @testable import TollgateHTTP
 
 /// Transactions, audit, usage and statements: the engine's log queries behind the API's keys and parameters.
@@ -104,6 +106,43 @@ import Testing
                 .get, "/api/v1/admin/users/bob/statement?month=2026-13", key: server.adminKey)
             #expect(bad.status == .unprocessableContent)
             #expect(bad.string("field") == "month")
+        }
+    }
+
+    @Test func accountingJournalAsCSVAndJSON() async throws {
+        let server = try TestServer()
+        try await server.test { client in
+            try await Self.seed(client, server)  // bob's 10 admin credits carry no cash.
+            _ = try await server.engine.submit(
+                .grant(.init(userID: "dave", amount: Millicredits(rawValue: 20_000), source: .purchase)))
+            _ = try await server.engine.submit(.debit(.init(userID: "dave", amount: Millicredits(rawValue: 1_500))))
+            let day = String(Date().ISO8601Format().prefix(10))
+            let csv = try await client.execute(
+                uri: "/api/v1/admin/accounting/journal?date=\(day)", method: .get,
+                headers: [.authorization: "Bearer \(server.adminKey)"]
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/csv") == true)
+                return String(buffer: response.body)
+            }
+            let rows = csv.split(separator: "\r\n").map(String.init)
+            #expect(rows.first == JournalDay.csvHeader.joined(separator: ","))
+            #expect(rows.count == 5, "\(csv)")  // Purchase and consumption, two lines each.
+            #expect(rows.dropFirst().allSatisfy { $0.hasPrefix(day + ",") })
+            let json = try await client.call(
+                .get, "/api/v1/admin/accounting/journal?date=\(day)&format=json", key: server.adminKey)
+            #expect(json.status == .ok, "\(json.text)")
+            let totals = try #require(json["totals"] as? [String: Any])
+            #expect(totals["debit"] as? String == "0.0215")
+            #expect(totals["credit"] as? String == "0.0215")
+            let balances = try #require(json["closing_balances"] as? [String: Any])
+            #expect(balances["deferred_revenue"] as? String == "0.0185")
+            for query in ["date=2026-02-30", "", "date=\(day)&format=xml"] {
+                let bad = try await client.call(.get, "/api/v1/admin/accounting/journal?\(query)", key: server.adminKey)
+                #expect(bad.status == .unprocessableContent, "\(query)")
+            }
+            let user = try await client.call(.get, "/api/v1/admin/accounting/journal?date=\(day)", key: server.bobKey)
+            #expect(user.status == .forbidden)
         }
     }
 }

@@ -1,0 +1,177 @@
+import TollgateBilling
+
+/// How a debit consumes credits, how an overdraft is settled and how a refund reverses a debit's consumption.
+extension AccountingJournal {
+    /// A charged debit: free credits first, then lots oldest first; what no credit covers is an overdraft.
+    mutating func consume(
+        userID: String, millicredits: Int64, debitSeq: Int64, time: Timestamp, posting lines: inout [JournalLine]
+    ) {
+        var (parts, shortfall) = draw(
+            userID: userID, millicredits: millicredits, kind: .consumption, seq: debitSeq, time: time,
+            posting: &lines)
+        if shortfall > 0 {
+            parts.append(AllocationPart(source: .uncovered, millicredits: shortfall))
+            addOverdraft(userID: userID, millicredits: shortfall, debitSeq: debitSeq)
+        }
+        if parts.count == 1, case .lot(let lotSeq) = parts[0].source {
+            assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
+            singleLotDebits.append((debitSeq, lotSeq))
+        } else if parts.contains(where: { $0.source != .free }) {
+            allocations[debitSeq] = parts
+        }
+    }
+
+    /// The lot a single-lot debit consumed from (binary search of ``singleLotDebits``).
+    func singleLot(ofDebit debitSeq: Int64) -> Int64? {
+        var low = 0
+        var high = singleLotDebits.count
+        while low < high {
+            let middle = (low + high) / 2
+            if singleLotDebits[middle].debitSeq < debitSeq { low = middle + 1 } else { high = middle }
+        }
+        return low < singleLotDebits.count && singleLotDebits[low].debitSeq == debitSeq
+            ? singleLotDebits[low].lotSeq : nil
+    }
+
+    /// Takes up to `millicredits` from the user's credits — free first, then lots oldest first, posting
+    /// Dr deferred_revenue / Cr revenue for each lot — and returns what it took and what was missing.
+    mutating func draw(
+        userID: String, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
+        posting lines: inout [JournalLine]
+    ) -> (parts: [AllocationPart], shortfall: Int64) {
+        var pool = pools[userID] ?? AccountingPool()
+        var left = millicredits
+        var parts: [AllocationPart] = []
+        let fromFree = min(left, pool.freeMillicredits)
+        if fromFree > 0 {
+            pool.freeMillicredits -= fromFree
+            left -= fromFree
+            parts.append(AllocationPart(source: .free, millicredits: fromFree))
+        }
+        var taken: [(lot: PurchaseLot, millicredits: Int64)] = []
+        while left > 0, pool.firstOpenLot < pool.lots.count {  // Bounded by the number of lots.
+            let index = pool.firstOpenLot
+            let take = min(left, pool.lots[index].remainingMillicredits)
+            if take > 0 {
+                pool.lots[index].remainingMillicredits -= take
+                left -= take
+                parts.append(AllocationPart(source: .lot(seq: pool.lots[index].seq), millicredits: take))
+                taken.append((pool.lots[index], take))
+            }
+            if pool.lots[index].remainingMillicredits == 0 { pool.firstOpenLot += 1 }
+        }
+        pools[userID] = pool
+        for (lot, amount) in taken {
+            post(kind, debit: .deferredRevenue, credit: .revenue, microUSD: amount, seq: seq, time: time,
+                 userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
+        }
+        return (parts, left)
+    }
+
+    mutating func addOverdraft(userID: String, millicredits: Int64, debitSeq: Int64?) {
+        var pool = pools[userID] ?? AccountingPool()
+        pool.overdraftMillicredits &+= millicredits
+        pool.uncovered.append(AccountingPool.UncoveredDebt(debitSeq: debitSeq, millicredits: millicredits))
+        pools[userID] = pool
+    }
+
+    /// Credits that arrive while the user is overdrawn pay the overdraft at once (free first, then lots oldest
+    /// first; purchased credits so used are revenue), oldest uncovered consumption first. The debits whose
+    /// consumption they cover now record the paying source, so a later refund gives it back.
+    mutating func settle(userID: String, seq: Int64, time: Timestamp, posting lines: inout [JournalLine]) {
+        guard let owed = pools[userID]?.overdraftMillicredits, owed > 0 else { return }
+        let (parts, shortfall) = draw(
+            userID: userID, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time, posting: &lines)
+        var pool = pools[userID]!
+        pool.overdraftMillicredits = shortfall
+        var head = 0
+        for part in parts {
+            var left = part.millicredits
+            while left > 0, head < pool.uncovered.count {  // Σ uncovered = overdraft ≥ Σ parts.
+                let take = min(left, pool.uncovered[head].millicredits)
+                if let debitSeq = pool.uncovered[head].debitSeq {
+                    attribute(debitSeq: debitSeq, source: part.source, millicredits: take)
+                }
+                pool.uncovered[head].millicredits -= take
+                left -= take
+                if pool.uncovered[head].millicredits == 0 { head += 1 }
+            }
+            assert(left == 0, "the uncovered list adds up to the overdraft")
+        }
+        pool.uncovered.removeFirst(head)
+        pools[userID] = pool
+    }
+
+    /// Moves `millicredits` of a debit's uncovered part to `source`, placed before what stays uncovered.
+    private mutating func attribute(debitSeq: Int64, source: AllocationPart.Source, millicredits: Int64) {
+        guard var parts = allocations[debitSeq],
+            let index = parts.firstIndex(where: { $0.source == .uncovered })
+        else {
+            assertionFailure("an uncovered debit has its allocation")
+            return
+        }
+        parts[index].millicredits -= millicredits
+        if index > 0, parts[index - 1].source == source {
+            parts[index - 1].millicredits += millicredits
+        } else {
+            parts.insert(AllocationPart(source: source, millicredits: millicredits), at: index)
+        }
+        parts.removeAll { $0.millicredits == 0 }
+        allocations[debitSeq] = parts
+    }
+
+    /// A refund of `millicredits` of the debit `debitSeq`: its consumption is given back newest part first (an
+    /// overdraft part, then lots, then free credits), so after a partial refund the debit stands as if it had
+    /// charged only what is left of it. A lot takes back at most what it had consumed and is still paid for
+    /// (after a cash refund the rest returns as free credits).
+    mutating func reverse(
+        userID: String, debitSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
+        posting lines: inout [JournalLine]
+    ) {
+        // A single-lot debit's refunds all go to its lot (the billing rules keep them within its charge).
+        var parts =
+            allocations[debitSeq] ?? singleLot(ofDebit: debitSeq).map {
+                [AllocationPart(source: .lot(seq: $0), millicredits: millicredits)]
+            } ?? []
+        var left = millicredits
+        var pool = pools[userID] ?? AccountingPool()
+        var reversals: [(lot: PurchaseLot, millicredits: Int64)] = []
+        while left > 0, let last = parts.last {  // Bounded by the parts of one debit.
+            let take = min(left, last.millicredits)
+            left -= take
+            if take == last.millicredits { parts.removeLast() } else { parts[parts.count - 1].millicredits -= take }
+            switch last.source {
+            case .free:
+                pool.freeMillicredits &+= take
+            case .uncovered:
+                pool.overdraftMillicredits -= take
+                if let index = pool.uncovered.firstIndex(where: { $0.debitSeq == debitSeq }) {
+                    pool.uncovered[index].millicredits -= take
+                    if pool.uncovered[index].millicredits == 0 { pool.uncovered.remove(at: index) }
+                }
+            case .lot(let lotSeq):
+                guard let index = pool.lotIndex(seq: lotSeq) else {
+                    assertionFailure("an allocation names a lot of its user")
+                    pool.freeMillicredits &+= take
+                    continue
+                }
+                let back = min(take, pool.lots[index].consumedPaidMillicredits)
+                pool.lots[index].remainingMillicredits += back
+                pool.freeMillicredits &+= take - back
+                pool.firstOpenLot = min(pool.firstOpenLot, index)
+                if back > 0 { reversals.append((pool.lots[index], back)) }
+            }
+        }
+        // A debit without an allocation consumed free credits only; so does anything beyond its parts.
+        pool.freeMillicredits &+= left
+        if parts.isEmpty { allocations[debitSeq] = nil } else if allocations[debitSeq] != nil {
+            allocations[debitSeq] = parts
+        }
+        pools[userID] = pool
+        for (lot, amount) in reversals {
+            post(.consumptionReversal, debit: .revenue, credit: .deferredRevenue, microUSD: amount, seq: seq,
+                 time: time, userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
+        }
+        settle(userID: userID, seq: seq, time: time, posting: &lines)
+    }
+}

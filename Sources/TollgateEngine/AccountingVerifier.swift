@@ -1,0 +1,58 @@
+import TollgateBilling
+
+/// The accounting part of `replay --verify`: folds the journal beside the billing verifier and checks its
+/// invariants (``JournalCheck``) plus one that ties the projection to the billing state: every user's credits as
+/// the journal holds them (free + unconsumed lots − overdraft) equal their billing balance.
+///
+/// Only grants, debits and refunds concern the journal; other records are skipped before decoding.
+public struct AccountingVerifier: Sendable {
+    public private(set) var journal = AccountingJournal()
+    private var check = JournalCheck()
+    /// Reused for every record.
+    private var lines: [JournalLine] = []
+
+    public static let poolInvariant = "accounting_credits_match_balance"
+    /// Version-1 type tags of grant, debit and refund (docs/record-format.md).
+    static let journalTypeTags: ClosedRange<UInt8> = 1...3
+
+    public init() {}
+
+    public mutating func add(seq: Int64, time: Timestamp, typeTag: UInt8, body: [UInt8]) {
+        guard Self.journalTypeTags.contains(typeTag),
+            case .success(let record) = LedgerRecord.decode(typeTag: typeTag, body: body)
+        else { return }  // An undecodable record is the billing verifier's to report.
+        add(LedgerEntry(seq: seq, time: time, record: record))
+    }
+
+    public mutating func add(_ entry: LedgerEntry) {
+        lines.removeAll(keepingCapacity: true)
+        journal.apply(entry, posting: &lines)
+        for line in lines { check.add(line) }
+    }
+
+    /// The journal's invariants, then every user's credits against `balances` (the billing state's).
+    public mutating func finish(balances: [(userID: String, balance: Millicredits)]) -> [Violation] {
+        var violations = check.finish(unconsumedPurchasedMicroUSD: Int128(journal.unconsumedPurchasedMicroUSD))
+        var billing: [String: Int64] = [:]
+        for (userID, balance) in balances { billing[userID] = balance.rawValue }
+        for userID in journal.pools.keys.sorted() {
+            let held = journal.pools[userID]!.balanceMillicredits
+            let expected = billing[userID] ?? 0
+            if held != expected {
+                violations.append(
+                    Violation(
+                        invariant: Self.poolInvariant, seq: nil,
+                        detail: "user \(userID): the journal holds \(Millicredits(rawValue: held).formatted) credits "
+                            + "(free, purchased, overdraft) but the balance is "
+                            + Millicredits(rawValue: expected).formatted))
+            }
+        }
+        for (userID, balance) in balances where balance.rawValue != 0 && journal.pools[userID] == nil {
+            violations.append(
+                Violation(
+                    invariant: Self.poolInvariant, seq: nil,
+                    detail: "user \(userID): the journal holds no credits but the balance is \(balance.formatted)"))
+        }
+        return violations
+    }
+}

@@ -1,0 +1,383 @@
+import Foundation
+import Testing
+import TollgateBilling
+import TollgateEngine
+
+/// The accounting journal (docs/accounting.md) through its public API: records folded in log order, the lines
+/// they post, the lots and the invariants `replay --verify` checks.
+@Suite struct AccountingJournalTests {
+    /// Feeds records with consecutive seqs, one minute apart from 2026-03-01T00:00Z, keeping every line.
+    struct Ledger {
+        var journal = AccountingJournal()
+        var verifier = AccountingVerifier()
+        var lines: [JournalLine] = []
+        var seq: Int64 = 0
+        var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        /// The billing balance per user, summed from the records (what the journal's credits must equal).
+        var balances: [String: Int64] = [:]
+
+        /// Appends `record`; returns its seq and the lines it posted.
+        @discardableResult
+        mutating func add(_ record: LedgerRecord, minutes: Int64 = 1) -> (seq: Int64, lines: [JournalLine]) {
+            seq += 1
+            time = time.adding(milliseconds: minutes * Timestamp.millisecondsPerMinute)
+            let entry = LedgerEntry(seq: seq, time: time, record: record)
+            var posted: [JournalLine] = []
+            journal.apply(entry, posting: &posted)
+            verifier.add(entry)
+            lines += posted
+            if record.rejection == nil, let userID = record.userID {
+                balances[userID, default: 0] += record.balanceChange.rawValue
+            }
+            return (seq, posted)
+        }
+
+        @discardableResult
+        mutating func grant(_ user: String, _ millicredits: Int64, _ source: GrantSource = .admin) -> Int64 {
+            add(.grant(GrantRecord(command: .init(userID: user, amount: Millicredits(rawValue: millicredits), source: source))))
+                .seq
+        }
+
+        @discardableResult
+        mutating func debit(_ user: String, _ millicredits: Int64) -> (seq: Int64, lines: [JournalLine]) {
+            add(
+                .debit(
+                    DebitRecord(
+                        command: .init(userID: user, amount: Millicredits(rawValue: millicredits)),
+                        enforcementEnabled: false,
+                        outcome: .charged(Millicredits(rawValue: millicredits), warned: false, anomaly: false))))
+        }
+
+        @discardableResult
+        mutating func refund(_ user: String, debitSeq: Int64, _ millicredits: Int64) -> [JournalLine] {
+            add(
+                .refund(
+                    RefundRecord(
+                        command: .init(
+                            userID: user, debitSeq: debitSeq, amount: Millicredits(rawValue: millicredits),
+                            initiatedBy: "ops")))
+            ).lines
+        }
+
+        func lot(_ user: String, _ seq: Int64) -> PurchaseLot? {
+            journal.pools[user]?.lots.first { $0.seq == seq }
+        }
+
+        mutating func violations() -> [Violation] {
+            verifier.finish(balances: balances.sorted { $0.key < $1.key }.map { ($0.key, Millicredits(rawValue: $0.value)) })
+        }
+    }
+
+    /// (entry, account, debit, credit, lot) of each line, amounts in micro-dollars.
+    static func summary(_ lines: [JournalLine]) -> [String] {
+        lines.map { "\($0.entry.rawValue) \($0.account.rawValue) \($0.debitMicroUSD) \($0.creditMicroUSD) lot=\($0.lotSeq ?? 0)" }
+    }
+
+    @Test func aPurchaseIsCashAgainstDeferredRevenue() {
+        var ledger = Ledger()
+        let seq = ledger.grant("ann", 25_000, .purchase)
+        #expect(
+            Self.summary(ledger.lines) == [
+                "purchase cash 25000 0 lot=1", "purchase deferred_revenue 0 25000 lot=1",
+            ])
+        #expect(ledger.lines.allSatisfy { $0.seq == seq && $0.userID == "ann" && $0.paymentID == nil })
+        #expect(ledger.journal.balance(of: .cash) == 25_000)
+        #expect(ledger.journal.balance(of: .deferredRevenue) == 25_000)
+        #expect(ledger.journal.unconsumedPurchasedMicroUSD == 25_000)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test(arguments: [GrantSource.admin, .promo, .adjustment])
+    func grantsWithoutCashPostNothing(source: GrantSource) {
+        var ledger = Ledger()
+        ledger.grant("ann", 10_000, source)
+        ledger.debit("ann", 4_000)
+        #expect(ledger.lines == [])
+        #expect(ledger.journal.pools["ann"]?.freeMillicredits == 6_000)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func freeCreditsAreConsumedBeforePurchasedOnes() {
+        var ledger = Ledger()
+        let lot = ledger.grant("ann", 10_000, .purchase)
+        ledger.grant("ann", 5_000, .promo)  // Granted after the purchase, still consumed first.
+        let debit = ledger.debit("ann", 8_000)
+        #expect(Self.summary(debit.lines) == [
+            "consumption deferred_revenue 3000 0 lot=\(lot)", "consumption revenue 0 3000 lot=\(lot)",
+        ])
+        #expect(ledger.journal.pools["ann"]?.freeMillicredits == 0)
+        #expect(ledger.lot("ann", lot)?.remainingMillicredits == 7_000)
+        #expect(ledger.journal.balance(of: .deferredRevenue) == 7_000)
+        #expect(ledger.journal.balance(of: .revenue) == 3_000)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func lotsAreConsumedOldestFirstAndARefundGivesBackNewestFirst() {
+        var ledger = Ledger()
+        let first = ledger.grant("ann", 5_000, .purchase)
+        let second = ledger.grant("ann", 5_000, .purchase)
+        let debit = ledger.debit("ann", 7_000)
+        #expect(Self.summary(debit.lines) == [
+            "consumption deferred_revenue 5000 0 lot=\(first)", "consumption revenue 0 5000 lot=\(first)",
+            "consumption deferred_revenue 2000 0 lot=\(second)", "consumption revenue 0 2000 lot=\(second)",
+        ])
+        // 3 of the 7 back: the 2 from the second lot, then 1 from the first, as if the debit had charged 4.
+        let reversal = ledger.refund("ann", debitSeq: debit.seq, 3_000)
+        #expect(Self.summary(reversal) == [
+            "consumption_reversal revenue 2000 0 lot=\(second)",
+            "consumption_reversal deferred_revenue 0 2000 lot=\(second)",
+            "consumption_reversal revenue 1000 0 lot=\(first)",
+            "consumption_reversal deferred_revenue 0 1000 lot=\(first)",
+        ])
+        #expect(ledger.lot("ann", first)?.remainingMillicredits == 1_000)
+        #expect(ledger.lot("ann", second)?.remainingMillicredits == 5_000)
+        // The next debit starts again with the oldest lot.
+        let next = ledger.debit("ann", 2_000)
+        #expect(next.lines.map(\.lotSeq) == [first, first, second, second])
+        #expect(ledger.journal.balance(of: .deferredRevenue) == 4_000)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func aRefundReversesExactlyWhatItsDebitConsumed() {
+        var ledger = Ledger()
+        ledger.grant("ann", 2_000, .admin)
+        let lot = ledger.grant("ann", 10_000, .purchase)
+        let debit = ledger.debit("ann", 5_000)  // 2 free, 3 from the lot.
+        let other = ledger.debit("ann", 1_000)  // From the lot.
+        #expect(Self.summary(ledger.refund("ann", debitSeq: debit.seq, 3_000)).count == 2)
+        #expect(ledger.lot("ann", lot)?.remainingMillicredits == 9_000)
+        // The rest of the debit was free credits: they come back free, with no line.
+        #expect(ledger.refund("ann", debitSeq: debit.seq, 2_000) == [])
+        #expect(ledger.journal.pools["ann"]?.freeMillicredits == 2_000)
+        ledger.refund("ann", debitSeq: other.seq, 1_000)
+        #expect(ledger.lot("ann", lot)?.remainingMillicredits == 10_000)
+        #expect(ledger.journal.balance(of: .revenue) == 0)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func shadowFreeAndRejectedDebitsPostNothing() {
+        var ledger = Ledger()
+        ledger.grant("ann", 10_000, .purchase)
+        let before = ledger.lines.count
+        for outcome in [DebitOutcome.shadow, .free, .rejected(.dailyCapExceeded)] {
+            ledger.add(
+                .debit(
+                    DebitRecord(
+                        command: .init(userID: "ann", amount: Millicredits(rawValue: 4_000)), enforcementEnabled: false,
+                        outcome: outcome)))
+        }
+        ledger.add(
+            .grant(
+                GrantRecord(
+                    command: .init(userID: "ann", amount: Millicredits(rawValue: 1_000), source: .purchase),
+                    rejection: .idempotencyConflict)))
+        #expect(ledger.lines.count == before)
+        #expect(ledger.journal.unconsumedPurchasedMicroUSD == 10_000)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func anOverdraftIsSettledByTheNextCreditsAndARefundGivesThemBack() {
+        var ledger = Ledger()
+        ledger.grant("ann", 1_000, .promo)
+        let debit = ledger.debit("ann", 4_000)  // 1 free, 3 uncovered (a single debit may overdraw).
+        #expect(debit.lines == [])
+        #expect(ledger.journal.pools["ann"]?.overdraftMillicredits == 3_000)
+        let lot = ledger.grant("ann", 10_000, .purchase)
+        #expect(Self.summary(Array(ledger.lines.suffix(4))) == [
+            "purchase cash 10000 0 lot=\(lot)", "purchase deferred_revenue 0 10000 lot=\(lot)",
+            "overdraft_settlement deferred_revenue 3000 0 lot=\(lot)", "overdraft_settlement revenue 0 3000 lot=\(lot)",
+        ])
+        #expect(ledger.journal.pools["ann"]?.overdraftMillicredits == 0)
+        #expect(ledger.lot("ann", lot)?.remainingMillicredits == 7_000)
+        // Refunding the whole debit gives the lot back what paid its overdraft, and the promo credit.
+        let reversal = ledger.refund("ann", debitSeq: debit.seq, 4_000)
+        #expect(Self.summary(reversal) == [
+            "consumption_reversal revenue 3000 0 lot=\(lot)",
+            "consumption_reversal deferred_revenue 0 3000 lot=\(lot)",
+        ])
+        #expect(ledger.lot("ann", lot)?.remainingMillicredits == 10_000)
+        #expect(ledger.journal.pools["ann"]?.freeMillicredits == 1_000)
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func aRefundOfAnUncoveredDebitReducesTheOverdraft() {
+        var ledger = Ledger()
+        let debit = ledger.debit("ann", 4_000)
+        ledger.refund("ann", debitSeq: debit.seq, 1_500)
+        #expect(ledger.journal.pools["ann"]?.overdraftMillicredits == 2_500)
+        ledger.grant("ann", 1_000, .admin)  // Free credits pay the overdraft: no cash, no line.
+        #expect(ledger.journal.pools["ann"]?.overdraftMillicredits == 1_500)
+        #expect(ledger.lines == [])
+        #expect(ledger.violations() == [])
+    }
+
+    @Test func aCashRefundReturnsTheUnconsumedPartThenTakesBackRevenue() {
+        var journal = AccountingJournal()
+        var lines: [JournalLine] = []
+        let time = Timestamp(rfc3339: "2026-03-01T10:00:00Z")!
+        journal.applyPurchase(userID: "ann", millicredits: 10_000, paymentID: "pi_1", seq: 1, time: time, posting: &lines)
+        let promo = LedgerRecord.grant(
+            GrantRecord(command: .init(userID: "ann", amount: Millicredits(rawValue: 2_000), source: .promo)))
+        journal.apply(LedgerEntry(seq: 2, time: time, record: promo), posting: &lines)
+        let debit = LedgerRecord.debit(
+            DebitRecord(
+                command: .init(userID: "ann", amount: Millicredits(rawValue: 6_000)), enforcementEnabled: false,
+                outcome: .charged(Millicredits(rawValue: 6_000), warned: false, anomaly: false)))
+        journal.apply(LedgerEntry(seq: 3, time: time, record: debit), posting: &lines)
+        #expect(journal.pools["ann"]?.lots.first?.remainingMillicredits == 6_000)  // 2 free, 4 from the lot.
+        var refund: [JournalLine] = []
+        let applied = journal.applyCashRefund(
+            userID: "ann", lotSeq: 1, millicredits: 10_000, seq: 4, time: time, posting: &refund)
+        #expect(applied)
+        #expect(Self.summary(refund) == [
+            "cash_refund deferred_revenue 6000 0 lot=1", "cash_refund cash 0 6000 lot=1",
+            "cash_refund revenue 4000 0 lot=1", "cash_refund cash 0 4000 lot=1",
+        ])
+        #expect(refund.allSatisfy { $0.paymentID == "pi_1" })
+        // The 4 consumed credits removed from the balance leave an overdraft (no free credits are left).
+        #expect(journal.pools["ann"]?.overdraftMillicredits == 4_000)
+        #expect(journal.pools["ann"]?.balanceMillicredits == 2_000 - 6_000 + 10_000 - 10_000)
+        #expect(journal.balance(of: .cash) == 0)
+        #expect(journal.balance(of: .revenue) == 0)
+        #expect(journal.unconsumedPurchasedMicroUSD == 0)
+        #expect(!journal.applyCashRefund(userID: "ann", lotSeq: 99, millicredits: 1, seq: 5, time: time, posting: &refund))
+    }
+
+    @Test func aCashRefundOfPartOfALotLeavesTheRestDeferred() {
+        var journal = AccountingJournal()
+        var lines: [JournalLine] = []
+        let time = Timestamp(rfc3339: "2026-03-01T10:00:00Z")!
+        journal.applyPurchase(userID: "ann", millicredits: 10_000, paymentID: nil, seq: 1, time: time, posting: &lines)
+        lines.removeAll()
+        journal.applyCashRefund(userID: "ann", lotSeq: 1, millicredits: 3_000, seq: 2, time: time, posting: &lines)
+        #expect(Self.summary(lines) == ["cash_refund deferred_revenue 3000 0 lot=1", "cash_refund cash 0 3000 lot=1"])
+        #expect(journal.pools["ann"]?.lots.first?.remainingMillicredits == 7_000)
+        #expect(journal.balance(of: .deferredRevenue) == 7_000)
+        #expect(journal.balance(of: .cash) == 7_000)
+    }
+
+    /// Random streams of grants of every source, charged debits (overdrafts included) and refunds: every day
+    /// balances, deferred revenue is the lots' unconsumed value, and each user's credits equal their balance.
+    @Test(arguments: 0..<64 as Range<UInt64>)
+    func randomStreamsKeepTheInvariants(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        var ledger = Ledger()
+        var refundable: [(user: String, seq: Int64, left: Int64)] = []
+        let users = ["ann", "ben", "cid"]
+        for _ in 0..<300 {
+            let user = users[Int(random.next() % 3)]
+            let amount = Int64(random.next() % 20_000) + 1
+            switch random.next() % 10 {
+            case 0...2:
+                ledger.grant(user, 2 * amount, GrantSource.allCases[Int(random.next() % 4)])  // Balances hover near 0.
+            case 3...7:
+                let debit = ledger.debit(user, amount)
+                refundable.append((user, debit.seq, amount))
+            default:
+                guard !refundable.isEmpty else { continue }
+                let index = Int(random.next() % UInt64(refundable.count))
+                let target = refundable[index]
+                let part = min(target.left, Int64(random.next() % 10_000) + 1)
+                ledger.refund(target.user, debitSeq: target.seq, part)
+                refundable[index].left -= part
+                if refundable[index].left == 0 { refundable.remove(at: index) }
+            }
+            ledger.time = ledger.time.adding(milliseconds: Int64(random.next() % 6) * Timestamp.millisecondsPerHour)
+        }
+        #expect(ledger.violations() == [], "seed \(seed)")
+        for (user, balance) in ledger.balances {
+            #expect(ledger.journal.pools[user]?.balanceMillicredits ?? 0 == balance, "seed \(seed) \(user)")
+        }
+        let debits = ledger.lines.reduce(Int64(0)) { $0 + $1.debitMicroUSD }
+        let credits = ledger.lines.reduce(Int64(0)) { $0 + $1.creditMicroUSD }
+        #expect(debits == credits)
+        #expect(ledger.journal.balance(of: .deferredRevenue) == ledger.journal.unconsumedPurchasedMicroUSD)
+        #expect(
+            ledger.journal.balance(of: .cash)
+                == ledger.journal.balance(of: .deferredRevenue) + ledger.journal.balance(of: .revenue))
+    }
+
+    @Test func theCheckReportsAnUnbalancedDayWithItsLastSeq() {
+        let day1 = Timestamp(rfc3339: "2026-03-01T10:00:00Z")!
+        let day2 = Timestamp(rfc3339: "2026-03-02T10:00:00Z")!
+        var check = JournalCheck()
+        check.add(JournalLine(time: day1, seq: 1, entry: .purchase, account: .cash, debitMicroUSD: 500, creditMicroUSD: 0, userID: "a"))
+        check.add(
+            JournalLine(
+                time: day1, seq: 1, entry: .purchase, account: .deferredRevenue, debitMicroUSD: 0, creditMicroUSD: 500,
+                userID: "a"))
+        // Day 2: a consumption that lost its credit line.
+        check.add(
+            JournalLine(
+                time: day2, seq: 7, entry: .consumption, account: .deferredRevenue, debitMicroUSD: 200,
+                creditMicroUSD: 0, userID: "a"))
+        let violations = check.finish(unconsumedPurchasedMicroUSD: 300)
+        #expect(violations.map(\.invariant) == [JournalCheck.dayBalancesInvariant])
+        #expect(violations.first?.seq == 7)
+        #expect(violations.first?.detail.contains("2026-03-02") == true)
+    }
+
+    @Test func theCheckReportsDeferredRevenueThatIsNotTheLotsValue() {
+        var check = JournalCheck()
+        let time = Timestamp(rfc3339: "2026-03-01T10:00:00Z")!
+        for account in [JournalAccount.cash, .deferredRevenue] {
+            let debit = account == .cash
+            check.add(
+                JournalLine(
+                    time: time, seq: 1, entry: .purchase, account: account, debitMicroUSD: debit ? 1_000_000 : 0,
+                    creditMicroUSD: debit ? 0 : 1_000_000, userID: "a"))
+        }
+        let violations = check.finish(unconsumedPurchasedMicroUSD: 999_999)
+        #expect(violations.map(\.invariant) == [JournalCheck.deferredRevenueInvariant])
+        #expect(violations.first?.detail == "deferred_revenue balance 1.00 USD but unconsumed purchased credits are worth 0.999999 USD")
+    }
+
+    @Test func theVerifierReportsCreditsThatDoNotMatchTheBalance() {
+        var ledger = Ledger()
+        ledger.grant("ann", 10_000, .purchase)
+        ledger.balances["ann"] = 9_000
+        let violations = ledger.violations()
+        #expect(violations.map(\.invariant) == [AccountingVerifier.poolInvariant])
+        #expect(violations.first?.detail.contains("user ann") == true)
+    }
+
+    /// The RFC 4180 export of a day, against `Fixtures/accounting/journal-2026-03-01.csv` (payment ids with a
+    /// comma and a quote exercise the quoting). Re-record with `TOLLGATE_RECORD_FIXTURES=1`.
+    @Test func csvMatchesItsGoldenFile() throws {
+        var ledger = Ledger()
+        var lines: [JournalLine] = []
+        let noon = Timestamp(rfc3339: "2026-03-01T12:00:00Z")!
+        ledger.journal.applyPurchase(
+            userID: "ann", millicredits: 20_000, paymentID: "pi_1,\"eu\"", seq: 1, time: noon, posting: &lines)
+        ledger.journal.applyPurchase(
+            userID: "ann", millicredits: 5_000, paymentID: "pi_2", seq: 2, time: noon, posting: &lines)
+        ledger.journal.apply(
+            LedgerEntry(
+                seq: 3, time: noon.adding(milliseconds: 1),
+                record: .debit(
+                    DebitRecord(
+                        command: .init(userID: "ann", amount: Millicredits(rawValue: 20_001)), enforcementEnabled: false,
+                        outcome: .charged(Millicredits(rawValue: 20_001), warned: false, anomaly: false)))),
+            posting: &lines)
+        var day = JournalDay(day: CalendarDay("2026-03-01")!)
+        day.lines = lines
+        let path = ReplayFixture.root + "/../accounting/journal-2026-03-01.csv"
+        if ReplayFixture.recording {
+            try ReplayFixture.write(path, Array(day.csv.utf8))
+            Issue.record("recorded \(path); run again without TOLLGATE_RECORD_FIXTURES")
+            return
+        }
+        #expect(day.csv == ReplayFixture.read(path))
+        #expect(day.totalDebitMicroUSD == day.totalCreditMicroUSD)
+    }
+
+    @Test(arguments: ["2026-03-01", "2024-02-29"])
+    func calendarDaysParse(text: String) {
+        #expect(CalendarDay(text)?.text == text)
+    }
+
+    @Test(arguments: ["2026-02-30", "2026-3-01", "2026-03-01T00:00:00Z", "", "20260301"])
+    func badCalendarDaysAreRefused(text: String) {
+        #expect(CalendarDay(text) == nil)
+    }
+}
