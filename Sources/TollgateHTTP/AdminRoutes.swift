@@ -27,6 +27,8 @@ struct AdminRoutes {
         routes.get("settings", use: settings)
         routes.patch("settings", use: patchSettings)
         routes.delete("settings", use: clearSettings)
+        // The seeds' rollback path: the same as `DELETE settings` (clears the runtime override).
+        routes.delete("settings/enforcement", use: clearSettings)
         routes.put("flags/:flag", use: setFlag)
         routes.delete("flags/:flag", use: clearFlag)
         routes.put("plans/:plan_id", use: definePlan)

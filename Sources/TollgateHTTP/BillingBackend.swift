@@ -24,4 +24,6 @@ public protocol BillingBackend: Sendable {
     func userState(userID: String) -> JSONValue
     /// What a client shows its users: enforcement on/off, default thresholds and grace, low-balance threshold.
     func policy() -> JSONValue
+    /// The user's enforcement evaluated at `time` (the request time): state, grace, triggered metrics, policy.
+    func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement
 }

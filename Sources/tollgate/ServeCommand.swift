@@ -21,12 +21,26 @@ struct ServeCommand: AsyncParsableCommand {
     var keys: String?
     @Option(name: .customLong("body-limit-bytes"), help: "Largest request body accepted (413 beyond).")
     var bodyLimitBytes = HTTPConfiguration.defaultBodySizeBytesMax
+    @Option(
+        name: .customLong("charge-rate-per-minute"),
+        help: "Debits and consumes per user per minute; excess gets 429 with Retry-After (0: no limit).")
+    var chargeRatePerMinute = HTTPConfiguration.defaultChargeRequestsPerMinute
+    @Option(
+        name: .customLong("purchase-rate-per-minute"),
+        help: "Requests under /api/v1/webhooks/ per client IP per minute (0: no limit).")
+    var purchaseRatePerMinute = HTTPConfiguration.defaultPurchaseRequestsPerMinute
+    @Flag(
+        name: .customLong("trust-forwarded-for"),
+        help: "Rate-limit purchases by the first X-Forwarded-For address (only behind a proxy that sets it).")
+    var trustForwardedFor = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
         guard bodyLimitBytes > 0 else { throw ValidationError("--body-limit-bytes must be > 0") }
+        guard chargeRatePerMinute >= 0 else { throw ValidationError("--charge-rate-per-minute must be ≥ 0") }
+        guard purchaseRatePerMinute >= 0 else { throw ValidationError("--purchase-rate-per-minute must be ≥ 0") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -63,7 +77,9 @@ struct ServeCommand: AsyncParsableCommand {
         let ring = APIKeyRing(keyStore)
         let application = TollgateAPI.application(
             engine: service, dataDirectory: dataOptions.data, keys: ring,
-            configuration: HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes),
+            configuration: HTTPConfiguration(
+                host: host, port: port, bodySizeBytesMax: bodyLimitBytes, chargeRequestsPerMinute: chargeRatePerMinute,
+                purchaseRequestsPerMinute: purchaseRatePerMinute, trustForwardedFor: trustForwardedFor),
             logger: logger, metrics: TollgateMetrics(),
             services: [KeyReloadService(ring: ring, path: keyPath, logger: logger)])
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
