@@ -496,6 +496,20 @@ enum OpenAPIDocument {
                 '401': {$ref: '#/components/responses/Error'}
                 '403': {$ref: '#/components/responses/Error'}
                 '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/enforcement/readiness:
+            get:
+              x-tollgate-role: admin
+              summary: >-
+                The enforcement-rollout gates computed from the log, with the default criteria - {at, ready, gates:
+                [{name, pass, value, required, ...}]}; see docs/enforcement-rollout.md.
+              parameters:
+                - {name: at, in: query, required: false, schema: {type: string, format: date-time}}
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
           /api/v1/admin/settings/enforcement:
             delete:
               x-tollgate-role: admin

@@ -43,7 +43,7 @@ public enum TollgateAPI {
         router.addRoutes(
             UserRoutes(backend: backend, history: history).collection(keys: keys), atPath: "api/v1/users")
         router.addRoutes(
-            AdminRoutes(backend: backend, writePath: writePath, history: history).collection(keys: keys),
+            AdminRoutes(backend: backend, writePath: writePath, history: history, clock: clock).collection(keys: keys),
             atPath: "api/v1/admin")
         return router
     }

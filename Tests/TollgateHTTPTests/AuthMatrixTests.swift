@@ -43,6 +43,7 @@ import Testing
         .init(method: .delete, path: "/api/v1/admin/settings", role: .admin),
         .init(method: .delete, path: "/api/v1/admin/settings/enforcement", role: .admin),
         .init(method: .get, path: "/api/subscription/enforcement", role: .user),
+        .init(method: .get, path: "/api/v1/admin/enforcement/readiness", role: .admin),
         .init(method: .put, path: "/api/v1/admin/flags/daily_cap", role: .admin, body: #"{"value":"5"}"#),
         .init(method: .delete, path: "/api/v1/admin/flags/daily_cap", role: .admin),
         .init(method: .put, path: "/api/v1/admin/plans/p", role: .admin, body: #"{"entitlements":{"x":1}}"#),

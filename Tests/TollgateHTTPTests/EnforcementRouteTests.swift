@@ -183,4 +183,33 @@ import TollgateEngine
             #expect(audit.text.contains("clear_flag"), "\(audit.text)")
         }
     }
+
+    @Test func readinessRouteReportsTheGates() async throws {
+        let server = try TestServer()
+        try await server.test(clock: ManualClock(Self.at(hours: 24)).clock) { client in
+            try await Self.apply(
+                server,
+                [
+                    #"{"op":"grant","user_id":"bob","amount":"5","source":"purchase","initiated_by":"psp","at":"2026-03-01T00:00:00Z"}"#,
+                    #"{"op":"debit","user_id":"bob","amount":"1","at":"2026-03-01T01:00:00Z"}"#,
+                ])
+            let reply = try await client.call(.get, "/api/v1/admin/enforcement/readiness", key: server.adminKey)
+            #expect(reply.status == .ok, "\(reply.text)")
+            #expect(reply.string("at") == "2026-03-02T00:00:00.000Z")  // the request time
+            #expect(reply.bool("ready") == false)
+            let gates = try #require(reply["gates"] as? [[String: Any]], "\(reply.text)")
+            #expect(gates.map { $0["name"] as? String } == [
+                "active_users", "billing_events", "warn_only_observation", "purchase", "whatif_enforcement",
+            ])
+            #expect(gates[0]["value"] as? Int == 1)
+            #expect(gates[3]["pass"] as? Bool == true)
+            let earlier = try await client.call(
+                .get, "/api/v1/admin/enforcement/readiness?at=2026-03-01T00:30:00Z", key: server.adminKey)
+            #expect((earlier["gates"] as? [[String: Any]])?[0]["value"] as? Int == 0)  // the debit is later
+            let bad = try await client.call(
+                .get, "/api/v1/admin/enforcement/readiness?at=yesterday", key: server.adminKey)
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.string("field") == "at")
+        }
+    }
 }
