@@ -16,6 +16,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public var details: [(String, JSONValue)]
     /// The request's correlation id; set by ``CorrelationMiddleware`` before the response is rendered.
     public var correlationID: String?
+    /// Extra response headers (`Retry-After` of a 429).
+    public var headers: HTTPFields = [:]
 
     public init(
         status: HTTPResponse.Status, code: String, message: String, details: [(String, JSONValue)] = [],
@@ -44,7 +46,9 @@ public struct APIError: HTTPResponseError, Sendable {
         if error.correlationID == nil {
             error.correlationID = CorrelationMiddleware.acceptedRequestID(request.headers[HTTPField.Name.requestID])
         }
-        return JSONResponse.make(status: error.status, body: error.body, requestID: error.correlationID)
+        var response = JSONResponse.make(status: error.status, body: error.body, requestID: error.correlationID)
+        response.headers.append(contentsOf: error.headers)
+        return response
     }
 }
 
@@ -130,6 +134,16 @@ extension APIError {
         APIError(
             status: .serviceUnavailable, code: "webhooks_not_configured",
             message: "Payment webhooks are not configured: start the server with a webhook secret.")
+    }
+
+    /// Over a rate limit (transport policy, nothing was decided): 429 with `Retry-After` in whole seconds.
+    public static func rateLimited(retryAfterSeconds: Int64, scope: String) -> APIError {
+        var error = APIError(
+            status: .tooManyRequests, code: "rate_limited",
+            message: "Too many requests for this \(scope); retry after \(retryAfterSeconds) s.",
+            details: [("retry_after_seconds", .int(retryAfterSeconds))])
+        error.headers[.retryAfter] = String(retryAfterSeconds)
+        return error
     }
 
     public static func internalError() -> APIError {

@@ -11,6 +11,8 @@ struct AdminRoutes {
     let backend: any BillingBackend
     let writePath: WritePath
     let history: LogHistory
+    /// The request time of readiness reports without `at`.
+    var clock: Clock = .system
 
     func collection(keys: APIKeyRing) -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -27,10 +29,13 @@ struct AdminRoutes {
         routes.get("settings", use: settings)
         routes.patch("settings", use: patchSettings)
         routes.delete("settings", use: clearSettings)
+        // The seeds' rollback path: the same as `DELETE settings` (clears the runtime override).
+        routes.delete("settings/enforcement", use: clearSettings)
         routes.put("flags/:flag", use: setFlag)
         routes.delete("flags/:flag", use: clearFlag)
         routes.put("plans/:plan_id", use: definePlan)
         routes.get("audit", use: audit)
+        routes.get("enforcement/readiness", use: readiness)
         routes.get("usage/summary", use: usageSummary)
         routes.get("users/:user_id/statement", use: statement)
         routes.get("webhooks", use: webhooks)
@@ -158,7 +163,16 @@ struct AdminRoutes {
         return JSONResponse.make(status: .ok, body: try await history.audit(query), requestID: context.requestID)
     }
 
-    /// `?bucket=day[&from=T][&to=T][&user_id=U]`: debits and consumes per UTC day (`to` exclusive).
+    /// `?at=T`: the enforcement-rollout gates with the default criteria, at `at` or the request time; 200 whether
+    /// or not the gates pass (`ready` says).
+    @Sendable func readiness(_ request: Request, context: Context) async throws -> Response {
+        let parameters = HistoryParameters(request: request)
+        try parameters.allowOnly(["at"])
+        let time = try parameters.time("at") ?? clock.now()
+        return JSONResponse.make(status: .ok, body: try await history.readiness(at: time), requestID: context.requestID)
+    }
+
+        /// `?bucket=day[&from=T][&to=T][&user_id=U]`: debits and consumes per UTC day (`to` exclusive).
     @Sendable func usageSummary(_ request: Request, context: Context) async throws -> Response {
         let parameters = HistoryParameters(request: request)
         try parameters.allowOnly(["bucket", "from", "to", "user_id"])

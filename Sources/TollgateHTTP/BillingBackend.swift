@@ -31,6 +31,8 @@ public protocol BillingBackend: Sendable {
     func hasPaymentEvent(eventID: String) -> Bool
     /// Event ids an automatic retry pass should attempt now.
     func paymentEventsDueForRetry(now: Timestamp, intervalMilliseconds: Int64) -> [String]
+    /// The user's enforcement evaluated at `time` (the request time): state, grace, triggered metrics, policy.
+    func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement
 }
 
 /// Backends without payment events (test doubles) answer "none".

@@ -53,7 +53,9 @@ struct CorrelationMiddleware: RouterMiddleware {
                 context.log(
                     .debug, "request refused", ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
             }
-            return JSONResponse.make(status: apiError.status, body: apiError.body, requestID: requestID)
+            var response = JSONResponse.make(status: apiError.status, body: apiError.body, requestID: requestID)
+            response.headers.append(contentsOf: apiError.headers)
+            return response
         }
     }
 

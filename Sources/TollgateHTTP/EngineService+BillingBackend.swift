@@ -66,6 +66,10 @@ extension EngineService: BillingBackend {
         }
     }
 
+    public func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement {
+        read { state in state.userEnforcement(userID: userID, at: time) }
+    }
+
     private static func members(_ value: JSONValue) -> [(String, JSONValue)] {
         if case .object(let members) = value { return members }
         return []

@@ -41,6 +41,10 @@ public final class LogHistory: Sendable {
         try await scan { directory in try JournalDay.load(directory: directory, day: day) }
     }
 
+    func readiness(at time: Timestamp) async throws -> JSONValue {
+        try await scan { directory in try ReadinessReport.compute(directory: directory, at: time).json }
+    }
+
     private func scan<T: Sendable>(_ body: @escaping @Sendable (String) throws -> T) async throws -> T {
         guard inFlight.enter(max: Self.scanCountMax) else {
             throw APIError.unavailable("Too many history queries in flight; retry shortly.")

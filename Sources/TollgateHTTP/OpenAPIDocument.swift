@@ -137,10 +137,25 @@ enum OpenAPIDocument {
           /api/enforcement/policy:
             get:
               x-tollgate-role: public
-              security: []
-              summary: Effective enforcement setting and default plan thresholds.
+              security: [{}, {bearer: []}, {apiKeyHeader: []}]
+              summary: >-
+                Without a key, the effective enforcement setting and default plan thresholds. With a user key, that
+                user's SDK policy at the request time - {userId, state, evaluatedAt, graceEndsAt, triggeredMetrics,
+                effectivePolicy} (effectivePolicy is the plan's module_rules while DEGRADED, {} otherwise).
               responses:
                 '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+          /api/subscription/enforcement:
+            get:
+              x-tollgate-role: user
+              summary: >-
+                The key's user's enforcement for a dashboard banner at the request time - {userId, state, planId,
+                evaluatedAt, banner, triggeredMetrics, graceStartedAt, graceEndsAt, graceRemainingSeconds,
+                activeDegradations}.
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
           /api/v1/webhooks/payments:
             post:
               x-tollgate-role: public
@@ -572,6 +587,29 @@ enum OpenAPIDocument {
             delete:
               x-tollgate-role: admin
               summary: Clear the runtime override; enforcement follows the config.
+              responses:
+                '200': {$ref: '#/components/responses/Result'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/enforcement/readiness:
+            get:
+              x-tollgate-role: admin
+              summary: >-
+                The enforcement-rollout gates computed from the log, with the default criteria - {at, ready, gates:
+                [{name, pass, value, required, ...}]}; see docs/enforcement-rollout.md.
+              parameters:
+                - {name: at, in: query, required: false, schema: {type: string, format: date-time}}
+              responses:
+                '200': {$ref: '#/components/responses/Read'}
+                '401': {$ref: '#/components/responses/Error'}
+                '403': {$ref: '#/components/responses/Error'}
+                '422': {$ref: '#/components/responses/Error'}
+                '503': {$ref: '#/components/responses/Error'}
+          /api/v1/admin/settings/enforcement:
+            delete:
+              x-tollgate-role: admin
+              summary: The rollback path - clear the runtime override (same as DELETE /api/v1/admin/settings).
               responses:
                 '200': {$ref: '#/components/responses/Result'}
                 '401': {$ref: '#/components/responses/Error'}

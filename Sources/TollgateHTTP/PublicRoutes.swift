@@ -1,7 +1,8 @@
 import HTTPTypes
 import Hummingbird
 
-/// Routes without a key: liveness, readiness, and the enforcement policy clients show their users.
+/// Routes without a key: liveness, readiness, metrics and the OpenAPI document (the public enforcement policy is
+/// in ``EnforcementRoutes``, which shares its path with the per-user SDK policy).
 struct PublicRoutes {
     typealias Context = TollgateRequestContext
 
@@ -11,7 +12,6 @@ struct PublicRoutes {
     func add(to router: Router<Context>) {
         router.get("healthz", use: healthz)
         router.get("readyz", use: readyz)
-        router.get("api/enforcement/policy", use: policy)
         router.get("openapi.yaml", use: openAPI)
         router.get("metrics", use: prometheus)
     }
@@ -41,9 +41,5 @@ struct PublicRoutes {
         if let failure = backend.writeFailure { throw APIError.unavailable(WritePath.failureMessage(failure)) }
         return JSONResponse.make(
             status: .ok, body: .object([("status", .string("ready"))]), requestID: context.requestID)
-    }
-
-    @Sendable func policy(_ request: Request, context: Context) async throws -> Response {
-        JSONResponse.make(status: .ok, body: backend.policy(), requestID: context.requestID)
     }
 }

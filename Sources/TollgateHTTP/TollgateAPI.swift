@@ -9,21 +9,42 @@ public enum TollgateAPI {
     public typealias Context = TollgateRequestContext
 
     /// The full router over any backend (tests wrap the engine to inject failures).
+    ///
+    /// `clock` is the transport's time: rate-limit windows and the request time at which enforcement state is
+    /// evaluated (the engine's clock in production; tests inject one).
     public static func router(
         backend: any BillingBackend, history: LogHistory, keys: APIKeyRing,
-        configuration: HTTPConfiguration = HTTPConfiguration(), metrics: TollgateMetrics = TollgateMetrics()
+        configuration: HTTPConfiguration = HTTPConfiguration(), metrics: TollgateMetrics = TollgateMetrics(),
+        clock: Clock = .system
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(
             middleware: CorrelationMiddleware(bodySizeBytesMax: configuration.bodySizeBytesMax, metrics: metrics))
+        if configuration.purchaseRequestsPerMinute > 0 {
+            let limiter = RateLimiter(
+                requestsPerWindow: configuration.purchaseRequestsPerMinute,
+                trackedKeyCountMax: configuration.rateLimitTrackedKeyCountMax, clock: clock)
+            router.add(
+                middleware: RateLimitMiddleware(
+                    pathPrefix: "/api/v1/webhooks/", limiter: limiter,
+                    trustForwardedFor: configuration.trustForwardedFor, metrics: metrics))
+        }
+        let chargeLimiter =
+            configuration.chargeRequestsPerMinute > 0
+            ? RateLimiter(
+                requestsPerWindow: configuration.chargeRequestsPerMinute,
+                trackedKeyCountMax: configuration.rateLimitTrackedKeyCountMax, clock: clock) : nil
         let writePath = WritePath(backend: backend, metrics: metrics)
         PublicRoutes(backend: backend, metrics: metrics).add(to: router)
         WebhookRoutes(writePath: writePath, configuration: configuration.webhooks).add(to: router)
-        router.addRoutes(ServiceRoutes(writePath: writePath).collection(keys: keys), atPath: "api/v1")
+        EnforcementRoutes(backend: backend, keys: keys, clock: clock).add(to: router)
+        router.addRoutes(
+            ServiceRoutes(writePath: writePath, chargeLimiter: chargeLimiter, metrics: metrics).collection(keys: keys),
+            atPath: "api/v1")
         router.addRoutes(
             UserRoutes(backend: backend, history: history).collection(keys: keys), atPath: "api/v1/users")
         router.addRoutes(
-            AdminRoutes(backend: backend, writePath: writePath, history: history).collection(keys: keys),
+            AdminRoutes(backend: backend, writePath: writePath, history: history, clock: clock).collection(keys: keys),
             atPath: "api/v1/admin")
         return router
     }

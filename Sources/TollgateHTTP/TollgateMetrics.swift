@@ -53,6 +53,11 @@ public struct TollgateMetrics: Sendable {
     }
 
     /// Submit to durable result, as a handler waits for it (includes queueing behind other commands).
+    /// A request refused by a rate limit: `tollgate_rate_limited_total{limit}` (`charge` or `purchase`).
+    func recordRateLimited(limit: String) {
+        counter("tollgate_rate_limited_total", [("limit", limit)]).increment()
+    }
+
     func recordCommit(op: String, duration: Duration) {
         timer("tollgate_commit_duration_seconds", [("op", op)]).recordNanoseconds(Self.nanoseconds(duration))
     }

@@ -12,8 +12,12 @@ public struct TollgateRequestContext: RequestContext {
     /// The largest request body a route reads (see ``HTTPConfiguration/bodySizeBytesMax``).
     public var bodySizeBytesMax: Int = HTTPConfiguration.defaultBodySizeBytesMax
 
+    /// The TCP peer's IP address, for per-IP rate limits; nil when there is none (in-memory tests).
+    public var remoteIPAddress: String?
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteIPAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { bodySizeBytesMax }

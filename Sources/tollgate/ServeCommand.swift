@@ -22,6 +22,18 @@ struct ServeCommand: AsyncParsableCommand {
     var keys: String?
     @Option(name: .customLong("body-limit-bytes"), help: "Largest request body accepted (413 beyond).")
     var bodyLimitBytes = HTTPConfiguration.defaultBodySizeBytesMax
+    @Option(
+        name: .customLong("charge-rate-per-minute"),
+        help: "Debits and consumes per user per minute; excess gets 429 with Retry-After (0: no limit).")
+    var chargeRatePerMinute = HTTPConfiguration.defaultChargeRequestsPerMinute
+    @Option(
+        name: .customLong("purchase-rate-per-minute"),
+        help: "Requests under /api/v1/webhooks/ per client IP per minute (0: no limit).")
+    var purchaseRatePerMinute = HTTPConfiguration.defaultPurchaseRequestsPerMinute
+    @Flag(
+        name: .customLong("trust-forwarded-for"),
+        help: "Rate-limit purchases by the first X-Forwarded-For address (only behind a proxy that sets it).")
+    var trustForwardedFor = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
     @Option(
@@ -40,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard webhookRetryIntervalSeconds >= 1 else {
             throw ValidationError("--webhook-retry-interval-seconds must be ≥ 1")
         }
+        guard chargeRatePerMinute >= 0 else { throw ValidationError("--charge-rate-per-minute must be ≥ 0") }
+        guard purchaseRatePerMinute >= 0 else { throw ValidationError("--purchase-rate-per-minute must be ≥ 0") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -74,7 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = EngineService(engine: engine)
         let ring = APIKeyRing(keyStore)
-        var httpConfiguration = HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes)
+        var httpConfiguration = HTTPConfiguration(
+            host: host, port: port, bodySizeBytesMax: bodyLimitBytes, chargeRequestsPerMinute: chargeRatePerMinute,
+            purchaseRequestsPerMinute: purchaseRatePerMinute, trustForwardedFor: trustForwardedFor)
         httpConfiguration.webhooks = WebhookConfiguration(
             signature: try webhookSecret().map {
                 WebhookSignature(secret: $0, toleranceSeconds: webhookToleranceSeconds)

@@ -13,6 +13,7 @@ struct Tollgate: AsyncParsableCommand {
             ReplayCommand.self,
             ReconcileCommand.self,
             WhatIfCommand.self,
+            ReadinessCommand.self,
             TransactionsCommand.self,
             AuditCommand.self,
             IndexCommand.self,

@@ -50,6 +50,10 @@ import TollgateBilling
         func settings() -> JSONValue { .null }
         func userState(userID: String) -> JSONValue { .null }
         func policy() -> JSONValue { .null }
+        func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement {
+            UserEnforcement(
+                userID: userID, evaluatedAt: time, state: .active, triggeredMetrics: [], effectivePolicyJSON: "{}")
+        }
     }
 
     static func routerOperations() throws -> Set<Operation> {

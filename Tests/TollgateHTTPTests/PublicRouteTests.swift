@@ -50,6 +50,9 @@ import TollgateEngine
         func settings() -> JSONValue { engine.settings() }
         func userState(userID: String) -> JSONValue { engine.userState(userID: userID) }
         func policy() -> JSONValue { engine.policy() }
+        func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement {
+            engine.userEnforcement(userID: userID, at: time)
+        }
     }
 
     @Test func writesAre503AndReadsWork() async throws {

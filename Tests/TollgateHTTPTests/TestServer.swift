@@ -34,6 +34,10 @@ struct TestServer {
         carolKey = carol.key
     }
 
+    /// Rate limits off: route tests send many requests from one in-memory "client" within a second; the limits
+    /// have their own tests (RateLimitTests).
+    static let unlimited = HTTPConfiguration(chargeRequestsPerMinute: 0, purchaseRequestsPerMinute: 0)
+
     func key(for role: Role) -> String {
         switch role {
         case .admin: adminKey
@@ -44,12 +48,12 @@ struct TestServer {
 
     /// Runs `body` against the in-memory router, then shuts the engine down and removes the directory.
     func test(
-        backend: (any BillingBackend)? = nil, configuration: HTTPConfiguration = HTTPConfiguration(),
-        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        backend: (any BillingBackend)? = nil, configuration: HTTPConfiguration = TestServer.unlimited,
+        clock: Clock = .system, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = TollgateAPI.router(
             backend: backend ?? engine, history: LogHistory(directory: directory), keys: APIKeyRing(keys),
-            configuration: configuration)
+            configuration: configuration, clock: clock)
         let app = Application(router: router)
         do {
             try await app.test(.router) { client in try await body(client) }
