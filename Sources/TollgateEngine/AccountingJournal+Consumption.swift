@@ -57,7 +57,8 @@ extension AccountingJournal {
         userID: String, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) -> Draw {
-        var pool = takePool(userID)
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         var left = millicredits
         var taken = Draw()
         taken.freeMillicredits = min(left, pool.freeMillicredits)
@@ -77,16 +78,17 @@ extension AccountingJournal {
             }
             if pool.lots[index].remainingMillicredits == 0 { pool.firstOpenLot += 1 }
         }
-        pools[userID] = pool
+        putPool(pool, at: slot)
         taken.shortfall = left
         return taken
     }
 
     mutating func addOverdraft(userID: String, millicredits: Int64, debitSeq: Int64?) {
-        var pool = takePool(userID)
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         pool.overdraftMillicredits &+= millicredits
         pool.uncovered.append(AccountingPool.UncoveredDebt(debitSeq: debitSeq, millicredits: millicredits))
-        pools[userID] = pool
+        putPool(pool, at: slot)
     }
 
     /// Credits that arrive while the user is overdrawn pay the overdraft at once (free first, then lots oldest
@@ -98,7 +100,8 @@ extension AccountingJournal {
             userID: userID, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time, posting: &lines)
         // Free and lot parts only: the shortfall stays uncovered.
         let parts = taken.parts.filter { $0.source != .uncovered }
-        var pool = takePool(userID)
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         pool.overdraftMillicredits = taken.shortfall
         var head = 0
         for part in parts {
@@ -115,7 +118,7 @@ extension AccountingJournal {
             assert(left == 0, "the uncovered list adds up to the overdraft")
         }
         pool.uncovered.removeFirst(head)
-        pools[userID] = pool
+        putPool(pool, at: slot)
     }
 
     /// Moves `millicredits` of a debit's uncovered part to `source`, placed before what stays uncovered.
@@ -150,7 +153,8 @@ extension AccountingJournal {
                 [AllocationPart(source: .lot(seq: $0), millicredits: millicredits)]
             } ?? []
         var left = millicredits
-        var pool = takePool(userID)
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         var reversals: [(lot: PurchaseLot, millicredits: Int64)] = []
         while left > 0, let last = parts.last {  // Bounded by the parts of one debit.
             let take = min(left, last.millicredits)
@@ -183,7 +187,7 @@ extension AccountingJournal {
         if parts.isEmpty { allocations[debitSeq] = nil } else if allocations[debitSeq] != nil {
             allocations[debitSeq] = parts
         }
-        pools[userID] = pool
+        putPool(pool, at: slot)
         for (lot, amount) in reversals {
             post(.consumptionReversal, debit: .revenue, credit: .deferredRevenue, microUSD: amount, seq: seq,
                  time: time, userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)

@@ -67,10 +67,11 @@ public struct AccountingJournal: Sendable {
         posting lines: inout [JournalLine]
     ) {
         guard millicredits > 0 else { return }
-        var pool = takePool(userID)
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         assert(pool.lots.last.map { $0.seq < seq } ?? true, "lots arrive in seq order")
         pool.lots.append(PurchaseLot(seq: seq, paymentID: paymentID, purchasedMillicredits: millicredits))
-        pools[userID] = pool
+        putPool(pool, at: slot)
         post(.purchase, debit: .cash, credit: .deferredRevenue, microUSD: millicredits, seq: seq, time: time,
              userID: userID, lotSeq: seq, paymentID: paymentID, posting: &lines)
         settle(userID: userID, seq: seq, time: time, posting: &lines)
@@ -87,7 +88,8 @@ public struct AccountingJournal: Sendable {
         posting lines: inout [JournalLine]
     ) -> Bool {
         guard millicredits > 0, pools[userID]?.lotIndex(seq: lotSeq) != nil else { return false }
-        var pool = takePool(userID)
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         let index = pool.lotIndex(seq: lotSeq)!
         var lot = pool.lots[index]
         let cashBack = min(millicredits, lot.purchasedMillicredits - lot.cashRefundedMillicredits)
@@ -97,7 +99,7 @@ public struct AccountingJournal: Sendable {
         lot.cashRefundedMillicredits += cashBack
         lot.assertInvariants()
         pool.lots[index] = lot
-        pools[userID] = pool
+        putPool(pool, at: slot)
         if unconsumed > 0 {
             post(.cashRefund, debit: .deferredRevenue, credit: .cash, microUSD: unconsumed, seq: seq, time: time,
                  userID: userID, lotSeq: lotSeq, paymentID: lot.paymentID, posting: &lines)
@@ -144,12 +146,24 @@ public struct AccountingJournal: Sendable {
         [.cash: cashMicroUSD, .deferredRevenue: deferredRevenueMicroUSD, .revenue: revenueMicroUSD]
     }
 
-    /// Moves the user's pool out of the dictionary (leaving an empty one in its place), so that mutating it copies
-    /// no buffer; the caller stores it back with `pools[userID] = pool` before anything else reads it.
-    mutating func takePool(_ userID: String) -> AccountingPool {
+    /// The position of the user's pool in ``pools`` (inserting an empty one): hashed once, then the pool is read
+    /// and written through the position. Valid until the next insertion.
+    mutating func poolIndex(of userID: String) -> [String: AccountingPool].Index {
+        if let index = pools.index(forKey: userID) { return index }
+        pools[userID] = AccountingPool()
+        return pools.index(forKey: userID)!
+    }
+
+    /// Moves the pool at `index` out of the dictionary (leaving an empty one in its place), so that mutating it
+    /// copies no buffer; the caller puts it back (``putPool(_:at:)``) before anything else reads it.
+    mutating func takePool(at index: [String: AccountingPool].Index) -> AccountingPool {
         var pool = AccountingPool()
-        swap(&pool, &pools[userID, default: AccountingPool()])
+        swap(&pool, &pools.values[index])
         return pool
+    }
+
+    mutating func putPool(_ pool: AccountingPool, at index: [String: AccountingPool].Index) {
+        pools.values[index] = pool
     }
 
     private mutating func addToBalance(_ account: JournalAccount, debit: Int64, credit: Int64) {
