@@ -6,18 +6,19 @@ extension AccountingJournal {
     mutating func consume(
         userID: String, millicredits: Int64, debitSeq: Int64, time: Timestamp, posting lines: inout [JournalLine]
     ) {
-        var (parts, shortfall) = draw(
+        let taken = draw(
             userID: userID, millicredits: millicredits, kind: .consumption, seq: debitSeq, time: time,
             posting: &lines)
-        if shortfall > 0 {
-            parts.append(AllocationPart(source: .uncovered, millicredits: shortfall))
-            addOverdraft(userID: userID, millicredits: shortfall, debitSeq: debitSeq)
+        if taken.shortfall > 0 {
+            addOverdraft(userID: userID, millicredits: taken.shortfall, debitSeq: debitSeq)
         }
-        if parts.count == 1, case .lot(let lotSeq) = parts[0].source {
+        if taken.freeMillicredits == 0, taken.shortfall == 0, taken.lotParts.count == 1,
+            case .lot(let lotSeq) = taken.lotParts[0].source
+        {
             assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
             singleLotDebits.append((debitSeq, lotSeq))
-        } else if parts.contains(where: { $0.source != .free }) {
-            allocations[debitSeq] = parts
+        } else if !taken.lotParts.isEmpty || taken.shortfall > 0 {
+            allocations[debitSeq] = taken.parts
         }
     }
 
@@ -33,46 +34,61 @@ extension AccountingJournal {
             ? singleLotDebits[low].lotSeq : nil
     }
 
+    /// What ``draw(userID:millicredits:kind:seq:time:posting:)`` took: free credits, lot parts in order, and
+    /// what was missing. Free-only draws (the common case for users who never buy) allocate nothing.
+    struct Draw {
+        var freeMillicredits: Int64 = 0
+        var lotParts: [AllocationPart] = []
+        var shortfall: Int64 = 0
+
+        /// Free, then lots, then the uncovered shortfall: the order of consumption.
+        var parts: [AllocationPart] {
+            var parts: [AllocationPart] = []
+            if freeMillicredits > 0 { parts.append(AllocationPart(source: .free, millicredits: freeMillicredits)) }
+            parts += lotParts
+            if shortfall > 0 { parts.append(AllocationPart(source: .uncovered, millicredits: shortfall)) }
+            return parts
+        }
+    }
+
     /// Takes up to `millicredits` from the user's credits — free first, then lots oldest first, posting
     /// Dr deferred_revenue / Cr revenue for each lot — and returns what it took and what was missing.
     mutating func draw(
         userID: String, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
-    ) -> (parts: [AllocationPart], shortfall: Int64) {
-        var pool = pools[userID] ?? AccountingPool()
+    ) -> Draw {
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         var left = millicredits
-        var parts: [AllocationPart] = []
-        let fromFree = min(left, pool.freeMillicredits)
-        if fromFree > 0 {
-            pool.freeMillicredits -= fromFree
-            left -= fromFree
-            parts.append(AllocationPart(source: .free, millicredits: fromFree))
-        }
-        var taken: [(lot: PurchaseLot, millicredits: Int64)] = []
+        var taken = Draw()
+        taken.freeMillicredits = min(left, pool.freeMillicredits)
+        pool.freeMillicredits -= taken.freeMillicredits
+        left -= taken.freeMillicredits
         while left > 0, pool.firstOpenLot < pool.lots.count {  // Bounded by the number of lots.
             let index = pool.firstOpenLot
             let take = min(left, pool.lots[index].remainingMillicredits)
             if take > 0 {
                 pool.lots[index].remainingMillicredits -= take
                 left -= take
-                parts.append(AllocationPart(source: .lot(seq: pool.lots[index].seq), millicredits: take))
-                taken.append((pool.lots[index], take))
+                taken.lotParts.append(AllocationPart(source: .lot(seq: pool.lots[index].seq), millicredits: take))
+                // The pool is out of `pools` (takePool), so posting here touches no pool.
+                post(kind, debit: .deferredRevenue, credit: .revenue, microUSD: take, seq: seq, time: time,
+                     userID: userID, lotSeq: pool.lots[index].seq, paymentID: pool.lots[index].paymentID,
+                     posting: &lines)
             }
             if pool.lots[index].remainingMillicredits == 0 { pool.firstOpenLot += 1 }
         }
-        pools[userID] = pool
-        for (lot, amount) in taken {
-            post(kind, debit: .deferredRevenue, credit: .revenue, microUSD: amount, seq: seq, time: time,
-                 userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
-        }
-        return (parts, left)
+        putPool(pool, at: slot)
+        taken.shortfall = left
+        return taken
     }
 
     mutating func addOverdraft(userID: String, millicredits: Int64, debitSeq: Int64?) {
-        var pool = pools[userID] ?? AccountingPool()
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         pool.overdraftMillicredits &+= millicredits
         pool.uncovered.append(AccountingPool.UncoveredDebt(debitSeq: debitSeq, millicredits: millicredits))
-        pools[userID] = pool
+        putPool(pool, at: slot)
     }
 
     /// Credits that arrive while the user is overdrawn pay the overdraft at once (free first, then lots oldest
@@ -80,10 +96,13 @@ extension AccountingJournal {
     /// consumption they cover now record the paying source, so a later refund gives it back.
     mutating func settle(userID: String, seq: Int64, time: Timestamp, posting lines: inout [JournalLine]) {
         guard let owed = pools[userID]?.overdraftMillicredits, owed > 0 else { return }
-        let (parts, shortfall) = draw(
+        let taken = draw(
             userID: userID, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time, posting: &lines)
-        var pool = pools[userID]!
-        pool.overdraftMillicredits = shortfall
+        // Free and lot parts only: the shortfall stays uncovered.
+        let parts = taken.parts.filter { $0.source != .uncovered }
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
+        pool.overdraftMillicredits = taken.shortfall
         var head = 0
         for part in parts {
             var left = part.millicredits
@@ -99,7 +118,7 @@ extension AccountingJournal {
             assert(left == 0, "the uncovered list adds up to the overdraft")
         }
         pool.uncovered.removeFirst(head)
-        pools[userID] = pool
+        putPool(pool, at: slot)
     }
 
     /// Moves `millicredits` of a debit's uncovered part to `source`, placed before what stays uncovered.
@@ -134,7 +153,8 @@ extension AccountingJournal {
                 [AllocationPart(source: .lot(seq: $0), millicredits: millicredits)]
             } ?? []
         var left = millicredits
-        var pool = pools[userID] ?? AccountingPool()
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         var reversals: [(lot: PurchaseLot, millicredits: Int64)] = []
         while left > 0, let last = parts.last {  // Bounded by the parts of one debit.
             let take = min(left, last.millicredits)
@@ -167,7 +187,7 @@ extension AccountingJournal {
         if parts.isEmpty { allocations[debitSeq] = nil } else if allocations[debitSeq] != nil {
             allocations[debitSeq] = parts
         }
-        pools[userID] = pool
+        putPool(pool, at: slot)
         for (lot, amount) in reversals {
             post(.consumptionReversal, debit: .revenue, credit: .deferredRevenue, microUSD: amount, seq: seq,
                  time: time, userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)

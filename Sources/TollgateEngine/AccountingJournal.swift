@@ -11,7 +11,9 @@ import TollgateBilling
 public struct AccountingJournal: Sendable {
     public internal(set) var pools: [String: AccountingPool] = [:]
     /// Natural balances (cash: Σ debits − Σ credits; the others Σ credits − Σ debits) in micro-dollars.
-    public internal(set) var balancesMicroUSD: [JournalAccount: Int64] = [:]
+    private var cashMicroUSD: Int64 = 0
+    private var deferredRevenueMicroUSD: Int64 = 0
+    private var revenueMicroUSD: Int64 = 0
     /// What each debit consumed, for debits that touched more than one source or an overdraft. In consumption
     /// order; a refund reverses from the end.
     var allocations: [Int64: [AllocationPart]] = [:]
@@ -65,10 +67,11 @@ public struct AccountingJournal: Sendable {
         posting lines: inout [JournalLine]
     ) {
         guard millicredits > 0 else { return }
-        var pool = pools[userID] ?? AccountingPool()
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
         assert(pool.lots.last.map { $0.seq < seq } ?? true, "lots arrive in seq order")
         pool.lots.append(PurchaseLot(seq: seq, paymentID: paymentID, purchasedMillicredits: millicredits))
-        pools[userID] = pool
+        putPool(pool, at: slot)
         post(.purchase, debit: .cash, credit: .deferredRevenue, microUSD: millicredits, seq: seq, time: time,
              userID: userID, lotSeq: seq, paymentID: paymentID, posting: &lines)
         settle(userID: userID, seq: seq, time: time, posting: &lines)
@@ -84,7 +87,10 @@ public struct AccountingJournal: Sendable {
         userID: String, lotSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) -> Bool {
-        guard millicredits > 0, var pool = pools[userID], let index = pool.lotIndex(seq: lotSeq) else { return false }
+        guard millicredits > 0, pools[userID]?.lotIndex(seq: lotSeq) != nil else { return false }
+        let slot = poolIndex(of: userID)
+        var pool = takePool(at: slot)
+        let index = pool.lotIndex(seq: lotSeq)!
         var lot = pool.lots[index]
         let cashBack = min(millicredits, lot.purchasedMillicredits - lot.cashRefundedMillicredits)
         let unconsumed = min(cashBack, lot.remainingMillicredits)
@@ -93,7 +99,7 @@ public struct AccountingJournal: Sendable {
         lot.cashRefundedMillicredits += cashBack
         lot.assertInvariants()
         pool.lots[index] = lot
-        pools[userID] = pool
+        putPool(pool, at: slot)
         if unconsumed > 0 {
             post(.cashRefund, debit: .deferredRevenue, credit: .cash, microUSD: unconsumed, seq: seq, time: time,
                  userID: userID, lotSeq: lotSeq, paymentID: lot.paymentID, posting: &lines)
@@ -104,9 +110,9 @@ public struct AccountingJournal: Sendable {
         }
         let rest = millicredits - unconsumed
         if rest > 0 {
-            let (_, shortfall) = draw(
+            let taken = draw(
                 userID: userID, millicredits: rest, kind: .cashRefundCover, seq: seq, time: time, posting: &lines)
-            if shortfall > 0 { addOverdraft(userID: userID, millicredits: shortfall, debitSeq: nil) }
+            if taken.shortfall > 0 { addOverdraft(userID: userID, millicredits: taken.shortfall, debitSeq: nil) }
         }
         return true
     }
@@ -127,7 +133,46 @@ public struct AccountingJournal: Sendable {
     }
 
     /// The natural balance of `account`.
-    public func balance(of account: JournalAccount) -> Int64 { balancesMicroUSD[account] ?? 0 }
+    public func balance(of account: JournalAccount) -> Int64 {
+        switch account {
+        case .cash: cashMicroUSD
+        case .deferredRevenue: deferredRevenueMicroUSD
+        case .revenue: revenueMicroUSD
+        }
+    }
+
+    /// Every account's natural balance.
+    public var balancesMicroUSD: [JournalAccount: Int64] {
+        [.cash: cashMicroUSD, .deferredRevenue: deferredRevenueMicroUSD, .revenue: revenueMicroUSD]
+    }
+
+    /// The position of the user's pool in ``pools`` (inserting an empty one): hashed once, then the pool is read
+    /// and written through the position. Valid until the next insertion.
+    mutating func poolIndex(of userID: String) -> [String: AccountingPool].Index {
+        if let index = pools.index(forKey: userID) { return index }
+        pools[userID] = AccountingPool()
+        return pools.index(forKey: userID)!
+    }
+
+    /// Moves the pool at `index` out of the dictionary (leaving an empty one in its place), so that mutating it
+    /// copies no buffer; the caller puts it back (``putPool(_:at:)``) before anything else reads it.
+    mutating func takePool(at index: [String: AccountingPool].Index) -> AccountingPool {
+        var pool = AccountingPool()
+        swap(&pool, &pools.values[index])
+        return pool
+    }
+
+    mutating func putPool(_ pool: AccountingPool, at index: [String: AccountingPool].Index) {
+        pools.values[index] = pool
+    }
+
+    private mutating func addToBalance(_ account: JournalAccount, debit: Int64, credit: Int64) {
+        switch account {
+        case .cash: cashMicroUSD &+= debit &- credit
+        case .deferredRevenue: deferredRevenueMicroUSD &+= credit &- debit
+        case .revenue: revenueMicroUSD &+= credit &- debit
+        }
+    }
 
     mutating func post(
         _ kind: JournalEntryKind, debit: JournalAccount, credit: JournalAccount, microUSD: Int64, seq: Int64,
@@ -142,7 +187,7 @@ public struct AccountingJournal: Sendable {
             JournalLine(
                 time: time, seq: seq, entry: kind, account: credit, debitMicroUSD: 0, creditMicroUSD: microUSD,
                 userID: userID, lotSeq: lotSeq, paymentID: paymentID))
-        balancesMicroUSD[debit, default: 0] &+= debit.isDebitNormal ? microUSD : -microUSD
-        balancesMicroUSD[credit, default: 0] &+= credit.isDebitNormal ? -microUSD : microUSD
+        addToBalance(debit, debit: microUSD, credit: 0)
+        addToBalance(credit, debit: 0, credit: microUSD)
     }
 }
