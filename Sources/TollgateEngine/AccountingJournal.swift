@@ -33,7 +33,8 @@ public struct AccountingJournal: Sendable {
         var millicredits: Int64
     }
 
-    /// Folds one record: applied grants, charged debits and refunds post lines; everything else is ignored.
+    /// Folds one record: applied grants, charged debits, refunds, payment purchases and cash refunds post lines;
+    /// everything else is ignored.
     public mutating func apply(_ entry: LedgerEntry, posting lines: inout [JournalLine]) {
         guard entry.record.rejection == nil else { return }
         switch entry.record {
@@ -55,6 +56,16 @@ public struct AccountingJournal: Sendable {
             guard r.amount.rawValue > 0 else { return }
             reverse(userID: r.command.userID, debitSeq: r.command.debitSeq, millicredits: r.amount.rawValue,
                     seq: entry.seq, time: entry.time, posting: &lines)
+        case .purchaseGrant(let r):
+            applyPurchase(
+                userID: r.userID, millicredits: r.amount.rawValue, paymentID: r.paymentID, seq: entry.seq,
+                time: entry.time, posting: &lines)
+        case .cashRefund(let r):
+            // The billing verifier checks that `purchaseSeq` is a purchase of this user; a tampered log that
+            // names another posts nothing here and is reported there.
+            applyCashRefund(
+                userID: r.userID, lotSeq: r.purchaseSeq, millicredits: r.amount.rawValue, seq: entry.seq,
+                time: entry.time, posting: &lines)
         default:
             return
         }

@@ -4,7 +4,8 @@ import TollgateBilling
 /// invariants (``JournalCheck``) plus one that ties the projection to the billing state: every user's credits as
 /// the journal holds them (free + unconsumed lots − overdraft) equal their billing balance.
 ///
-/// Only grants, debits and refunds concern the journal; other records are skipped before decoding.
+/// Only grants, debits, refunds, purchase grants and cash refunds concern the journal; other records are skipped
+/// before decoding.
 public struct AccountingVerifier: Sendable {
     public private(set) var journal = AccountingJournal()
     private var check = JournalCheck()
@@ -12,13 +13,14 @@ public struct AccountingVerifier: Sendable {
     private var lines: [JournalLine] = []
 
     public static let poolInvariant = "accounting_credits_match_balance"
-    /// Version-1 type tags of grant, debit and refund (docs/record-format.md).
-    static let journalTypeTags: ClosedRange<UInt8> = 1...3
+    /// Type tags of grant, debit and refund (1…3) and of the payment purchase grant and cash refund (16, 17)
+    /// (docs/record-format.md).
+    static func concernsJournal(typeTag: UInt8) -> Bool { (1...3).contains(typeTag) || (16...17).contains(typeTag) }
 
     public init() {}
 
     public mutating func add(seq: Int64, time: Timestamp, typeTag: UInt8, body: [UInt8]) {
-        guard Self.journalTypeTags.contains(typeTag),
+        guard Self.concernsJournal(typeTag: typeTag),
             case .success(let record) = LedgerRecord.decode(typeTag: typeTag, body: body)
         else { return }  // An undecodable record is the billing verifier's to report.
         add(LedgerEntry(seq: seq, time: time, record: record))

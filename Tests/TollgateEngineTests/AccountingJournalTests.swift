@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TollgateBilling
 import TollgateEngine
+import TollgateSimulation
 
 /// The accounting journal (docs/accounting.md) through its public API: records folded in log order, the lines
 /// they post, the lots and the invariants `replay --verify` checks.
@@ -254,6 +255,31 @@ import TollgateEngine
         #expect(journal.pools["ann"]?.lots.first?.remainingMillicredits == 7_000)
         #expect(journal.balance(of: .deferredRevenue) == 7_000)
         #expect(journal.balance(of: .cash) == 7_000)
+    }
+
+    /// The payment webhook records (docs/purchases.md) post through the same entry points: a purchase grant is a
+    /// lot linked to its payment id, a cash refund names the lot by the purchase grant's seq.
+    @Test func paymentRecordsPostAPurchaseLotAndItsCashRefund() {
+        var ledger = Ledger()
+        let purchase = ledger.add(
+            .purchaseGrant(
+                PurchaseGrantRecord(
+                    eventID: "evt_1", attempt: 1, initiatedBy: "webhook", userID: "ann", paymentID: "pi_1",
+                    amount: Millicredits(rawValue: 50_000))))
+        #expect(Self.summary(purchase.lines) == ["purchase cash 50000 0 lot=1", "purchase deferred_revenue 0 50000 lot=1"])
+        #expect(purchase.lines.allSatisfy { $0.paymentID == "pi_1" })
+        ledger.debit("ann", 20_000)
+        let refund = ledger.add(
+            .cashRefund(
+                CashRefundRecord(
+                    eventID: "evt_2", attempt: 1, initiatedBy: "webhook", userID: "ann", paymentID: "pi_1",
+                    purchaseSeq: purchase.seq, amount: Millicredits(rawValue: 10_000))))
+        #expect(Self.summary(refund.lines) == ["cash_refund deferred_revenue 10000 0 lot=1", "cash_refund cash 0 10000 lot=1"])
+        #expect(ledger.lot("ann", purchase.seq)?.remainingMillicredits == 20_000)
+        #expect(ledger.journal.balance(of: .cash) == 40_000)
+        #expect(ledger.journal.balance(of: .revenue) == 20_000)
+        #expect(ledger.journal.balance(of: .deferredRevenue) == 20_000)
+        #expect(ledger.violations().isEmpty)
     }
 
     /// Random streams of grants of every source, charged debits (overdrafts included) and refunds: every day
