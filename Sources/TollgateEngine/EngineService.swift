@@ -52,6 +52,22 @@ public final class EngineService: @unchecked Sendable {
     /// nil while appends work; the failure once the log has failed (reads keep working, writes are refused).
     public var failed: EngineError? { core.failed }
 
+    /// One group commit, for metrics.
+    public struct CommitSample: Sendable {
+        /// Commands decided in the batch (rejected and invalid ones included).
+        public var commandCount: Int
+        /// Records appended (one `Log.append`, or more when a large batch committed early).
+        public var recordCount: Int
+        /// The final append: write plus `fdatasync` under group commit.
+        public var appendDuration: Duration
+    }
+
+    /// Calls `observer` on the writer thread after each batch that appended records (keep it cheap). Set it
+    /// before traffic starts; a later call replaces it.
+    public func observeCommits(_ observer: @escaping @Sendable (CommitSample) -> Void) {
+        core.observe(observer)
+    }
+
     /// Stops taking commands, finishes everything queued, makes it durable and closes the log. Idempotent.
     public func shutdown() throws {
         try core.shutdown()
@@ -102,6 +118,8 @@ extension EngineService {
         private var failure: EngineError?
         /// Under `stateCondition`: the batch decided into `engine.state` whose append has not returned yet.
         private var inFlight: InFlight?
+        /// Under `condition`.
+        private var observer: (@Sendable (CommitSample) -> Void)?
 
         init(engine: Engine) {
             self.engine = engine
@@ -135,6 +153,12 @@ extension EngineService {
             return try body(engine.state)
         }
 
+        func observe(_ observer: @escaping @Sendable (CommitSample) -> Void) {
+            condition.lock()
+            defer { condition.unlock() }
+            self.observer = observer
+        }
+
         var failed: EngineError? {
             condition.lock()
             defer { condition.unlock() }
@@ -163,11 +187,13 @@ extension EngineService {
                 while queue.isEmpty && !stopping { condition.wait() }
                 if queue.isEmpty && stopping { break }
                 swap(&batch, &queue)
+                let observer = self.observer
                 condition.unlock()
                 // Callers keep queueing while this batch is decided and made durable; they form the next batch.
                 stateCondition.lock()
                 results.removeAll(keepingCapacity: true)
                 var touched = InFlight()
+                let seqBefore = engine.nextSeq
                 for pending in batch {
                     do {
                         let decision = try engine.stage(pending.command)
@@ -182,8 +208,16 @@ extension EngineService {
                 inFlight = touched
                 stateCondition.unlock()
                 var commitFailure: (any Error)?
+                let appendStart = ContinuousClock.now
                 do {
                     try engine.commit()
+                    let recordCount = Int(engine.nextSeq - seqBefore)
+                    if let observer, recordCount > 0 {
+                        observer(
+                            CommitSample(
+                                commandCount: batch.count, recordCount: recordCount,
+                                appendDuration: ContinuousClock.now - appendStart))
+                    }
                 } catch {
                     commitFailure = error
                     for index in results.indices { results[index] = .failure(error) }

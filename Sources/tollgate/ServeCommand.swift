@@ -60,11 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let service = EngineService(engine: engine)
+        let metrics = TollgateMetrics()
+        service.observeCommits { metrics.recordAppend($0) }
         let ring = APIKeyRing(keyStore)
         let application = TollgateAPI.application(
             engine: service, dataDirectory: dataOptions.data, keys: ring,
             configuration: HTTPConfiguration(host: host, port: port, bodySizeBytesMax: bodyLimitBytes),
-            logger: logger, metrics: TollgateMetrics(),
+            logger: logger, metrics: metrics,
             services: [KeyReloadService(ring: ring, path: keyPath, logger: logger)])
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
         do {
