@@ -9,11 +9,10 @@ extension EngineService: BillingBackend {
 
     public func balance(userID: String) -> JSONValue {
         read(userID: userID) { state in
-            // `low_balance` needs the low-balance threshold, which State does not expose yet: null until it does.
             let balance = state.balance(userID: userID)
             return .object([
                 ("user_id", .string(userID)), ("balance", .amount(balance)),
-                ("low_balance", .null),
+                ("low_balance", .bool(state.isLowBalance(userID: userID))),
             ])
         }
     }
