@@ -2,23 +2,23 @@ import TollgateBilling
 import TollgateEngine
 
 /// The engine as the API's backend. The only file of TollgateHTTP that reads engine state; reads run under the
-/// engine's state lock between batches, so each response is one consistent view.
+/// engine's state lock, so each response is one consistent, durable view. Per-user reads use `read(userID:)` and
+/// so do not wait for a group commit of other users' commands.
 extension EngineService: BillingBackend {
     public var writeFailure: String? { failed.map { $0.message } }
 
     public func balance(userID: String) -> JSONValue {
-        read { state in
-            // `low_balance` needs the low-balance threshold, which State does not expose yet: null until it does.
+        read(userID: userID) { state in
             let balance = state.balance(userID: userID)
             return .object([
                 ("user_id", .string(userID)), ("balance", .amount(balance)),
-                ("low_balance", .null),
+                ("low_balance", .bool(state.isLowBalance(userID: userID))),
             ])
         }
     }
 
     public func enforcement(userID: String) -> JSONValue {
-        read { state in
+        read(userID: userID) { state in
             let now = Clock.system.now()
             var members = Self.members(state.enforcementJSON(userID: userID, at: now))
             members.insert(("user_id", .string(userID)), at: 0)
@@ -29,7 +29,7 @@ extension EngineService: BillingBackend {
     }
 
     public func modulePolicyJSON(userID: String) -> String {
-        read { state in state.effectiveModuleRulesJSON(userID: userID, at: Clock.system.now()) }
+        read(userID: userID) { state in state.effectiveModuleRulesJSON(userID: userID, at: Clock.system.now()) }
     }
 
     public func settings() -> JSONValue {
@@ -37,7 +37,7 @@ extension EngineService: BillingBackend {
     }
 
     public func userState(userID: String) -> JSONValue {
-        read { state in
+        read(userID: userID) { state in
             let now = Clock.system.now()
             let balance = state.balance(userID: userID)
             var members: [(String, JSONValue)] = [("user_id", .string(userID)), ("balance", .amount(balance))]

@@ -3,6 +3,7 @@ import Metrics
 import Prometheus
 import Synchronization
 import TollgateBilling
+import TollgateEngine
 
 /// The service's metrics, through swift-metrics into a Prometheus registry that `GET /metrics` renders.
 ///
@@ -11,13 +12,18 @@ import TollgateBilling
 public struct TollgateMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
-    private let handles = Handles()
+    private let handles: Handles
 
     /// Counters and timers by label and dimensions, so a request does not go through the factory (which
     /// sanitizes names and takes the registry's lock) for every sample.
     private final class Handles: Sendable {
         let counters = Mutex<[String: CoreMetrics.Counter]>([:])
         let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+        let batchCommands: CoreMetrics.Recorder
+        init(factory: PrometheusMetricsFactory) {
+            batchCommands = CoreMetrics.Recorder(
+                label: "tollgate_append_batch_commands", dimensions: [], aggregate: true, factory: factory)
+        }
     }
 
     /// Request and commit latencies, 100 µs to 2.5 s.
@@ -31,7 +37,9 @@ public struct TollgateMetrics: Sendable {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
+        factory.valueHistogramBuckets["tollgate_append_batch_commands"] = Self.batchCommandBuckets
         self.factory = factory
+        handles = Handles(factory: factory)
     }
 
     /// The factory, for `MetricsSystem.bootstrap` in the serving process.
@@ -60,6 +68,18 @@ public struct TollgateMetrics: Sendable {
 
     func recordCommit(op: String, duration: Duration) {
         timer("tollgate_commit_duration_seconds", [("op", op)]).recordNanoseconds(Self.nanoseconds(duration))
+    }
+
+    /// Commands per group commit, 1 to 4,096 (the writer's batch bound).
+    static let batchCommandBuckets: [Double] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+
+    /// One group commit of the engine's writer: `tollgate_append_batch_commands` (histogram of commands per
+    /// batch), `tollgate_append_records_total`, and `tollgate_append_duration_seconds` (histogram of the append:
+    /// write plus `fdatasync`, the fsync latency an operator watches).
+    public func recordAppend(_ sample: EngineService.CommitSample) {
+        handles.batchCommands.record(sample.commandCount)
+        counter("tollgate_append_records_total", []).increment(by: sample.recordCount)
+        timer("tollgate_append_duration_seconds", []).recordNanoseconds(Self.nanoseconds(sample.appendDuration))
     }
 
     /// One HTTP request, by route template (never the raw path, so ids do not become labels).

@@ -87,6 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let service = EngineService(engine: engine)
+        let metrics = TollgateMetrics()
+        service.observeCommits { metrics.recordAppend($0) }
         let ring = APIKeyRing(keyStore)
         var httpConfiguration = HTTPConfiguration(
             host: host, port: port, bodySizeBytesMax: bodyLimitBytes, chargeRequestsPerMinute: chargeRatePerMinute,
@@ -98,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
             retryIntervalSeconds: webhookRetryIntervalSeconds)
         let application = TollgateAPI.application(
             engine: service, dataDirectory: dataOptions.data, keys: ring, configuration: httpConfiguration,
-            logger: logger, metrics: TollgateMetrics(),
+            logger: logger, metrics: metrics,
             services: [KeyReloadService(ring: ring, path: keyPath, logger: logger)])
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)", "data": "\(dataOptions.data)"])
         do {

@@ -75,3 +75,22 @@ import Testing
         }
     }
 }
+
+/// Issue 6: `low_balance` on `/users/me/balance` is balance ≤ `low_balance_threshold` (the debit rule).
+@Suite struct LowBalanceRouteTests {
+    @Test func lowBalanceFollowsTheThreshold() async throws {
+        let server = try TestServer()
+        try await server.test { client in
+            let empty = try await client.call(.get, "/api/v1/users/me/balance", key: server.bobKey)
+            #expect(empty["low_balance"] as? Bool == true, "0 is at the default threshold 0: \(empty.text)")
+            try await ServiceRouteTests.grant(client, server, user: "bob", amount: "12.5")
+            let funded = try await client.call(.get, "/api/v1/users/me/balance", key: server.bobKey)
+            #expect(funded["low_balance"] as? Bool == false, "\(funded.text)")
+            let set = try await client.call(
+                .put, "/api/v1/admin/flags/low_balance_threshold", key: server.adminKey, json: #"{"value":"20"}"#)
+            #expect(set.status == .ok, "\(set.text)")
+            let below = try await client.call(.get, "/api/v1/users/me/balance", key: server.bobKey)
+            #expect(below["low_balance"] as? Bool == true, "\(below.text)")
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import TollgateBilling
+import TollgateEngine
+import TollgateLog
+
+/// Real files whose `fdatasync` can be held: the test decides when a group commit finishes.
+final class HeldSyncStorage: LogStorage, @unchecked Sendable {
+    private let base = PosixStorage()
+    private let lock = NSLock()
+    private var held = false
+    /// Signalled when a held `fdatasync` starts.
+    let syncStarted = DispatchSemaphore(value: 0)
+    /// Lets a held `fdatasync` finish.
+    let release = DispatchSemaphore(value: 0)
+
+    func holdNextSync() { lock.withLock { held = true } }
+
+    func datasync(_ file: FileID) throws(Errno) {
+        let hold: Bool = lock.withLock {
+            defer { held = false }
+            return held
+        }
+        if hold {
+            syncStarted.signal()
+            release.wait()
+        }
+        try base.datasync(file)
+    }
+    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
+    func close(_ file: FileID) { base.close(file) }
+    func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
+        try base.write(file, bytes, at: offset)
+    }
+    func read(_ file: FileID, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(Errno) -> Int {
+        try base.read(file, into: buffer, at: offset)
+    }
+    func sizeBytes(_ file: FileID) throws(Errno) -> UInt64 { try base.sizeBytes(file) }
+    func truncate(_ file: FileID, to sizeBytes: UInt64) throws(Errno) { try base.truncate(file, to: sizeBytes) }
+    func sync(_ file: FileID) throws(Errno) { try base.sync(file) }
+    func syncDirectory(_ path: String) throws(Errno) { try base.syncDirectory(path) }
+    func rename(_ from: String, _ to: String) throws(Errno) { try base.rename(from, to) }
+    func remove(_ path: String) throws(Errno) { try base.remove(path) }
+    func makeDirectory(_ path: String) throws(Errno) { try base.makeDirectory(path) }
+    func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
+    func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
+}
+
+private func grant(_ userID: String, _ millicredits: Int64) -> Command {
+    .grant(.init(userID: userID, amount: Millicredits(rawValue: millicredits), initiatedBy: "test"))
+}
+
+private func groupCommitConfiguration(_ directory: TemporaryDirectory) -> EngineConfiguration {
+    EngineConfiguration(
+        directory: directory.path, log: LogConfiguration(durability: .groupCommit),
+        billing: BillingConfiguration(creditEnforcementEnabled: false))
+}
+
+/// Issue 6 leftovers: reads during a group commit, and a service dropped without `shutdown()`.
+@Suite struct EngineServiceTests {
+    /// While a batch for bob waits for its fdatasync, a read about alice returns at once (the state for her is
+    /// the committed one); a read about bob waits and then sees bob's grant, which is durable by then.
+    @Test func readsOfOtherUsersDoNotWaitForAGroupCommit() async throws {
+        let directory = TemporaryDirectory()
+        let storage = HeldSyncStorage()
+        let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock, storage: storage)
+        let service = EngineService(engine: engine)
+        _ = try await service.submit(grant("alice", 5_000))
+
+        storage.holdNextSync()
+        let bobGrant = Task { try await service.submit(grant("bob", 7_000)) }
+        storage.syncStarted.wait()  // bob's batch is decided and its fdatasync is held
+
+        let aliceRead = DispatchSemaphore(value: 0)
+        let aliceBalance = Locked<Millicredits?>(nil)
+        Thread {
+            aliceBalance.set(service.read(userID: "alice") { $0.balance(userID: "alice") })
+            aliceRead.signal()
+        }.start()
+        let bobBalance = Locked<Millicredits?>(nil)
+        let bobRead = DispatchSemaphore(value: 0)
+        Thread {
+            bobBalance.set(service.read(userID: "bob") { $0.balance(userID: "bob") })
+            bobRead.signal()
+        }.start()
+
+        // Bounded only so that a regression fails instead of hanging the suite (it used to block for the sync).
+        let aliceAnswered = aliceRead.wait(timeout: .now() + 30) == .success
+        #expect(aliceAnswered, "a read of another user waited for the group commit")
+        #expect(aliceBalance.get() == Millicredits(rawValue: 5_000))
+        #expect(bobBalance.get() == nil, "bob's balance was shown before his grant was durable")
+
+        storage.release.signal()
+        _ = try await bobGrant.value
+        bobRead.wait()
+        #expect(bobBalance.get() == Millicredits(rawValue: 7_000))
+        try service.shutdown()
+    }
+
+    /// A global read (settings) waits for an in-flight batch: it cannot tell what the batch changed.
+    @Test func globalReadsStillWaitForTheCommit() async throws {
+        let directory = TemporaryDirectory()
+        let storage = HeldSyncStorage()
+        let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock, storage: storage)
+        let service = EngineService(engine: engine)
+        storage.holdNextSync()
+        let bobGrant = Task { try await service.submit(grant("bob", 7_000)) }
+        storage.syncStarted.wait()
+        let read = Locked<Int64?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            read.set(service.read { $0.recordCount })
+            done.signal()
+        }.start()
+        #expect(read.get() == nil)
+        storage.release.signal()
+        _ = try await bobGrant.value
+        done.wait()
+        #expect(read.get() == 1)
+        try service.shutdown()
+    }
+
+    /// Dropping the service without `shutdown()` neither traps nor leaks the writer: what was acknowledged is
+    /// durable and the log is closed (its lock released), so the directory opens again.
+    @Test func droppingTheServiceWithoutShutdownClosesTheLog() async throws {
+        let directory = TemporaryDirectory()
+        for round in 0..<3 {
+            var service: EngineService? = EngineService(
+                engine: try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock))
+            _ = try await service!.submit(grant("carol", 1_000))
+            service = nil
+            #expect(service == nil)
+            let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock)
+            #expect(engine.state.balance(userID: "carol") == Millicredits(rawValue: 1_000 * Int64(round + 1)))
+            try engine.close()
+        }
+        // Created and dropped at once, before the writer thread has started running.
+        for _ in 0..<20 {
+            _ = EngineService(engine: try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock))
+        }
+        let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock)
+        #expect(engine.nextSeq == 4)
+        try engine.close()
+    }
+}
+
+/// A value shared with a helper thread.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+}
