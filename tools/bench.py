@@ -522,14 +522,14 @@ class Bench:
     def part_reopen(self):
         """Issue 5's aims on a big log: reopening after kill -9 (≤ 1 s) and audit's first 100 results (≤ 50 ms).
 
-        A log of --reopen-records records (10M; 1M with --quick): one grant per user, 1,000 grants made by
+        A log of --reopen-records records (10M; 200k with --quick): one grant per user, 1,000 grants made by
         `bench-admin` (so audit has something to find, all at the start: newest-first must pass the whole raw
         active segment), then debits. Written by `apply --fsync none` with its default snapshot interval and
         segment size through a pipe kept open, and the writer is SIGKILLed once every result is out (no clean
         shutdown). Then each on the killed directory: `balances` (read-only load: newest snapshot + tail), the
         engine's open (`apply` of an empty input on a fresh copy: recovery scan of the active segment + load), and,
         after `tollgate index`, `audit --initiated-by bench-admin --limit 100` newest and oldest first."""
-        count = self.o.reopen_records or (1_000_000 if self.o.quick else 10_000_000)
+        count = self.o.reopen_records or (200_000 if self.o.quick else 10_000_000)
         users, admin_count = 10_000, 1_000
         data = self.dataset(users=users, records=count - users - admin_count)
         admin = os.path.join(data.dir, "admin.jsonl")
