@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-PARTS = ["limits", "log", "engine", "postgres", "sqlite", "rebuild", "bytes", "scaling"]
+PARTS = ["limits", "log", "engine", "postgres", "sqlite", "rebuild", "bytes", "scaling", "reopen"]
 BASE_MS = 1772355600000  # 2026-03-01T09:00:00Z, as in the other fixtures
 GRANT_MILLICREDITS = 10_000_000  # 10,000 credits per user
 
@@ -519,6 +519,88 @@ class Bench:
             if count != self.o.users + self.o.records:
                 shutil.rmtree(data.dir)
 
+    def part_reopen(self):
+        """Issue 5's aims on a big log: reopening after kill -9 (≤ 1 s) and audit's first 100 results (≤ 50 ms).
+
+        A log of --reopen-records records (10M; 200k with --quick): one grant per user, 1,000 grants made by
+        `bench-admin` (so audit has something to find, all at the start: newest-first must pass the whole raw
+        active segment), then debits. Written by `apply --fsync none` with its default snapshot interval and
+        segment size through a pipe kept open, and the writer is SIGKILLed once every result is out (no clean
+        shutdown). Then each on the killed directory: `balances` (read-only load: newest snapshot + tail), the
+        engine's open (`apply` of an empty input on a fresh copy: recovery scan of the active segment + load), and,
+        after `tollgate index`, `audit --initiated-by bench-admin --limit 100` newest and oldest first."""
+        count = self.o.reopen_records or (200_000 if self.o.quick else 10_000_000)
+        users, admin_count = 10_000, 1_000
+        data = self.dataset(users=users, records=count - users - admin_count)
+        admin = os.path.join(data.dir, "admin.jsonl")
+        with open(admin, "w") as f:
+            for i in range(admin_count):
+                f.write('{"op":"grant","user_id":"user-%d","amount":"1","source":"admin","initiated_by":"bench-admin",'
+                        '"at":"%s"}\n' % (i % users, stamp(BASE_MS)))
+        directory = self.fresh_dir("reopen-log")
+        for path in (data.grants, admin):
+            self.tollgate(["apply", "--data", directory, "--fsync", "none", path])
+        writer = subprocess.Popen([self.bin, "apply", "--data", directory, "--fsync", "none"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, env=self.env)
+
+        def feed():
+            with open(data.debits, "rb") as f:
+                shutil.copyfileobj(f, writer.stdin, 1 << 20)
+            writer.stdin.flush()  # Left open: the writer must not see end of input and shut down cleanly.
+
+        import threading
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        printed = 0
+        while printed < data.records:
+            chunk = writer.stdout.read1(1 << 20)
+            if not chunk:
+                fatal(f"apply ended after {printed} of {data.records} results")
+            printed += chunk.count(b"\n")
+        writer.kill()  # SIGKILL
+        writer.wait()
+        feeder.join(timeout=10)
+        self.put("reopen.records", count, "records")
+        snapshots = os.path.join(directory, "snapshots")
+        self.put("reopen.snapshots", len(os.listdir(snapshots)) if os.path.isdir(snapshots) else 0, "files")
+        walls, cpus = [], []
+        for rep in range(self.reps + 1):
+            wall, cpu, rss = self.tollgate(["balances", "--data", directory])
+            if rep > 0:
+                walls.append(wall)
+                cpus.append(cpu)
+        self.put("reopen.balances_s", walls, "s", records=count)
+        self.put("reopen.balances_cpu_s", cpus, "s")
+        walls, cpus = [], []
+        for rep in range(self.reps + 1):
+            copy = self.fresh_dir("reopen-copy")
+            shutil.copytree(directory, copy)
+            empty = os.path.join(self.root, "empty.jsonl")
+            open(empty, "w").close()
+            wall, cpu, rss = self.tollgate(["apply", "--data", copy, "--fsync", "none", empty])
+            if rep > 0:
+                walls.append(wall)
+                cpus.append(cpu)
+        shutil.rmtree(copy)
+        self.put("reopen.engine_open_s", walls, "s", records=count)
+        self.put("reopen.engine_open_cpu_s", cpus, "s")
+        self.tollgate(["index", "--data", directory])
+        for order in ("newest", "oldest"):
+            walls, cpus = [], []
+            for rep in range(self.reps + 1):
+                out = os.path.join(self.root, "audit.txt")
+                with open(out, "wb") as f:
+                    wall, cpu, rss = self.tollgate(["audit", "--data", directory, "--initiated-by", "bench-admin",
+                                                    "--limit", "100", "--order", order, "--json"], stdout=f)
+                if rep > 0:
+                    walls.append(wall)
+                    cpus.append(cpu)
+            found = len(json.load(open(out)).get("entries", []))
+            self.put(f"reopen.audit_first_100_{order}_s", walls, "s", records=count, found=found)
+            self.put(f"reopen.audit_first_100_{order}_cpu_s", cpus, "s")
+        shutil.rmtree(directory)
+        shutil.rmtree(data.dir)
+
 
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -649,6 +731,7 @@ def main():
     parser.add_argument("--records", type=int)
     parser.add_argument("--users", type=int)
     parser.add_argument("--pg-seconds", type=int)
+    parser.add_argument("--reopen-records", type=int)
     parser.add_argument("--pg-port", type=int, default=54329)
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--json", default=".build/bench/results.json")

@@ -50,6 +50,13 @@ extension LedgerRecord {
         }
     }
 
+    /// Whether a record of this type tag can name an initiator (``initiatedBy``): false only for debits and
+    /// consumes, which never do. Lets `audit` skip decoding the bulk of a log it must scan; unknown tags answer
+    /// true, so a new record kind is decoded (and checked) until someone decides otherwise here.
+    public static func mayHaveInitiator(typeTag: UInt8) -> Bool {
+        typeTag != LedgerRecordKind.debit.rawValue && typeTag != LedgerRecordKind.consume.rawValue
+    }
+
     /// The initiator and reason the contract gives the circuit breaker's suspension.
     public static let breakerInitiator = "system"
     public static let breakerReason = "circuit_breaker"

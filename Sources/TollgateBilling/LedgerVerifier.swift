@@ -9,7 +9,7 @@ public struct LedgerVerifier: Sendable {
     /// attempt), which the next record must be.
     private var expectedBreaker: (record: LedgerRecord, debitSeq: Int64)?
     /// Σ grants + Σ refunds − Σ charged debits per user, summed from the records themselves.
-    private var ledgerSums: [String: Int128] = [:]
+    private var ledgerSums = LedgerSums()
 
     /// How many violations are kept; a log broken everywhere should not exhaust memory.
     static let violationCountMax = 10_000
@@ -47,7 +47,12 @@ public struct LedgerVerifier: Sendable {
             fold(&state, record, seq: seq, time: time)
             return
         }
-        checkBeforeFold(record, seq: seq, time: time)
+        // The record's user slot is looked up once and handed to every check (a hash of the user id per check was
+        // the largest cost of a verified replay). Slots are never removed, so the slot before the fold stays valid.
+        let userID = record.userID
+        var slotBefore: Int?
+        if let userID { slotBefore = state.focusSlot(of: userID) }
+        checkBeforeFold(record, seq: seq, time: time, slot: slotBefore)
         let decision = decide(command, in: state, seq: seq, time: time)
         if let first = decision.records.first {
             if first != record {
@@ -58,11 +63,15 @@ public struct LedgerVerifier: Sendable {
         } else {
             report("decision_replays", seq, "recorded \(record.summary), re-decided as \(decision.result.rendered)")
         }
-        let userID = record.userID
-        let balanceBefore = userID.map(balance(of:))
+        let balanceBefore: Int64? = userID == nil ? nil : balance(ofSlot: slotBefore)
         let liabilityBefore = state.liabilityTotal
         fold(&state, record, seq: seq, time: time)
-        checkAfterFold(record, seq: seq, balanceBefore: balanceBefore, liabilityBefore: liabilityBefore)
+        // A grant may have given the user its slot.
+        let slotAfter = slotBefore ?? userID.flatMap { state.slot(of: $0) }
+        ledgerSums.focus(userID: userID, slot: slotAfter)
+        let balanceAfter: Int64? = userID == nil ? nil : balance(ofSlot: slotAfter)
+        checkAfterFold(
+            record, seq: seq, balanceBefore: balanceBefore, balanceAfter: balanceAfter, liabilityBefore: liabilityBefore)
     }
 
     /// End-of-log checks (ledger sums, liability); returns every violation found so far.
@@ -79,6 +88,7 @@ public struct LedgerVerifier: Sendable {
         }
         var listed: Set<String> = []
         var total: Int128 = 0
+        let ledgerSums = ledgerSums.byUserID(in: state)
         for (userID, balance) in state.balances() {
             listed.insert(userID)
             total += Int128(balance.rawValue)
@@ -122,12 +132,15 @@ public struct LedgerVerifier: Sendable {
         violations.append(Violation(invariant: invariant, seq: seq, detail: detail))
     }
 
-    private func balance(of userID: String) -> Int64 {
-        state.slot(of: userID).map { state.accounts[$0].balance.rawValue } ?? 0
+    /// A user without a slot has balance 0. Not a closure over `self` (`userID.map(balance(of:))` copied the whole
+    /// verifier, state included, for every record).
+    private func balance(ofSlot slot: Int?) -> Int64 {
+        guard let slot else { return 0 }
+        return state.accounts[slot].balance.rawValue
     }
 
-    /// Checks that need the state before the record.
-    private mutating func checkBeforeFold(_ record: LedgerRecord, seq: Int64, time: Timestamp) {
+    /// Checks that need the state before the record; `slot` is the record's user's slot before it.
+    private mutating func checkBeforeFold(_ record: LedgerRecord, seq: Int64, time: Timestamp, slot: Int?) {
         switch record {
         case .debit(let r):
             if r.enforcementEnabled != state.effectiveEnforcementEnabled {
@@ -137,23 +150,23 @@ public struct LedgerVerifier: Sendable {
                         + "\(state.effectiveEnforcementEnabled)")
             }
             if case .charged = r.outcome {
-                let before = balance(of: r.command.userID)
+                let before = balance(ofSlot: slot)
                 if r.enforcementEnabled && before <= 0 {
                     report(
                         "no_charge_under_enforcement_at_non_positive_balance", seq,
                         "charged debit with enforcement on at balance \(Millicredits(rawValue: before).formatted)")
                 }
             }
-            if r.rejection == nil { checkKeyUnused(r.command.userID, .debit, r.command.idempotencyKey, seq: seq) }
+            if r.rejection == nil { checkKeyUnused(r.command.userID, slot, .debit, r.command.idempotencyKey, seq: seq) }
         case .grant(let r):
-            if r.rejection == nil { checkKeyUnused(r.command.userID, .grant, r.command.idempotencyKey, seq: seq) }
+            if r.rejection == nil { checkKeyUnused(r.command.userID, slot, .grant, r.command.idempotencyKey, seq: seq) }
         case .consume(let r):
             if r.rejection == nil {
-                checkKeyUnused(r.command.userID, .consume, r.command.idempotencyKey, seq: seq)
+                checkKeyUnused(r.command.userID, slot, .consume, r.command.idempotencyKey, seq: seq)
             }
             if r.outcome == .grace {
                 let evaluation = state.evaluateConsume(
-                    slot: state.slot(of: r.command.userID), key: r.command.entitlementKey,
+                    slot: slot, key: r.command.entitlementKey,
                     at: time)
                 let remaining = evaluation.graceRemaining ?? 0
                 if remaining < r.command.quantity {
@@ -164,7 +177,7 @@ public struct LedgerVerifier: Sendable {
             }
         case .refund(let r) where r.rejection == nil:
             if let debit = state.chargedDebits.entry(seq: r.command.debitSeq),
-                state.slot(of: r.command.userID) == Int(debit.userSlot)
+                slot == Int(debit.userSlot)
             {
                 if r.amount.rawValue > debit.remaining {
                     report(
@@ -182,17 +195,18 @@ public struct LedgerVerifier: Sendable {
         }
     }
 
-    private mutating func checkKeyUnused(_ userID: String, _ op: IdempotencyKey.Op, _ key: String?, seq: Int64) {
-        guard let key, state.idempotencyEntry(slot: state.slot(of: userID), IdempotencyKey(op: op, key: key)) != nil
+    private mutating func checkKeyUnused(
+        _ userID: String, _ slot: Int?, _ op: IdempotencyKey.Op, _ key: String?, seq: Int64
+    ) {
+        guard let key, state.idempotencyEntry(slot: slot, IdempotencyKey(op: op, key: key)) != nil
         else { return }
         report("idempotency_key_applied_once", seq, "idempotency key \(key) of user \(userID) applied twice")
     }
 
     /// Checks that compare the state before and after, and the ledger sums.
     private mutating func checkAfterFold(
-        _ record: LedgerRecord, seq: Int64, balanceBefore: Int64?, liabilityBefore: Int128
+        _ record: LedgerRecord, seq: Int64, balanceBefore: Int64?, balanceAfter: Int64?, liabilityBefore: Int128
     ) {
-        let balanceAfter = record.userID.map(balance(of:))
         if record.rejection != nil {
             if balanceAfter != balanceBefore || state.liabilityTotal != liabilityBefore {
                 report("rejected_changes_nothing", seq, "a rejected record changed a balance")

@@ -19,6 +19,10 @@ public struct State: Sendable {
     var payments = PaymentLedger()
     /// Σ balances, kept wide so that many large balances cannot overflow it.
     var liabilityTotal: Int128 = 0
+    /// The user id and slot of the last ``focusSlot(of:)``: lets `decide` and `fold` of the same record skip
+    /// hashing the user id again (a verified replay hashed it 3–4 times per record). A pure cache: slots are
+    /// never removed or renumbered, so the pair stays true for the life of the state.
+    private var slotHint: (userID: String, slot: Int32)?
 
     public init(configuration: BillingConfiguration) {
         self.configuration = configuration
@@ -40,11 +44,21 @@ public struct State: Sendable {
     // MARK: Slots
 
     func slot(of userID: String) -> Int? {
-        userSlots[userID].map { Int($0) }
+        if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }
+        return userSlots[userID].map { Int($0) }
+    }
+
+    /// Looks `userID` up once and remembers the answer for the `slot(of:)` and `ensureSlot(of:)` calls that
+    /// follow (the verifier calls it before deciding and folding each record).
+    mutating func focusSlot(of userID: String) -> Int? {
+        guard let slot = userSlots[userID] else { return nil }
+        slotHint = (userID, slot)
+        return Int(slot)
     }
 
     /// The user's slot, creating an empty account on first sight.
     mutating func ensureSlot(of userID: String) -> Int {
+        if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }
         if let slot = userSlots[userID] { return Int(slot) }
         precondition(accounts.count < Self.userCountMax, "user count limit reached")
         let slot = accounts.count

@@ -47,12 +47,20 @@ extension AuditQuery {
                     found.append(entry)
                 }
             } else {
+                // Debits and consumes (almost every record) name no initiator: they are read and checked but not
+                // decoded. This is the cost of the raw active segment, which has no index (docs/benchmarks.md).
                 use.scannedSegmentCount += 1
-                try LedgerReader.scan(directory: directory, fromSeq: segment.baseSeq) { entry in
-                    if let nextBase, entry.seq >= nextBase { return false }
-                    if let to, entry.time >= to { return false }
+                var reader = try LedgerReader(directory: directory, fromSeq: segment.baseSeq)
+                let wantedRecord = { (seq: Int64, time: Timestamp, typeTag: UInt8) -> Bool in
+                    if let nextBase, seq >= nextBase { return true }
+                    if let to, time >= to { return true }
+                    return LedgerRecord.mayHaveInitiator(typeTag: typeTag)
+                }
+                while let entry = try reader.next(decodingOnly: wantedRecord) {
+                    if let nextBase, entry.seq >= nextBase { break }
+                    if let to, entry.time >= to { break }
                     if matches(entry) { found.append(entry) }
-                    return !(self.order == .oldest && found.count + entries.count >= wanted)
+                    if self.order == .oldest && found.count + entries.count >= wanted { break }
                 }
             }
             if self.order == .oldest {

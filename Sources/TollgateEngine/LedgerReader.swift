@@ -34,19 +34,34 @@ public struct LedgerReader {
 
     /// The next record, or nil at the end of the log.
     public mutating func next() throws(EngineError) -> LedgerEntry? {
-        let raw: LogRecord?
-        do {
-            raw = try reader.next()
-        } catch {
-            throw EngineError(.log, "reading the log failed: \(error)")
-        }
-        guard let raw else { return nil }
+        try next(decodingOnly: { _, _, _ in true })
+    }
+
+    /// The next record that `wanted` (seq, time, type tag) accepts, or nil at the end of the log. The others are
+    /// read and checked (checksum, chain, seq) but not decoded: a scan that wants few kinds of records (`audit`)
+    /// pays the log's speed, not the decoder's, for the rest. `wanted` should also accept the first record past
+    /// the caller's own bounds, so that the caller sees it and stops.
+    public mutating func next(
+        decodingOnly wanted: (_ seq: Int64, _ time: Timestamp, _ typeTag: UInt8) -> Bool
+    ) throws(EngineError) -> LedgerEntry? {
+        var raw: LogRecord
+        repeat {
+            let read: LogRecord?
+            do {
+                read = try reader.next()
+            } catch {
+                throw EngineError(.log, "reading the log failed: \(error)")
+            }
+            guard let read else { return nil }
+            raw = read
+            let seq = Int64(raw.seq)
+            if let expectedSeq, seq != expectedSeq {
+                throw EngineError(.log, "record seq \(seq) follows \(expectedSeq - 1): the log is not contiguous")
+            }
+            expectedSeq = seq + 1
+            nextSeq = seq + 1
+        } while !wanted(Int64(raw.seq), Timestamp(millisecondsSinceEpoch: raw.timeMs), raw.type)
         let seq = Int64(raw.seq)
-        if let expectedSeq, seq != expectedSeq {
-            throw EngineError(.log, "record seq \(seq) follows \(expectedSeq - 1): the log is not contiguous")
-        }
-        expectedSeq = seq + 1
-        nextSeq = seq + 1
         switch LedgerRecord.decode(typeTag: raw.type, body: raw.body) {
         case .success(let record):
             return LedgerEntry(seq: seq, time: Timestamp(millisecondsSinceEpoch: raw.timeMs), record: record)

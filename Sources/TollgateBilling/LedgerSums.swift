@@ -1,0 +1,61 @@
+/// Σ grants + Σ refunds − Σ charged debits per user, summed from the records themselves (``LedgerVerifier``'s
+/// balance equation).
+///
+/// Why not a `[String: Int128]`: a verified replay adds to one user's sum for almost every record, and hashing the
+/// user id for each was the largest single cost of `replay --verify`. Sums are kept per dense user slot of
+/// ``State`` instead; the verifier names the record's user and slot once (``focus(userID:slot:)``), and the subscript
+/// takes the array path when it is asked about that user — a short string comparison instead of a hash. Any
+/// other user id (or a user without a slot, which only a broken log produces) falls back to a dictionary, so the
+/// subscript keeps the semantics of the dictionary it replaced.
+struct LedgerSums: Sendable {
+    /// Sum per user slot; `touched[slot]` tells whether that user has ledger records at all.
+    private var sumBySlot: [Int128] = []
+    private var touched: [Bool] = []
+    /// Users named without a slot.
+    private var unslotted: [String: Int128] = [:]
+    private var focusUserID: String?
+    private var focusSlot = -1
+
+    /// Names the user (and its ``State`` slot, if it has one) that the next subscript uses are expected to be about.
+    mutating func focus(userID: String?, slot: Int?) {
+        focusUserID = userID
+        guard let slot, userID != nil else {
+            focusSlot = -1
+            return
+        }
+        assert(slot >= 0 && slot < State.userCountMax, "user slot out of range")
+        if slot >= sumBySlot.count {
+            let missing = slot + 1 - sumBySlot.count
+            sumBySlot.append(contentsOf: repeatElement(0, count: missing))
+            touched.append(contentsOf: repeatElement(false, count: missing))
+        }
+        focusSlot = slot
+    }
+
+    /// Same contract as `Dictionary.subscript(_:default:)`: reading or writing creates the entry.
+    subscript(userID: String, default defaultValue: Int128) -> Int128 {
+        get {
+            if focusSlot >= 0, userID == focusUserID {
+                return touched[focusSlot] ? sumBySlot[focusSlot] : defaultValue
+            }
+            return unslotted[userID] ?? defaultValue
+        }
+        set {
+            if focusSlot >= 0, userID == focusUserID {
+                sumBySlot[focusSlot] = newValue
+                touched[focusSlot] = true
+            } else {
+                unslotted[userID] = newValue
+            }
+        }
+    }
+
+    /// Every user with ledger records and its sum, keyed by user id (end of replay only: builds a dictionary).
+    func byUserID(in state: State) -> [String: Int128] {
+        var all = unslotted
+        for slot in touched.indices where touched[slot] {
+            all[state.accounts[slot].userID, default: 0] += sumBySlot[slot]
+        }
+        return all
+    }
+}
