@@ -32,10 +32,7 @@ public struct LedgerVerifier: Sendable {
         if let expected = expectedBreaker {
             expectedBreaker = nil
             if record == expected.record {
-                let balanceBefore = record.userID.map(balance(of:))
-                let liabilityBefore = state.liabilityTotal
-                fold(&state, record, seq: seq, time: time)
-                checkAfterFold(record, seq: seq, balanceBefore: balanceBefore, liabilityBefore: liabilityBefore)
+                foldAndCheck(record, seq: seq, time: time, slotBefore: record.userID.flatMap { state.slot(of: $0) })
                 return
             }
             report(
@@ -63,6 +60,12 @@ public struct LedgerVerifier: Sendable {
         } else {
             report("decision_replays", seq, "recorded \(record.summary), re-decided as \(decision.result.rendered)")
         }
+        foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore)
+    }
+
+    /// Folds `record` and runs the checks that compare the state before and after it.
+    private mutating func foldAndCheck(_ record: LedgerRecord, seq: Int64, time: Timestamp, slotBefore: Int?) {
+        let userID = record.userID
         let balanceBefore: Int64? = userID == nil ? nil : balance(ofSlot: slotBefore)
         let liabilityBefore = state.liabilityTotal
         fold(&state, record, seq: seq, time: time)

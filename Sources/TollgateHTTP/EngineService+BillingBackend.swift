@@ -67,7 +67,7 @@ extension EngineService: BillingBackend {
     }
 
     public func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement {
-        read { state in state.userEnforcement(userID: userID, at: time) }
+        read(userID: userID) { state in state.userEnforcement(userID: userID, at: time) }
     }
 
     private static func members(_ value: JSONValue) -> [(String, JSONValue)] {
