@@ -109,6 +109,10 @@ private struct Tally {
         case .grant(let record) where record.rejection == nil && record.command.source == .purchase:
             purchases += 1
             lastPurchaseSeq = entry.seq
+        case .purchaseGrant:
+            // A payment webhook applied end to end (docs/purchases.md): the strongest evidence of the gate.
+            purchases += 1
+            lastPurchaseSeq = entry.seq
         default:
             break
         }
