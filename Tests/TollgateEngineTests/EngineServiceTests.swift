@@ -56,6 +56,21 @@ private func groupCommitConfiguration(_ directory: TemporaryDirectory) -> Engine
         billing: BillingConfiguration(creditEnforcementEnabled: false))
 }
 
+/// Waits for `semaphore` on a Dispatch thread: a blocking wait on a cooperative thread could starve the task
+/// that is to signal it (the pool has one thread per core: two on CI).
+private func wait(_ semaphore: DispatchSemaphore, timeoutSeconds: Int? = nil) async -> Bool {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            if let timeoutSeconds {
+                continuation.resume(returning: semaphore.wait(timeout: .now() + .seconds(timeoutSeconds)) == .success)
+            } else {
+                semaphore.wait()
+                continuation.resume(returning: true)
+            }
+        }
+    }
+}
+
 /// Issue 6 leftovers: reads during a group commit, and a service dropped without `shutdown()`.
 @Suite struct EngineServiceTests {
     /// While a batch for bob waits for its fdatasync, a read about alice returns at once (the state for her is
@@ -69,7 +84,7 @@ private func groupCommitConfiguration(_ directory: TemporaryDirectory) -> Engine
 
         storage.holdNextSync()
         let bobGrant = Task { try await service.submit(grant("bob", 7_000)) }
-        storage.syncStarted.wait()  // bob's batch is decided and its fdatasync is held
+        _ = await wait(storage.syncStarted)  // bob's batch is decided and its fdatasync is held
 
         let aliceRead = DispatchSemaphore(value: 0)
         let aliceBalance = Locked<Millicredits?>(nil)
@@ -85,14 +100,14 @@ private func groupCommitConfiguration(_ directory: TemporaryDirectory) -> Engine
         }.start()
 
         // Bounded only so that a regression fails instead of hanging the suite (it used to block for the sync).
-        let aliceAnswered = aliceRead.wait(timeout: .now() + 30) == .success
+        let aliceAnswered = await wait(aliceRead, timeoutSeconds: 30)
         #expect(aliceAnswered, "a read of another user waited for the group commit")
         #expect(aliceBalance.get() == Millicredits(rawValue: 5_000))
         #expect(bobBalance.get() == nil, "bob's balance was shown before his grant was durable")
 
         storage.release.signal()
         _ = try await bobGrant.value
-        bobRead.wait()
+        _ = await wait(bobRead)
         #expect(bobBalance.get() == Millicredits(rawValue: 7_000))
         try service.shutdown()
     }
@@ -105,7 +120,7 @@ private func groupCommitConfiguration(_ directory: TemporaryDirectory) -> Engine
         let service = EngineService(engine: engine)
         storage.holdNextSync()
         let bobGrant = Task { try await service.submit(grant("bob", 7_000)) }
-        storage.syncStarted.wait()
+        _ = await wait(storage.syncStarted)
         let read = Locked<Int64?>(nil)
         let done = DispatchSemaphore(value: 0)
         Thread {
@@ -115,7 +130,7 @@ private func groupCommitConfiguration(_ directory: TemporaryDirectory) -> Engine
         #expect(read.get() == nil)
         storage.release.signal()
         _ = try await bobGrant.value
-        done.wait()
+        _ = await wait(done)
         #expect(read.get() == 1)
         try service.shutdown()
     }
