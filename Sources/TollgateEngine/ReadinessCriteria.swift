@@ -37,7 +37,9 @@ public struct ReadinessCriteria: Sendable, Hashable {
     /// consecutive days at most ``streakDaysMax``.
     public static func problem(_ keyPath: WritableKeyPath<ReadinessCriteria, Int64>, value: Int64) -> String? {
         if value < 0 { return "must be ≥ 0, got \(value)" }
-        if keyPath == \.consecutiveDaysMin && value > streakDaysMax { return "must be ≤ \(streakDaysMax), got \(value)" }
+        if keyPath == \.consecutiveDaysMin && value > streakDaysMax {
+            return "must be ≤ \(streakDaysMax), got \(value)"
+        }
         return nil
     }
 }

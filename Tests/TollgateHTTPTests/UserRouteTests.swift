@@ -75,7 +75,10 @@ import Testing
             #expect((empty["usage"] as? [Any])?.isEmpty == true, "\(empty.text)")
             let plan = try await client.call(
                 .put, "/api/v1/admin/plans/team", key: server.adminKey,
-                json: #"{"entitlements":{"seats":5,"projects.max":10,"exports":-1},"enforcement_enabled":true,"enforcement_grace_count":2}"#)
+                json: #"""
+                    {"entitlements":{"seats":5,"projects.max":10,"exports":-1},
+                     "enforcement_enabled":true,"enforcement_grace_count":2}
+                    """#)
             #expect(plan.status == .ok, "\(plan.text)")
             _ = try await client.call(
                 .put, "/api/v1/admin/users/bob/subscription", key: server.adminKey, json: #"{"plan_id":"team"}"#)
