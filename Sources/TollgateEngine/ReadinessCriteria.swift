@@ -22,4 +22,24 @@ public struct ReadinessCriteria: Sendable, Hashable {
     public static let eventsWindowDays: Int64 = 14
     /// Streaks are counted back at most this many days (bounds the per-user activity kept in memory).
     public static let streakDaysMax: Int64 = 365
+
+    /// Every threshold by its snake_case name: the query parameters of `GET /api/v1/admin/enforcement/readiness`
+    /// (the `tollgate readiness` flags are the same names with dashes).
+    public static var thresholdNames: [(name: String, keyPath: WritableKeyPath<ReadinessCriteria, Int64>)] {
+        [
+            ("min_active_users", \.activeUsersMin), ("min_events_per_day", \.eventsPerDayMin),
+            ("min_consecutive_days", \.consecutiveDaysMin), ("min_observation_days", \.observationDaysMin),
+            ("min_purchases", \.purchasesMin), ("max_rejected_pct", \.rejectedPctMax),
+        ]
+    }
+
+    /// Why `value` cannot be the threshold at `keyPath`, or nil when it can: every threshold is ≥ 0, and the
+    /// consecutive days at most ``streakDaysMax``.
+    public static func problem(_ keyPath: WritableKeyPath<ReadinessCriteria, Int64>, value: Int64) -> String? {
+        if value < 0 { return "must be ≥ 0, got \(value)" }
+        if keyPath == \.consecutiveDaysMin && value > streakDaysMax {
+            return "must be ≤ \(streakDaysMax), got \(value)"
+        }
+        return nil
+    }
 }

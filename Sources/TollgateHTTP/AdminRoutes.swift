@@ -163,13 +163,27 @@ struct AdminRoutes {
         return JSONResponse.make(status: .ok, body: try await history.audit(query), requestID: context.requestID)
     }
 
-    /// `?at=T`: the enforcement-rollout gates with the default criteria, at `at` or the request time; 200 whether
-    /// or not the gates pass (`ready` says).
+    /// `?at=T&min_active_users=N…`: the enforcement-rollout gates at `at` or the request time, with the criteria
+    /// of `tollgate readiness` as optional query parameters (``ReadinessCriteria/thresholdNames``; an absent one
+    /// keeps its default, a bad one is 422 naming it); 200 whether or not the gates pass (`ready` says).
     @Sendable func readiness(_ request: Request, context: Context) async throws -> Response {
         let parameters = HistoryParameters(request: request)
-        try parameters.allowOnly(["at"])
+        let thresholds = ReadinessCriteria.thresholdNames
+        try parameters.allowOnly(Set(["at"] + thresholds.map(\.name)))
         let time = try parameters.time("at") ?? clock.now()
-        return JSONResponse.make(status: .ok, body: try await history.readiness(at: time), requestID: context.requestID)
+        var criteria = ReadinessCriteria()
+        for (name, keyPath) in thresholds {
+            guard let text = parameters.string(name) else { continue }
+            guard let value = Int64(text) else {
+                throw APIError.invalid(field: name, "\(name) must be an integer, got \"\(text)\"")
+            }
+            if let problem = ReadinessCriteria.problem(keyPath, value: value) {
+                throw APIError.invalid(field: name, "\(name) \(problem)")
+            }
+            criteria[keyPath: keyPath] = value
+        }
+        let body = try await history.readiness(at: time, criteria: criteria)
+        return JSONResponse.make(status: .ok, body: body, requestID: context.requestID)
     }
 
         /// `?bucket=day[&from=T][&to=T][&user_id=U]`: debits and consumes per UTC day (`to` exclusive).

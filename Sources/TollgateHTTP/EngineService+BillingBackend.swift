@@ -24,8 +24,21 @@ extension EngineService: BillingBackend {
             members.insert(("user_id", .string(userID)), at: 0)
             members.append(("plan_id", state.planID(ofUser: userID).map(JSONValue.string) ?? .null))
             members.append(("suspended", .bool(state.isSuspended(userID: userID))))
+            members.append(("usage", .array(state.entitlementUsage(userID: userID, at: now).map(Self.json))))
             return .object(members)
         }
+    }
+
+    /// `{entitlement_key, usage_key, limit, used, effective_limit, override_applied, override_expires_at,
+    /// grace_remaining}`: `limit` is the plan's (−1 unlimited), `effective_limit` what a consume now resolves.
+    private static func json(_ usage: EntitlementUsage) -> JSONValue {
+        .object([
+            ("entitlement_key", .string(usage.entitlementKey)), ("usage_key", .string(usage.usageKey)),
+            ("limit", .int(usage.planLimit)), ("used", .int(usage.used)),
+            ("effective_limit", .int(usage.effectiveLimit)), ("override_applied", .bool(usage.overrideApplied)),
+            ("override_expires_at", usage.overrideExpiresAt.map { .string($0.rfc3339) } ?? .null),
+            ("grace_remaining", usage.graceRemaining.map(JSONValue.int) ?? .null),
+        ])
     }
 
     public func modulePolicyJSON(userID: String) -> String {

@@ -41,8 +41,10 @@ public final class LogHistory: Sendable {
         try await scan { directory in try JournalDay.load(directory: directory, day: day) }
     }
 
-    func readiness(at time: Timestamp) async throws -> JSONValue {
-        try await scan { directory in try ReadinessReport.compute(directory: directory, at: time).json }
+    func readiness(at time: Timestamp, criteria: ReadinessCriteria) async throws -> JSONValue {
+        try await scan { directory in
+            try ReadinessReport.compute(directory: directory, at: time, criteria: criteria).json
+        }
     }
 
     private func scan<T: Sendable>(_ body: @escaping @Sendable (String) throws -> T) async throws -> T {

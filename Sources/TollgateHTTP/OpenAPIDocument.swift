@@ -250,7 +250,10 @@ enum OpenAPIDocument {
           /api/v1/users/me/enforcement:
             get:
               x-tollgate-role: user
-              summary: The key's user's enforcement state now.
+              summary: >-
+                The key's user's enforcement state now, with usage per entitlement - {user_id, state,
+                grace_started_at, grace_ends_at, plan_id, suspended, usage: [{entitlement_key, usage_key, limit,
+                used, effective_limit, override_applied, override_expires_at, grace_remaining}], module_policy}.
               responses:
                 '200': {$ref: '#/components/responses/Read'}
                 '401': {$ref: '#/components/responses/Error'}
@@ -596,10 +599,17 @@ enum OpenAPIDocument {
             get:
               x-tollgate-role: admin
               summary: >-
-                The enforcement-rollout gates computed from the log, with the default criteria - {at, ready, gates:
-                [{name, pass, value, required, ...}]}; see docs/enforcement-rollout.md.
+                The enforcement-rollout gates computed from the log - {at, ready, gates: [{name, pass, value,
+                required, ...}]}; the criteria of tollgate readiness are optional query parameters (absent = the
+                default); see docs/enforcement-rollout.md.
               parameters:
                 - {name: at, in: query, required: false, schema: {type: string, format: date-time}}
+                - {name: min_active_users, in: query, required: false, schema: {type: integer, minimum: 0}}
+                - {name: min_events_per_day, in: query, required: false, schema: {type: integer, minimum: 0}}
+                - {name: min_consecutive_days, in: query, required: false, schema: {type: integer, minimum: 0, maximum: 365}}
+                - {name: min_observation_days, in: query, required: false, schema: {type: integer, minimum: 0}}
+                - {name: min_purchases, in: query, required: false, schema: {type: integer, minimum: 0}}
+                - {name: max_rejected_pct, in: query, required: false, schema: {type: integer, minimum: 0}}
               responses:
                 '200': {$ref: '#/components/responses/Read'}
                 '401': {$ref: '#/components/responses/Error'}

@@ -38,6 +38,40 @@ import Testing
         #expect(harness.apply(.consume("nobody", "b")).int("limit") == 0)
     }
 
+    /// `entitlementUsage`: resolved as a consume at the same time would be — plan keys in order, an override only
+    /// while active (a key outside the plan is listed only then), shared usage keys, a time before the last record
+    /// clamped to it.
+    @Test func entitlementUsageResolvesLikeConsume() {
+        var harness = BillingHarness()
+        #expect(harness.state.entitlementUsage(userID: "u", at: harness.clock).isEmpty)
+        harness.apply(.plan("p", ["b.max": 5, "a": -1], usageKeys: ["a": "b.created"], enforcement: true, grace: 3))
+        harness.apply(.subscribe("u", "p"))
+        harness.apply(.consume("u", "b.max", 2))
+        let start = harness.clock
+        harness.apply(.override("u", "b.max", 9, expires: start.adding(milliseconds: 60_000)))
+        harness.apply(.override("u", "z", 4, expires: start.adding(milliseconds: 60_000)))
+        let active = harness.state.entitlementUsage(userID: "u", at: start)
+        #expect(active.map(\.entitlementKey) == ["a", "b.max", "z"])
+        #expect(active.map(\.planLimit) == [-1, 5, 0])
+        #expect(active.map(\.effectiveLimit) == [-1, 9, 4])
+        #expect(active.map(\.used) == [2, 2, 0])  // "a" reads b.created too
+        #expect(active.map(\.overrideApplied) == [false, true, true])
+        #expect(active[1].overrideExpiresAt == start.adding(milliseconds: 60_000))
+        #expect(active[0].graceRemaining == 3)
+        let expired = harness.state.entitlementUsage(userID: "u", at: start.adding(milliseconds: 60_000))
+        #expect(expired.map(\.entitlementKey) == ["a", "b.max"])
+        #expect(expired[1].effectiveLimit == 5)
+        #expect(expired[1].overrideExpiresAt == nil)
+        harness.apply(.consume("u", "b.max", 1, at: start.adding(milliseconds: 70_000)))
+        // Asking before the last record reads the state at the last record: the overrides have expired.
+        #expect(harness.state.entitlementUsage(userID: "u", at: start).map(\.entitlementKey) == ["a", "b.max"])
+        // Without a plan: only active overrides, no grace.
+        harness.apply(.override("nobody", "x", 1))
+        let planless = harness.state.entitlementUsage(userID: "nobody", at: harness.clock)
+        #expect(planless == [EntitlementUsage(
+            entitlementKey: "x", usageKey: "x", planLimit: 0, used: 0, effectiveLimit: 1, overrideApplied: true)])
+    }
+
     /// Usage key: the plan's usage_keys[key]; else a trailing `.max` becomes `.created`; else the key.
     @Test func usageKeys() {
         var harness = BillingHarness()

@@ -212,4 +212,42 @@ import TollgateEngine
             #expect(bad.string("field") == "at")
         }
     }
+
+    /// The thresholds of `tollgate readiness` as query parameters: each changes its gate's requirement and verdict;
+    /// a bad one is 422 naming it, and nothing else is accepted.
+    @Test func readinessThresholdsAreQueryParameters() async throws {
+        let server = try TestServer()
+        try await server.test(clock: ManualClock(Self.at(hours: 24)).clock) { client in
+            try await Self.apply(
+                server,
+                [
+                    #"{"op":"grant","user_id":"bob","amount":"5","source":"purchase","initiated_by":"psp","at":"2026-03-01T00:00:00Z"}"#,
+                    #"{"op":"debit","user_id":"bob","amount":"1","at":"2026-03-01T01:00:00Z"}"#,
+                ])
+            let loose = try await client.call(
+                .get,
+                "/api/v1/admin/enforcement/readiness?min_active_users=1&min_events_per_day=0&min_consecutive_days=1"
+                    + "&min_observation_days=1&min_purchases=1&max_rejected_pct=0",
+                key: server.adminKey)
+            #expect(loose.status == .ok, "\(loose.text)")
+            #expect(loose.bool("ready") == true, "\(loose.text)")
+            let strict = try await client.call(
+                .get, "/api/v1/admin/enforcement/readiness?min_purchases=2&min_active_users=2", key: server.adminKey)
+            let gates = try #require(strict["gates"] as? [[String: Any]], "\(strict.text)")
+            #expect(gates[0]["pass"] as? Bool == false)
+            #expect((gates[0]["required"] as? String)?.hasPrefix(">= 2 users") == true, "\(strict.text)")
+            #expect(gates[3]["pass"] as? Bool == false)
+            #expect((gates[3]["required"] as? String)?.hasPrefix(">= 2 applied") == true, "\(strict.text)")
+            for (query, field) in [
+                ("min_purchases=-1", "min_purchases"), ("max_rejected_pct=abc", "max_rejected_pct"),
+                ("min_consecutive_days=366", "min_consecutive_days"), ("min_events_per_day=", "min_events_per_day"),
+                ("minimum=1", "minimum"),
+            ] {
+                let bad = try await client.call(
+                    .get, "/api/v1/admin/enforcement/readiness?\(query)", key: server.adminKey)
+                #expect(bad.status == .unprocessableContent, "\(query): \(bad.text)")
+                #expect(bad.string("field") == field, "\(query): \(bad.text)")
+            }
+        }
+    }
 }

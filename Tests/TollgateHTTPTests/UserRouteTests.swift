@@ -66,6 +66,49 @@ import Testing
         }
     }
 
+    /// Usage per entitlement: every plan entitlement in key order with the plan's limit, the counter and the
+    /// limit a consume resolves now (an override wins), plus an overridden key outside the plan.
+    @Test func enforcementListsUsagePerEntitlement() async throws {
+        let server = try TestServer()
+        try await server.test { client in
+            let empty = try await client.call(.get, "/api/v1/users/me/enforcement", key: server.bobKey)
+            #expect((empty["usage"] as? [Any])?.isEmpty == true, "\(empty.text)")
+            let plan = try await client.call(
+                .put, "/api/v1/admin/plans/team", key: server.adminKey,
+                json: #"""
+                    {"entitlements":{"seats":5,"projects.max":10,"exports":-1},
+                     "enforcement_enabled":true,"enforcement_grace_count":2}
+                    """#)
+            #expect(plan.status == .ok, "\(plan.text)")
+            _ = try await client.call(
+                .put, "/api/v1/admin/users/bob/subscription", key: server.adminKey, json: #"{"plan_id":"team"}"#)
+            for (key, quantity) in [("projects.max", 3), ("seats", 1)] {
+                let consume = try await client.call(
+                    .post, "/api/v1/entitlements/consume", key: server.serviceKey,
+                    json: #"{"user_id":"bob","entitlement_key":"\#(key)","quantity":\#(quantity)}"#)
+                #expect(consume.string("status") == "applied", "\(consume.text)")
+            }
+            for (key, value) in [("seats", 20), ("beta", 1)] {
+                let override = try await client.call(
+                    .put, "/api/v1/admin/users/bob/overrides/\(key)", key: server.adminKey,
+                    json: #"{"value":\#(value),"expires_at":"2999-01-01T00:00:00Z"}"#)
+                #expect(override.status == .ok, "\(override.text)")
+            }
+            let reply = try await client.call(.get, "/api/v1/users/me/enforcement", key: server.bobKey)
+            #expect(reply.status == .ok, "\(reply.text)")
+            let usage = try #require(reply["usage"] as? [[String: Any]], "\(reply.text)")
+            #expect(usage.map { $0["entitlement_key"] as? String } == ["beta", "exports", "projects.max", "seats"])
+            #expect(usage.map { $0["limit"] as? Int } == [0, -1, 10, 5])
+            #expect(usage.map { $0["effective_limit"] as? Int } == [1, -1, 10, 20])
+            #expect(usage.map { $0["used"] as? Int } == [0, 0, 3, 1])
+            #expect(usage.map { $0["override_applied"] as? Bool } == [true, false, false, true])
+            #expect(usage[2]["usage_key"] as? String == "projects.created")
+            #expect(usage[3]["override_expires_at"] as? String == "2999-01-01T00:00:00.000Z")
+            #expect(usage[2]["override_expires_at"] is NSNull)
+            #expect(usage[2]["grace_remaining"] as? Int == 2)
+        }
+    }
+
     @Test func aUserKeyCannotReadAnotherUserThroughAdminRoutes() async throws {
         let server = try TestServer()
         try await server.test { client in

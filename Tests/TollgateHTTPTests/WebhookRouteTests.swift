@@ -91,6 +91,28 @@ import TollgateEngine
         }
     }
 
+    /// A purchase through the payment webhook (a `purchase_grant` record, not a grant with source `purchase`)
+    /// passes the readiness purchase gate, and only once for its two events.
+    @Test func webhookPurchasePassesTheReadinessPurchaseGate() async throws {
+        let server = try TestServer()
+        try await server.test(configuration: try Self.configuration()) { client in
+            let before = try await client.call(.get, "/api/v1/admin/enforcement/readiness", key: server.adminKey)
+            #expect((before["gates"] as? [[String: Any]])?[3]["pass"] as? Bool == false, "\(before.text)")
+            try await Self.grantAlice(client, server)
+            #expect(try await Self.post(client, "checkout-session-completed.json").status == .ok)
+            #expect(try await Self.post(client, "payment-intent-succeeded.json").status == .ok)
+            let reply = try await client.call(.get, "/api/v1/admin/enforcement/readiness", key: server.adminKey)
+            #expect(reply.status == .ok, "\(reply.text)")
+            let gates = try #require(reply["gates"] as? [[String: Any]], "\(reply.text)")
+            #expect(gates[3]["name"] as? String == "purchase")
+            #expect(gates[3]["pass"] as? Bool == true, "\(reply.text)")
+            #expect(gates[3]["value"] as? Int == 1, "\(reply.text)")
+            let strict = try await client.call(
+                .get, "/api/v1/admin/enforcement/readiness?min_purchases=2", key: server.adminKey)
+            #expect((strict["gates"] as? [[String: Any]])?[3]["pass"] as? Bool == false, "\(strict.text)")
+        }
+    }
+
     @Test func badSignatureIs400AndStoresNothing() async throws {
         let server = try TestServer()
         try await server.test(configuration: try Self.configuration()) { client in
