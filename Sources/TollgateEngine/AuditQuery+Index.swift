@@ -48,7 +48,9 @@ extension AuditQuery {
                 // to its block). Postings are in seq order in both orders.
                 var reader: LedgerReader?
                 for posting in postings {
-                    let readOn = reader.map { posting.seq >= $0.nextSeq && posting.seq - $0.nextSeq <= Self.forwardReadGapRecordsMax }
+                    let readOn = reader.map {
+                        posting.seq >= $0.nextSeq && posting.seq - $0.nextSeq <= Self.forwardReadGapRecordsMax
+                    }
                     if readOn != true { reader = try LedgerReader(directory: directory, fromSeq: posting.seq) }
                     guard let entry = try reader!.next(decodingOnly: { seq, _, _ in seq >= posting.seq }),
                         entry.seq == posting.seq, matches(entry)
