@@ -84,24 +84,63 @@ public struct AuditIndexStore: Sendable {
         return .success(index)
     }
 
-    /// Builds the index of a sealed segment by reading its records (those with seq < `nextBaseSeq`).
+    /// Builds the index of a sealed segment by reading its records (those with seq < `nextBaseSeq`). Records that
+    /// never name an initiator (debits, consumes: almost all) are read and checked but not decoded.
     public func build(_ segment: SegmentFileName, nextBaseSeq: Int64?) throws(EngineError) -> AuditIndex {
         let fingerprint = try fingerprint(segment)
         var postings: [String: [AuditIndex.Posting]] = [:]
         var lastSeq = segment.baseSeq - 1
-        try LedgerReader.scan(directory: directory, fromSeq: segment.baseSeq) { entry in
-            if let nextBaseSeq, entry.seq >= nextBaseSeq { return false }
-            lastSeq = entry.seq
+        var reader = try LedgerReader(directory: directory, fromSeq: segment.baseSeq)
+        while let entry = try reader.next(decodingOnly: { seq, _, typeTag in
+            if let nextBaseSeq, seq >= nextBaseSeq { return true }
+            lastSeq = seq
+            return LedgerRecord.mayHaveInitiator(typeTag: typeTag)
+        }) {
+            if let nextBaseSeq, entry.seq >= nextBaseSeq { break }
             if let initiator = entry.record.initiatedBy {
                 postings[initiator, default: []].append(
                     AuditIndex.Posting(seq: entry.seq, timeMs: entry.time.millisecondsSinceEpoch))
             }
-            return true
         }
         guard lastSeq >= segment.baseSeq else { throw EngineError(.log, "\(segment.name) holds no record") }
         return AuditIndex(
             segmentName: segment.name, segmentSizeBytes: fingerprint.sizeBytes, segmentChecksum: fingerprint.checksum,
             baseSeq: segment.baseSeq, lastSeq: lastSeq, postings: postings)
+    }
+
+    /// Writes `index` to its file through a temporary name and a rename, so a reader sees the old file, no file or
+    /// the whole new one (and checks its checksum anyway).
+    func write(_ index: AuditIndex, for segment: SegmentFileName) throws(EngineError) {
+        let path = indexPath(segment)
+        do {
+            try FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
+            try Data(index.encoded()).write(to: URL(fileURLWithPath: path + ".tmp"))
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        } catch {
+            throw EngineError(.log, "cannot write \(path): \(error)")
+        }
+    }
+
+    /// Bounds the work of one ``indexNewestSealed(countMax:)`` call (the writer pays it inline).
+    public static let sealIndexCountMaxDefault = 2
+
+    /// Writes the index of the newest sealed segments that have no index file, newest first, stopping at the first
+    /// sealed segment that has one or after `countMax` builds: the writer's cheap catch-up after sealing (and at
+    /// open). Existence is all it checks; `refresh()` (`tollgate index`) validates and rebuilds every file.
+    /// Returns the names of the segments indexed.
+    public func indexNewestSealed(countMax: Int = sealIndexCountMaxDefault) throws(EngineError) -> [String] {
+        precondition(countMax >= 1)
+        let segments = try segments()
+        var built: [String] = []
+        for position in segments.indices.reversed() where segments[position].isSealed {
+            let segment = segments[position]
+            if FileManager.default.fileExists(atPath: indexPath(segment)) || built.count == countMax { break }
+            let next = position + 1 < segments.count ? segments[position + 1].baseSeq : nil
+            try write(try build(segment, nextBaseSeq: next), for: segment)
+            built.append(segment.name)
+        }
+        return built
     }
 
     /// What ``refresh()`` did to one file.
@@ -137,15 +176,7 @@ public struct AuditIndexStore: Sendable {
             case .failure(let reason): rejection = reason
             }
             let next = position + 1 < segments.count ? segments[position + 1].baseSeq : nil
-            let index = try build(segment, nextBaseSeq: next)
-            let path = indexPath(segment)
-            do {
-                try Data(index.encoded()).write(to: URL(fileURLWithPath: path + ".tmp"))
-                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-                try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
-            } catch {
-                throw EngineError(.log, "cannot write \(path): \(error)")
-            }
+            try write(try build(segment, nextBaseSeq: next), for: segment)
             lines.append(RefreshLine(name: segment.name, action: "built", detail: rejection.description))
         }
         let present = (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []

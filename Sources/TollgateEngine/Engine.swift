@@ -30,6 +30,10 @@ public final class Engine {
     public internal(set) var lastSnapshotSeq: Int64 = 0
     /// Snapshots skipped while opening (also passed to the configuration's warning handler).
     public private(set) var openWarnings: [String] = []
+    /// Whether derived files (snapshots, audit index) live beside the log: real files only, not a simulated disk.
+    let writesDerivedFiles: Bool
+    /// The log's active segment base seq when the audit index was last brought up to date (``Engine+AuditIndex``).
+    var auditIndexedActiveBaseSeq: UInt64 = 0
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
     public convenience init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
@@ -40,6 +44,7 @@ public final class Engine {
     package init(configuration: EngineConfiguration, clock: Clock, storage: any LogStorage) throws(EngineError) {
         self.configuration = configuration
         self.clock = clock
+        writesDerivedFiles = storage is PosixStorage
         do {
             log = try Log.open(directory: configuration.directory, configuration: configuration.log, storage: storage)
         } catch {
@@ -59,6 +64,7 @@ public final class Engine {
                 .log, "the log reports next seq \(log.nextSeq) but folding it reached \(nextSeq)")
         }
         pendingRecords.reserveCapacity(configuration.batchCommandCountMax)
+        indexSealedSegments(activeBaseSeq: log.activeSegmentBaseSeq)
     }
 
     /// The decision time of a command: its `at` (or the clock) clamped so record time never decreases.
@@ -116,6 +122,9 @@ public final class Engine {
         }
         pendingRecords.removeAll(keepingCapacity: true)
         pendingSizeBytes = 0
+        if log.activeSegmentBaseSeq != auditIndexedActiveBaseSeq {
+            indexSealedSegments(activeBaseSeq: log.activeSegmentBaseSeq)
+        }
         let interval = configuration.snapshotIntervalRecords
         if interval > 0, nextSeq - 1 - lastSnapshotSeq >= interval { writeSnapshot() }
     }

@@ -113,6 +113,10 @@ public final class Log: @unchecked Sendable {
     public var lastTimeMs: Int64? { lock.withLock { logical.lastTimeMs } }
     /// Seq after the last acknowledged record.
     public var durableNextSeq: UInt64 { lock.withLock { durableTail.nextSeq } }
+    /// Base seq of the segment holding the last acknowledged record (the raw active segment): every segment with
+    /// a lower base seq is sealed on disk. Lets derived files that follow sealed segments (the engine's audit
+    /// index) notice a seal without the log knowing about them.
+    public var activeSegmentBaseSeq: UInt64 { lock.withLock { durableTail.segmentBaseSeq } }
     public var recoveryReport: RecoveryReport { lock.withLock { report } }
     /// The error that put the log in the failed state (fail-stop after an fsync error), if any.
     public var failedState: LogError? { lock.withLock { failure } }

@@ -162,10 +162,16 @@ func lines(seed: UInt64, count: Int) -> [[UInt8]] {
     }
 }
 
+/// Every file under `path` (derived files in subdirectories, like the audit index, included) by relative path.
 func directoryContents(_ path: String) throws -> [String: Data] {
     var contents: [String: Data] = [:]
     for name in try FileManager.default.contentsOfDirectory(atPath: path) {
-        contents[name] = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue {
+            for (inner, data) in try directoryContents(path + "/" + name) { contents[name + "/" + inner] = data }
+        } else {
+            contents[name] = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
+        }
     }
     return contents
 }
