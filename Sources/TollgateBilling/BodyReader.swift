@@ -24,19 +24,9 @@ struct BodyReader {
     }
 
     mutating func readVarint() throws(RecordDecodingError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = try readByte()
-            let payload = UInt64(byte & 0x7f)
-            if shift == 63 && payload > 1 { throw failure("varint overflows 64 bits") }
-            value |= payload << shift
-            if byte & 0x80 == 0 {
-                if byte == 0 && shift > 0 { throw failure("overlong varint") }
-                return value
-            }
-            shift += 7
-            if shift > 63 { throw failure("varint too long") }
+        switch Varint.read(bytes, offset: &offset) {
+        case .success(let value): return value
+        case .failure(let reason): throw failure(reason.message)
         }
     }
 
