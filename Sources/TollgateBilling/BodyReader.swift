@@ -45,7 +45,7 @@ struct BodyReader {
         let count = Int(try readByte())
         guard count >= 1 && count <= RecordLimits.identifierSizeBytesMax else { throw failure("bad identifier length") }
         guard count <= remainingCount else { throw failure("truncated identifier") }
-        for index in offset..<(offset + count) where !Self.isIdentifierByte(bytes[index]) {
+        for index in offset..<(offset + count) where !Identifier.isByte(bytes[index]) {
             offset = index
             throw failure("bad identifier byte")
         }
@@ -82,17 +82,5 @@ struct BodyReader {
 
     func expectEnd() throws(RecordDecodingError) {
         guard offset == bytes.count else { throw failure("trailing bytes") }
-    }
-
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "-"):
-            true
-        default:
-            false
-        }
     }
 }
