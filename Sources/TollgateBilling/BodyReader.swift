@@ -24,19 +24,9 @@ struct BodyReader {
     }
 
     mutating func readVarint() throws(RecordDecodingError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = try readByte()
-            let payload = UInt64(byte & 0x7f)
-            if shift == 63 && payload > 1 { throw failure("varint overflows 64 bits") }
-            value |= payload << shift
-            if byte & 0x80 == 0 {
-                if byte == 0 && shift > 0 { throw failure("overlong varint") }
-                return value
-            }
-            shift += 7
-            if shift > 63 { throw failure("varint too long") }
+        switch Varint.read(bytes, offset: &offset) {
+        case .success(let value): return value
+        case .failure(let reason): throw failure(reason.message)
         }
     }
 
@@ -55,7 +45,7 @@ struct BodyReader {
         let count = Int(try readByte())
         guard count >= 1 && count <= RecordLimits.identifierSizeBytesMax else { throw failure("bad identifier length") }
         guard count <= remainingCount else { throw failure("truncated identifier") }
-        for index in offset..<(offset + count) where !Self.isIdentifierByte(bytes[index]) {
+        for index in offset..<(offset + count) where !Identifier.isByte(bytes[index]) {
             offset = index
             throw failure("bad identifier byte")
         }
@@ -92,17 +82,5 @@ struct BodyReader {
 
     func expectEnd() throws(RecordDecodingError) {
         guard offset == bytes.count else { throw failure("trailing bytes") }
-    }
-
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "-"):
-            true
-        default:
-            false
-        }
     }
 }

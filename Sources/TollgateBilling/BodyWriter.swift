@@ -8,14 +8,7 @@ struct BodyWriter {
 
     mutating func writeByte(_ value: UInt8) { bytes.append(value) }
 
-    mutating func writeVarint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
-    }
+    mutating func writeVarint(_ value: UInt64) { Varint.append(value, to: &bytes) }
 
     /// A value known to be ≥ 0 (amounts, quantities, counts).
     mutating func writeUnsigned(_ value: Int64) {

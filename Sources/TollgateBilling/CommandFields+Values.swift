@@ -1,24 +1,6 @@
 /// Typed reads of one member each. Every reader throws an ``InvalidRequest`` naming the field; the optional forms
 /// return nil for an absent or `null` member, the `required…` forms reject both.
 extension CommandFields {
-    /// An identifier: 1–128 bytes of `[A-Za-z0-9._:@-]` (after decoding escapes).
-    static let identifierSizeBytesMax = 128
-
-    /// `[A-Za-z0-9._:@-]` as a 128-bit set: bytes 0–63 and 64–127.
-    private static let identifierBytesLow: UInt64 = (1 << 45) | (1 << 46) | (0x7FF << 48)  // - . 0-9 :
-    private static let identifierBytesHigh: UInt64 = 0x7FF_FFFF | (1 << 31) | (0x7FF_FFFE << 32)  // @ A-Z _ a-z
-
-    @inline(__always)
-    static func isIdentifier(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= 1, bytes.count <= identifierSizeBytesMax else { return false }
-        for byte in bytes {
-            let allowed =
-                byte < 64 ? (identifierBytesLow >> byte) & 1 : byte < 128 ? (identifierBytesHigh >> (byte - 64)) & 1 : 0
-            guard allowed != 0 else { return false }
-        }
-        return true
-    }
-
     // MARK: Errors
 
     /// "`path`: `problem`", blaming the top-level `field`.
@@ -39,7 +21,7 @@ extension CommandFields {
             throw invalid(field, "expected an identifier string, got \(token.kindName)", path: path)
         }
         let value: String? = scanner.withStringBytes(token) { bytes in
-            Self.isIdentifier(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
+            Identifier.isValid(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
         }
         guard let value else {
             throw invalid(field, "not an identifier (1–128 bytes of A-Z a-z 0-9 . _ : @ -)", path: path)

@@ -97,7 +97,7 @@ extension CommandParser {
         throws(InvalidRequest) -> String
     {
         var key = key
-        guard key.withUTF8({ bytes in CommandFields.isIdentifier(bytes) }) else {
+        guard key.withUTF8({ bytes in Identifier.isValid(bytes) }) else {
             throw fields.invalid(field, "key \"\(key)\" is not an identifier (1–128 bytes of A-Z a-z 0-9 . _ : @ -)")
         }
         return key

@@ -3,28 +3,7 @@
 extension LedgerRecord {
     /// The op name of the command the record decided (`grant`, `debit`, …); `breaker_suspension` for the circuit
     /// breaker's automatic suspension.
-    public var typeName: String {
-        switch self {
-        case .grant: "grant"
-        case .debit: "debit"
-        case .refund: "refund"
-        case .setFlag: "set_flag"
-        case .clearFlag: "clear_flag"
-        case .definePlan: "define_plan"
-        case .subscribe: "subscribe"
-        case .setOverride: "set_override"
-        case .clearOverride: "clear_override"
-        case .consume: "consume"
-        case .suspend: "suspend"
-        case .reinstate: "reinstate"
-        case .setUserLimits: "set_user_limits"
-        case .breakerSuspension: "breaker_suspension"
-        case .paymentEvent: "payment_event"
-        case .purchaseGrant: "purchase_grant"
-        case .cashRefund: "cash_refund"
-        case .paymentAttempt: "payment_attempt"
-        }
-    }
+    public var typeName: String { kind.name }
 
     /// Who made the record: the command's `initiated_by`; `system` for the breaker's suspension; nil for debits,
     /// consumes and the grants and subscribes that named nobody.
@@ -238,6 +217,33 @@ extension FlagValue {
         case .lowBalanceThreshold(let amount), .singleRequestCap(let amount), .dailyCap(let amount),
             .sessionCap(let amount):
             .amount(amount)
+        }
+    }
+}
+
+extension LedgerRecordKind {
+    /// The kind's `type` in `tail` and `audit` output: for a record of a command, the command's `op`
+    /// (``CommandOp`` raw value, the same spelling the parser reads); the other kinds have names of their own.
+    var name: String {
+        switch self {
+        case .grant: CommandOp.grant.rawValue
+        case .debit: CommandOp.debit.rawValue
+        case .refund: CommandOp.refund.rawValue
+        case .setFlag: CommandOp.setFlag.rawValue
+        case .clearFlag: CommandOp.clearFlag.rawValue
+        case .definePlan: CommandOp.definePlan.rawValue
+        case .subscribe: CommandOp.subscribe.rawValue
+        case .setOverride: CommandOp.setOverride.rawValue
+        case .clearOverride: CommandOp.clearOverride.rawValue
+        case .consume: CommandOp.consume.rawValue
+        case .suspend: CommandOp.suspend.rawValue
+        case .reinstate: CommandOp.reinstate.rawValue
+        case .setUserLimits: CommandOp.setUserLimits.rawValue
+        case .breakerSuspension: "breaker_suspension"
+        case .paymentEvent: "payment_event"
+        case .purchaseGrant: "purchase_grant"
+        case .cashRefund: "cash_refund"
+        case .paymentAttempt: "payment_attempt"
         }
     }
 }

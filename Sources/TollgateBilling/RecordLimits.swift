@@ -1,6 +1,6 @@
 /// Bounds on what a record body may hold; a body beyond them does not decode.
 enum RecordLimits {
-    static let identifierSizeBytesMax = 128
+    static let identifierSizeBytesMax = Identifier.sizeBytesMax
     /// `reason` and `request_id` are any JSON string; a line is bounded by the parser, this by the decoder.
     static let textSizeBytesMax = 1 << 20
     /// The compact JSON text of `module_rules`: ≤ 16 KiB.

@@ -32,15 +32,8 @@ struct SnapshotWriter {
     mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
     mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
 
-    /// Unsigned LEB128, minimal: for the one column that grows with the log (charged debits).
-    mutating func varint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
-    }
+    /// Unsigned LEB128, minimal (``Varint``): for the one column that grows with the log (charged debits).
+    mutating func varint(_ value: UInt64) { Varint.append(value, to: &bytes) }
 
     mutating func count(_ value: Int) {
         precondition(value >= 0 && value <= Int(UInt32.max), "snapshot count out of range")
@@ -119,20 +112,14 @@ struct SnapshotReader {
     mutating func u64() throws(StateSnapshotError) -> UInt64 { try fixed(UInt64.self) }
     mutating func i32() throws(StateSnapshotError) -> Int32 { Int32(bitPattern: try u32()) }
 
-    /// Unsigned LEB128; an overlong (non-minimal) or over-64-bit encoding is an error.
+    /// Unsigned LEB128 (``Varint``); an overlong (non-minimal), over-64-bit or over-10-byte encoding is an error.
     mutating func varint() throws(StateSnapshotError) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = try u8()
-            let payload = UInt64(byte & 0x7f)
-            if shift == 63 && payload > 1 { throw failure("varint overflows 64 bits") }
-            value |= payload << shift
-            if byte & 0x80 == 0 {
-                if byte == 0 && shift > 0 { throw failure("overlong varint") }
-                return value
-            }
-            shift += 7
+        var position = offset
+        let result = bytes.withUnsafeBufferPointer { Varint.read($0, offset: &position) }
+        offset = position
+        switch result {
+        case .success(let value): return value
+        case .failure(let reason): throw failure(reason.message)
         }
     }
 

@@ -63,9 +63,9 @@ extension State {
             }
             entry.lastAttemptTime = try reader.optionalI64().map(Timestamp.init(rawValue:))
             entry.settledSeq = try reader.optionalI64()
-            guard Self.isIdentifier(eventID), Self.isIdentifier(event.currency),
+            guard Identifier.isValid(eventID), Identifier.isValid(event.currency),
                 event.currency == event.currency.lowercased(),
-                Self.isIdentifier(event.paymentID), event.userID.map(Self.isIdentifier) ?? true,
+                Identifier.isValid(event.paymentID), event.userID.map(Identifier.isValid) ?? true,
                 event.amountCents >= 0, entry.seq >= 1,
                 entry.failedAttemptCount >= 0, entry.attemptCount >= entry.failedAttemptCount,
                 (entry.attemptCount == 0) == (entry.lastAttemptTime == nil),
@@ -79,18 +79,12 @@ extension State {
             let purchase = PaymentLedger.PurchaseEntry(
                 userID: try reader.string(), seq: try reader.i64(), eventID: try reader.string(),
                 amount: try reader.i64(), cashRefunded: try reader.i64())
-            guard Self.isIdentifier(paymentID), Self.isIdentifier(purchase.userID), Self.isIdentifier(purchase.eventID),
+            guard Identifier.isValid(paymentID), Identifier.isValid(purchase.userID),
+                Identifier.isValid(purchase.eventID),
                 purchase.seq >= 1, purchase.amount > 0, purchase.cashRefunded >= 0, purchase.cashRefunded <= purchase.amount,
                 ledger.purchases.updateValue(purchase, forKey: paymentID) == nil
             else { throw reader.failure("bad purchase \(paymentID)") }
         }
         return ledger
-    }
-
-    /// The record format's identifier grammar: what every id in the payment state was decoded from.
-    private static func isIdentifier(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        return (1...RecordLimits.identifierSizeBytesMax).contains(utf8.count)
-            && utf8.allSatisfy(BodyReader.isIdentifierByte)
     }
 }

@@ -90,7 +90,7 @@ public struct APIKeyStore: Sendable {
         guard entries.count < Self.entryCountMax else {
             throw LoadError(description: "more than \(Self.entryCountMax) keys")
         }
-        guard let digest = Self.bytes(hex: entry.sha256), digest.count == SHA256.byteCount else {
+        guard let digest = HexBytes.bytes(entry.sha256), digest.count == SHA256.byteCount else {
             throw LoadError(description: "key \(entry.id): sha256 must be 64 hex digits")
         }
         switch entry.role {
@@ -137,15 +137,15 @@ public struct APIKeyStore: Sendable {
             let word = generator.next() as UInt64
             for shift in stride(from: 0, to: 64, by: 8) { secret.append(UInt8(truncatingIfNeeded: word >> shift)) }
         }
-        let key = keyPrefix + hex(secret)
+        let key = keyPrefix + HexBytes.text(secret)
         let idWord = generator.next() as UInt32
-        let id = "k-" + hex(withUnsafeBytes(of: idWord.bigEndian) { Array($0) })
+        let id = "k-" + HexBytes.text(withUnsafeBytes(of: idWord.bigEndian) { Array($0) })
         let entry = Entry(id: id, role: role, userID: userID, sha256: digestHex(of: key))
         return (key, entry)
     }
 
     public static func digestHex(of key: String) -> String {
-        hex(Array(SHA256.hash(data: Array(key.utf8))))
+        HexBytes.text(Array(SHA256.hash(data: Array(key.utf8))))
     }
 
     /// Appends an entry to a key file (created with mode 0600 when missing).
@@ -222,38 +222,5 @@ public struct APIKeyStore: Sendable {
             _ = fsync(directory)
             _ = close(directory)
         }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
-    static func bytes(hex text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        func nibble(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var result: [UInt8] = []
-        result.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            result.append(high << 4 | low)
-            index += 2
-        }
-        return result
     }
 }

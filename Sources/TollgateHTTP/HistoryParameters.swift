@@ -52,18 +52,6 @@ struct HistoryParameters {
         return text
     }
 
-    static func isIdentifier(_ text: String) -> Bool {
-        let bytes = text.utf8
-        guard (1...128).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-                UInt8(ascii: "@"), UInt8(ascii: "-"):
-                true
-            default:
-                false
-            }
-        }
-    }
+    /// The billing identifier grammar (``Identifier``), as every route checks it.
+    static func isIdentifier(_ text: String) -> Bool { Identifier.isValid(text) }
 }

@@ -29,7 +29,7 @@ public struct WebhookSignature: Sendable {
 
     /// The header value a provider would send for `payload` at `timestamp` (tests, fixtures, docs).
     public func header(payload: [UInt8], timestamp: Int64) -> String {
-        "t=\(timestamp),v1=" + Self.hex(mac(payload: payload, timestamp: timestamp))
+        "t=\(timestamp),v1=" + HexBytes.text(mac(payload: payload, timestamp: timestamp))
     }
 
     /// Throws `bad_signature` or `stale_timestamp` (400); returns when the delivery is authentic and fresh.
@@ -86,39 +86,10 @@ public struct WebhookSignature: Sendable {
         return difference == 0
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-
     /// Lowercase or uppercase hex of exactly 32 bytes; nil otherwise.
     static func bytes(hex: String) -> [UInt8]? {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        guard hex.utf8.count == 64 else { return nil }
+        return HexBytes.bytes(hex)
     }
 }
 

@@ -16,8 +16,8 @@ struct WritePath: Sendable {
         let start = ContinuousClock.now
         do {
             result = try await backend.submit(command)
-            metrics.recordCommit(op: command.op, duration: ContinuousClock.now - start)
-            metrics.recordDecision(op: command.op, result: result)
+            metrics.recordCommit(op: command.opName, duration: ContinuousClock.now - start)
+            metrics.recordDecision(op: command.opName, result: result)
         } catch {
             context.log(.error, "submit failed", ["error": "\(error)"])
             throw APIError.unavailable("Writes are refused: \(error). Reads keep working.")

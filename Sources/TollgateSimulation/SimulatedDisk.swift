@@ -187,6 +187,18 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
         bytes.replaceSubrange(offset..<(offset + source.count), with: source)
     }
 
+    /// Counts a sync (a mutation) and rolls its injected I/O error; false when syncs are set to persist nothing.
+    /// Caller holds the lock.
+    private func syncTakesEffect() throws(Errno) -> Bool {
+        try mutation()
+        statistics.syncs += 1
+        if faultsEnabled, random.chance(perMillion: rates.syncIOErrorPerMillion) {
+            statistics.syncIOErrors += 1
+            throw Errno(EIO)
+        }
+        return !syncsPersistNothing
+    }
+
     /// Counts a mutation; fails when the power is (or just went) down.
     private func mutation() throws(Errno) {
         if down { throw Errno(EIO) }
@@ -337,13 +349,7 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
     package func datasync(_ file: FileID) throws(Errno) {
         try withLock { () throws(Errno) in
             let inode = try inode(file)
-            try mutation()
-            statistics.syncs += 1
-            if faultsEnabled, random.chance(perMillion: rates.syncIOErrorPerMillion) {
-                statistics.syncIOErrors += 1
-                throw Errno(EIO)
-            }
-            if syncsPersistNothing { return }
+            guard try syncTakesEffect() else { return }
             inode.durableActual = inode.actual
             inode.durableIntended = inode.intended
             inode.pending.removeAll()
@@ -354,13 +360,7 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
 
     package func syncDirectory(_ path: String) throws(Errno) {
         try withLock { () throws(Errno) in
-            try mutation()
-            statistics.syncs += 1
-            if faultsEnabled, random.chance(perMillion: rates.syncIOErrorPerMillion) {
-                statistics.syncIOErrors += 1
-                throw Errno(EIO)
-            }
-            if syncsPersistNothing { return }
+            guard try syncTakesEffect() else { return }
             var remaining: [[(path: String, inode: Inode?)]] = []
             for group in pendingNames {
                 if group.allSatisfy({ Self.parent($0.path) == path }) {

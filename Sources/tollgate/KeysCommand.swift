@@ -1,5 +1,6 @@
 import ArgumentParser
 import TollgateHTTP
+import TollgateBilling
 
 /// `tollgate keys …`: API keys of the HTTP service.
 struct KeysCommand: ParsableCommand {
@@ -84,7 +85,7 @@ struct AddKeyCommand: ParsableCommand {
         case .service where user != nil: throw ValidationError("a service key is not bound to a user; drop --user")
         default: break
         }
-        if let user, !Self.isIdentifier(user) {
+        if let user, !Identifier.isValid(user) {
             throw ValidationError("--user must be 1–128 bytes of [A-Za-z0-9._:@-], got `\(user)`")
         }
     }
@@ -103,20 +104,5 @@ struct AddKeyCommand: ParsableCommand {
         }
         StandardStreams.write(key + "\n")
         StandardStreams.error("added \(entry.role.rawValue) key \(entry.id) to \(path); the key is shown only once")
-    }
-
-    static func isIdentifier(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard (1...128).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-                UInt8(ascii: "@"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
     }
 }

@@ -26,10 +26,10 @@ struct LogCrashWriterCommand: ParsableCommand {
                 directory: dataOptions.data,
                 configuration: LogConfiguration(segmentSizeBytes: segmentOptions.segmentBytes))
         } catch {
-            printError("crash-writer: \(error)")
+            StandardStreams.error("crash-writer: \(error)")
             throw ExitCode(1)
         }
-        if !log.recoveryReport.isClean { printError("crash-writer: recovery: \(log.recoveryReport)") }
+        if !log.recoveryReport.isClean { StandardStreams.error("crash-writer: recovery: \(log.recoveryReport)") }
         var timeMs = max(log.lastTimeMs ?? 0, 1_700_000_000_000)
         var writtenCount: UInt64 = 0
         var line: [UInt8] = []
@@ -47,15 +47,14 @@ struct LogCrashWriterCommand: ParsableCommand {
             }
             let firstSeq: UInt64
             do { firstSeq = try log.append(records) } catch {
-                printError("crash-writer: append failed: \(error)")
+                StandardStreams.error("crash-writer: append failed: \(error)")
                 throw ExitCode(1)
             }
             line.removeAll(keepingCapacity: true)
             for (i, record) in records.enumerated() {
                 let seq = firstSeq + UInt64(i)
                 let checksum = LogRecord(seq: seq, input: record).checksum
-                let hex = String(checksum, radix: 16)
-                line.append(contentsOf: "\(seq) 0x\(String(repeating: "0", count: 8 - hex.count))\(hex)\n".utf8)
+                line.append(contentsOf: "\(seq) \(JSONText.hex32(checksum))\n".utf8)
             }
             line.withUnsafeBytes { raw in
                 var done = 0

@@ -18,7 +18,7 @@ struct LogDumpCommand: ParsableCommand {
     func run() throws {
         var reader: LogReader
         do { reader = try LogReader(directory: dataOptions.data, fromSeq: fromSeq) } catch {
-            printError("tollgate log dump: \(error)")
+            StandardStreams.error("tollgate log dump: \(error)")
             throw ExitCode(1)
         }
         var printedCount: UInt64 = 0
@@ -37,26 +37,13 @@ struct LogDumpCommand: ParsableCommand {
                 printedCount += 1
             }
         } catch {
-            printError("tollgate log dump: \(error)")
+            StandardStreams.error("tollgate log dump: \(error)")
             throw ExitCode(1)
         }
         if let torn = reader.tornTail {
-            printError(
+            StandardStreams.error(
                 "tollgate log dump: torn tail in \(torn.file) at byte \(torn.offset) (\(torn.sizeBytes) bytes, seq \(torn.seq)): \(torn.reason)"
             )
-        }
-    }
-}
-
-/// Writes one line to standard error.
-func printError(_ text: String) {
-    var bytes = Array((text + "\n").utf8)
-    bytes.withUnsafeMutableBytes { raw in
-        var done = 0
-        while done < raw.count {
-            let n = write(2, raw.baseAddress! + done, raw.count - done)
-            if n <= 0 { return }
-            done += n
         }
     }
 }

@@ -25,7 +25,7 @@ struct LogRecoverCommand: ParsableCommand {
             print("recovered: next seq \(log.nextSeq); \(log.recoveryReport)")
             try log.close()
         } catch {
-            printError("tollgate log recover: \(error)")
+            StandardStreams.error("tollgate log recover: \(error)")
             throw ExitCode(1)
         }
     }
