@@ -18,17 +18,26 @@ public struct LedgerVerifier: Sendable {
         state = State(configuration: configuration)
     }
 
-    public mutating func check(seq: Int64, time recordedTime: Timestamp, typeTag: UInt8, body: [UInt8]) {
+    /// Decodes, checks and folds one record; returns it decoded (nil when it does not decode, which is reported),
+    /// so that other projections of the same replay need not decode it again.
+    @discardableResult
+    public mutating func check(seq: Int64, time recordedTime: Timestamp, typeTag: UInt8, body: [UInt8])
+        -> LedgerRecord?
+    {
+        switch LedgerRecord.decode(typeTag: typeTag, body: body) {
+        case .success(let record):
+            check(record, seq: seq, recordedTime: recordedTime)
+            return record
+        case .failure(let error):
+            report("record_decodes", seq, error.description)
+            return nil
+        }
+    }
+
+    private mutating func check(_ record: LedgerRecord, seq: Int64, recordedTime: Timestamp) {
         // The engine reports a decreasing time as a log-level violation; here it is clamped so that the billing
         // checks still run (and `decide`'s precondition on time holds).
         let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
-        let record: LedgerRecord
-        switch LedgerRecord.decode(typeTag: typeTag, body: body) {
-        case .success(let decoded): record = decoded
-        case .failure(let error):
-            report("record_decodes", seq, error.description)
-            return
-        }
         if let expected = expectedBreaker {
             expectedBreaker = nil
             if record == expected.record {

@@ -4,8 +4,7 @@ import TollgateBilling
 /// invariants (``JournalCheck``) plus one that ties the projection to the billing state: every user's credits as
 /// the journal holds them (free + unconsumed lots − overdraft) equal their billing balance.
 ///
-/// Only grants, debits, refunds, purchase grants and cash refunds concern the journal; other records are skipped
-/// before decoding.
+/// Fed the records the billing verifier has already decoded (one decode per record in a replay).
 public struct AccountingVerifier: Sendable {
     public private(set) var journal = AccountingJournal()
     private var check = JournalCheck()
@@ -13,18 +12,7 @@ public struct AccountingVerifier: Sendable {
     private var lines: [JournalLine] = []
 
     public static let poolInvariant = "accounting_credits_match_balance"
-    /// Type tags of grant, debit and refund (1…3) and of the payment purchase grant and cash refund (16, 17)
-    /// (docs/record-format.md).
-    static func concernsJournal(typeTag: UInt8) -> Bool { (1...3).contains(typeTag) || (16...17).contains(typeTag) }
-
     public init() {}
-
-    public mutating func add(seq: Int64, time: Timestamp, typeTag: UInt8, body: [UInt8]) {
-        guard Self.concernsJournal(typeTag: typeTag),
-            case .success(let record) = LedgerRecord.decode(typeTag: typeTag, body: body)
-        else { return }  // An undecodable record is the billing verifier's to report.
-        add(LedgerEntry(seq: seq, time: time, record: record))
-    }
 
     public mutating func add(_ entry: LedgerEntry) {
         lines.removeAll(keepingCapacity: true)

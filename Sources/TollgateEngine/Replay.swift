@@ -76,8 +76,9 @@ public enum Replay {
                                   detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
                 }
                 lastTime = time
-                verifier.check(seq: seq, time: time, typeTag: record.type, body: record.body)
-                accounting.add(seq: seq, time: time, typeTag: record.type, body: record.body)
+                if let decoded = verifier.check(seq: seq, time: time, typeTag: record.type, body: record.body) {
+                    accounting.add(LedgerEntry(seq: seq, time: time, record: decoded))
+                }
                 recordCount += 1
                 if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
             }
