@@ -33,15 +33,11 @@ struct ReadinessCommand: ParsableCommand {
         if let at, Timestamp(rfc3339: at) == nil {
             throw ValidationError("--at must be an RFC 3339 UTC time like 2026-03-01T12:00:00Z, got `\(at)`")
         }
-        for (name, value) in [
-            ("--min-active-users", minActiveUsers), ("--min-events-per-day", minEventsPerDay),
-            ("--min-consecutive-days", minConsecutiveDays), ("--min-observation-days", minObservationDays),
-            ("--min-purchases", minPurchases), ("--max-rejected-pct", maxRejectedPct),
-        ] where value < 0 {
-            throw ValidationError("\(name) must be ≥ 0, got \(value)")
-        }
-        guard minConsecutiveDays <= ReadinessCriteria.streakDaysMax else {
-            throw ValidationError("--min-consecutive-days must be ≤ \(ReadinessCriteria.streakDaysMax)")
+        let criteria = self.criteria
+        for (name, keyPath) in ReadinessCriteria.thresholdNames {
+            if let problem = ReadinessCriteria.problem(keyPath, value: criteria[keyPath: keyPath]) {
+                throw ValidationError("--\(String(name.map { $0 == "_" ? "-" : $0 })) \(problem)")
+            }
         }
     }
 

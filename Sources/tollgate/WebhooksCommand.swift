@@ -9,7 +9,8 @@ struct WebhooksCommand: ParsableCommand {
         subcommands: [WebhooksListCommand.self, WebhooksReplayCommand.self])
 }
 
-/// `tollgate webhooks list --data DIR [--dead] [--json]`.
+/// `tollgate webhooks list --data DIR [--dead] [--limit N] [--json]`: the oldest `N` events (default all), like
+/// `GET /api/v1/admin/webhooks?limit=`; the JSON says `count` and `truncated`.
 struct WebhooksListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List stored payment events, oldest first (--dead: only dead letters).")
@@ -17,26 +18,34 @@ struct WebhooksListCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var billingOptions: BillingOptions
     @ArgumentParser.Flag(name: .long, help: "Only events that failed every automatic attempt.") var dead = false
+    @Option(name: .long, help: "Show at most N events, oldest first (default: all).") var limit: Int?
     @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1, got \(limit)") }
+    }
 
     func run() throws {
         let state = try loadState(dataOptions, billingOptions)
         if json {
-            StandardStreams.write(state.paymentEventsJSON(deadOnly: dead).rendered + "\n")
+            StandardStreams.write(state.paymentEventsJSON(deadOnly: dead, limit: limit).rendered + "\n")
             return
         }
         var table = TextTable([
             ("seq", .right), ("event_id", .left), ("type", .left), ("status", .left), ("attempts", .right),
             ("last_outcome", .left), ("user", .left), ("payment_id", .left), ("cents", .right),
         ])
-        for event in state.paymentEvents(deadOnly: dead) {
+        let events = state.paymentEvents(deadOnly: dead)
+        for event in events.prefix(limit ?? events.count) {
             table.append([
                 String(event.seq), event.event.eventID, event.event.kind.name, event.status.rawValue,
                 String(event.attemptCount), event.lastOutcome?.code ?? "-", event.event.userID ?? "-",
                 event.event.paymentID, String(event.event.amountCents),
             ])
         }
-        StandardStreams.write(table.rendered)
+        var text = table.rendered
+        if let limit, events.count > limit { text += "(\(events.count - limit) more; raise --limit)\n" }
+        StandardStreams.write(text)
     }
 }
 
