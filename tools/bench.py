@@ -531,6 +531,12 @@ class Bench:
         `audit --initiated-by bench-admin --limit 100` newest and oldest first, with the index files the writer
         wrote when it sealed segments (no `tollgate index`)."""
         count = self.o.reopen_records or (200_000 if self.o.quick else 10_000_000)
+        kept = self.o.reopen_dir
+        if kept and os.path.exists(os.path.join(kept, "complete")):
+            # Reuse the killed log built by an earlier run (A/B of two binaries on the same bytes).
+            log(f"reusing the killed log in {kept}")
+            self.measure_reopen(os.path.join(kept, "log"), count, keep=True)
+            return
         users, admin_count = 10_000, 1_000
         data = self.dataset(users=users, records=count - users - admin_count)
         admin = os.path.join(data.dir, "admin.jsonl")
@@ -538,7 +544,12 @@ class Bench:
             for i in range(admin_count):
                 f.write('{"op":"grant","user_id":"user-%d","amount":"1","source":"admin","initiated_by":"bench-admin",'
                         '"at":"%s"}\n' % (i % users, stamp(BASE_MS)))
-        directory = self.fresh_dir("reopen-log")
+        if kept:
+            shutil.rmtree(kept, ignore_errors=True)
+            os.makedirs(kept)
+            directory = os.path.join(kept, "log")
+        else:
+            directory = self.fresh_dir("reopen-log")
         for path in (data.grants, admin):
             self.tollgate(["apply", "--data", directory, "--fsync", "none", path])
         writer = subprocess.Popen([self.bin, "apply", "--data", directory, "--fsync", "none"], stdin=subprocess.PIPE,
@@ -561,6 +572,13 @@ class Bench:
         writer.kill()  # SIGKILL
         writer.wait()
         feeder.join(timeout=10)
+        shutil.rmtree(data.dir)
+        if kept:
+            open(os.path.join(kept, "complete"), "w").close()
+        self.measure_reopen(directory, count, keep=bool(kept))
+
+    def measure_reopen(self, directory, count, keep):
+        """The timed half of `part_reopen`, on a killed log (never modified: the engine opens a copy)."""
         self.put("reopen.records", count, "records")
         snapshots = os.path.join(directory, "snapshots")
         self.put("reopen.snapshots", len(os.listdir(snapshots)) if os.path.isdir(snapshots) else 0, "files")
@@ -601,8 +619,8 @@ class Bench:
             found = len(json.load(open(out)).get("entries", []))
             self.put(f"reopen.audit_first_100_{order}_s", walls, "s", records=count, found=found)
             self.put(f"reopen.audit_first_100_{order}_cpu_s", cpus, "s")
-        shutil.rmtree(directory)
-        shutil.rmtree(data.dir)
+        if not keep:
+            shutil.rmtree(directory)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -735,6 +753,7 @@ def main():
     parser.add_argument("--users", type=int)
     parser.add_argument("--pg-seconds", type=int)
     parser.add_argument("--reopen-records", type=int)
+    parser.add_argument("--reopen-dir", help="keep the reopen part's killed log here and reuse it on later runs")
     parser.add_argument("--pg-port", type=int, default=54329)
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--json", default=".build/bench/results.json")

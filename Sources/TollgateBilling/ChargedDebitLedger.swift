@@ -15,6 +15,16 @@ struct ChargedDebitLedger: Sendable {
         var remaining: Int64 { charged - refunded }
     }
 
+    init() {}
+
+    /// Columns decoded in bulk (a snapshot): seqs strictly ascending, one slot and one positive amount per seq.
+    init(seqs: [Int64], userSlots: [Int32], amounts: [Int64]) {
+        precondition(seqs.count == userSlots.count && seqs.count == amounts.count, "columns of one length")
+        self.seqs = seqs
+        self.userSlots = userSlots
+        self.amounts = amounts
+    }
+
     mutating func append(seq: Int64, userSlot: Int32, charged: Int64) {
         assert(seqs.last.map { $0 < seq } ?? true, "charged debits arrive in seq order")
         seqs.append(seq)

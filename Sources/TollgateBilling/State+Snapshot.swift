@@ -14,8 +14,59 @@ extension State {
     public func snapshotBytes() -> [UInt8] {
         var writer = SnapshotWriter()
         writer.bytes.reserveCapacity(64 + accounts.count * 48 + chargedDebits.seqs.count * 6)
-        writer.u32(Self.snapshotMagic)
         let version = snapshotVersionToWrite
+        encodeSnapshotHead(version: version, into: &writer)
+        encodeChargedDebits(into: &writer)
+        encodeSnapshotTail(version: version, into: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes ``snapshotBytes()``; any deviation is an error.
+    ///
+    /// Canonical form is checked by re-encoding every section except the charged debits and comparing bytes. The
+    /// charged-debit section (the one that grows with the log: ~90 % of a big snapshot) is canonical by
+    /// construction of its strict decode, so re-encoding it would only cost time: its count is the number of
+    /// entries read, each field is a varint the decoder accepts only in its minimal (unique) form, and the values
+    /// checked (seq delta ≥ 1, slot < user count, amount ≥ 1, all ≤ Int64.max) re-encode to exactly those varints.
+    /// `StateSnapshotTests` and the snapshot fuzz target re-encode every accepted input whole to hold this.
+    public static func decodeSnapshot(_ bytes: [UInt8]) -> Result<State, StateSnapshotError> {
+        do throws(StateSnapshotError) {
+            var reader = SnapshotReader(bytes: bytes)
+            let (state, version, chargedRange) = try decode(&reader)
+            guard reader.remainingCount == 0 else { throw reader.failure("trailing bytes") }
+            let problems = state.invariantViolations()
+            guard problems.isEmpty else {
+                throw StateSnapshotError(offset: bytes.count, message: "inconsistent state: \(problems.prefix(3))")
+            }
+            // The header's version is part of the canonical form (1 without payments, 2 with).
+            guard version == state.snapshotVersionToWrite else {
+                throw StateSnapshotError(offset: 4, message: "not the canonical encoding")
+            }
+            var head = SnapshotWriter()
+            state.encodeSnapshotHead(version: version, into: &head)
+            try requireCanonical(head.bytes, equals: bytes[..<chargedRange.lowerBound])
+            var tail = SnapshotWriter()
+            state.encodeSnapshotTail(version: version, into: &tail)
+            try requireCanonical(tail.bytes, equals: bytes[chargedRange.upperBound...])
+            return .success(state)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Throws "not the canonical encoding" at the first byte where `encoded` and `given` differ.
+    private static func requireCanonical(_ encoded: [UInt8], equals given: ArraySlice<UInt8>)
+        throws(StateSnapshotError)
+    {
+        guard !encoded.elementsEqual(given) else { return }
+        let mismatch = zip(encoded, given).enumerated().first { $0.element.0 != $0.element.1 }
+        let index = mismatch?.offset ?? min(encoded.count, given.count)
+        throw StateSnapshotError(offset: given.startIndex + index, message: "not the canonical encoding")
+    }
+
+    /// Everything before the charged debits: header, flags, liability, users, details, plans.
+    func encodeSnapshotHead(version: UInt16, into writer: inout SnapshotWriter) {
+        writer.u32(Self.snapshotMagic)
         writer.u16(version)
         writer.u16(0)
         writer.bool(configuration.creditEnforcementEnabled)
@@ -35,7 +86,10 @@ extension State {
             writer.count(plan.subscribers.count)
             for slot in plan.subscribers.sorted() { writer.i32(slot) }
         }
-        // The one part that grows with the log: varints, seqs as deltas (~5 bytes a debit instead of 20).
+    }
+
+    /// The one part that grows with the log: varints, seqs as deltas (~5 bytes a debit instead of 20).
+    func encodeChargedDebits(into writer: inout SnapshotWriter) {
         writer.count(chargedDebits.seqs.count)
         var previousSeq: Int64 = 0
         for index in chargedDebits.seqs.indices {
@@ -45,35 +99,16 @@ extension State {
             writer.varint(UInt64(chargedDebits.amounts[index]))
             previousSeq = seq
         }
+    }
+
+    /// Everything after the charged debits: refunded totals, then (version 2) payments.
+    func encodeSnapshotTail(version: UInt16, into writer: inout SnapshotWriter) {
         writer.count(chargedDebits.refunded.count)
         for (seq, amount) in chargedDebits.refunded.sorted(by: { $0.key < $1.key }) {
             writer.i64(seq)
             writer.i64(amount)
         }
         if version >= Self.snapshotFormatVersionPayments { encodePayments(into: &writer) }
-        return writer.bytes
-    }
-
-    /// Decodes ``snapshotBytes()``; any deviation is an error.
-    public static func decodeSnapshot(_ bytes: [UInt8]) -> Result<State, StateSnapshotError> {
-        do throws(StateSnapshotError) {
-            var reader = SnapshotReader(bytes: bytes)
-            let state = try decode(&reader)
-            guard reader.remainingCount == 0 else { throw reader.failure("trailing bytes") }
-            let problems = state.invariantViolations()
-            guard problems.isEmpty else {
-                throw StateSnapshotError(offset: bytes.count, message: "inconsistent state: \(problems.prefix(3))")
-            }
-            let again = state.snapshotBytes()
-            guard again == bytes else {
-                let mismatch = zip(again, bytes).enumerated().first { $0.element.0 != $0.element.1 }
-                let index = mismatch?.offset ?? min(again.count, bytes.count)
-                throw StateSnapshotError(offset: index, message: "not the canonical encoding")
-            }
-            return .success(state)
-        } catch {
-            return .failure(error)
-        }
     }
 
     // MARK: Encoding
@@ -218,7 +253,10 @@ extension State {
 
     // MARK: Decoding
 
-    private static func decode(_ reader: inout SnapshotReader) throws(StateSnapshotError) -> State {
+    /// The state, its header's version, and the byte range of its charged-debit section.
+    private static func decode(_ reader: inout SnapshotReader) throws(StateSnapshotError)
+        -> (State, UInt16, Range<Int>)
+    {
         guard try reader.u32() == snapshotMagic else { throw StateSnapshotError(offset: 0, message: "bad magic") }
         let version = try reader.u16()
         guard version == snapshotFormatVersion || version == snapshotFormatVersionPayments else {
@@ -275,20 +313,9 @@ extension State {
             guard entry.planSlot >= 0, Int(entry.planSlot) < planCount else { throw reader.failure("bad plan slot") }
         }
 
-        let chargedCount = try reader.count(elementSizeBytesMin: 3)
-        var previousSeq: Int64 = 0
-        for _ in 0..<chargedCount {
-            let delta = try reader.varint63()
-            let slot = try reader.varint63()
-            let amount = try reader.varint63()
-            guard delta >= 1, delta <= Int64.max - previousSeq else {
-                throw reader.failure("charged debit seqs not ascending")
-            }
-            guard slot < Int64(accountCount) else { throw reader.failure("bad charged debit user slot") }
-            guard amount > 0 else { throw reader.failure("charged debit amount not positive") }
-            previousSeq += delta
-            state.chargedDebits.append(seq: previousSeq, userSlot: Int32(slot), charged: amount)
-        }
+        let chargedStart = reader.offset
+        state.chargedDebits = try decodeChargedDebits(&reader, accountCount: accountCount)
+        let chargedEnd = reader.offset
         let refundCount = try reader.count(elementSizeBytesMin: 16)
         for _ in 0..<refundCount {
             let seq = try reader.i64()
@@ -298,7 +325,67 @@ extension State {
             state.chargedDebits.addRefund(seq: seq, amount: amount)
         }
         if version >= snapshotFormatVersionPayments { state.payments = try decodePayments(&reader) }
-        return state
+        return (state, version, chargedStart..<chargedEnd)
+    }
+
+    /// The charged-debit section (item 8): one tight pass over the bytes into columns allocated once for the
+    /// count (the count was checked against the bytes left, 3 bytes per entry at least, so allocation is bounded
+    /// by the input). Same checks and messages as a field-by-field read.
+    private static func decodeChargedDebits(_ reader: inout SnapshotReader, accountCount: Int)
+        throws(StateSnapshotError) -> ChargedDebitLedger
+    {
+        let count = try reader.count(elementSizeBytesMin: 3)
+        // Headroom for the debits the fold appends next (the tail after the snapshot): without it the first
+        // append copies every column (~20 bytes × count). Pages are touched only when written, so the spare
+        // capacity costs address space, not memory.
+        let capacity = count + count / 2 + Self.chargedDebitHeadroomMin
+        var seqs: [Int64] = []
+        var userSlots: [Int32] = []
+        var amounts: [Int64] = []
+        seqs.reserveCapacity(capacity)
+        userSlots.reserveCapacity(capacity)
+        amounts.reserveCapacity(capacity)
+        var offset = reader.offset
+        let failure: String? = reader.bytes.withUnsafeBufferPointer { buffer in
+            var previousSeq: Int64 = 0
+            for _ in 0..<count {
+                guard let delta = readVarint63(buffer, &offset) else { return "varint" }
+                guard let slot = readVarint63(buffer, &offset) else { return "varint" }
+                guard let amount = readVarint63(buffer, &offset) else { return "varint" }
+                guard delta >= 1, delta <= Int64.max - previousSeq else { return "charged debit seqs not ascending" }
+                guard slot < Int64(accountCount) else { return "bad charged debit user slot" }
+                guard amount > 0 else { return "charged debit amount not positive" }
+                previousSeq += delta
+                seqs.append(previousSeq)
+                userSlots.append(Int32(truncatingIfNeeded: slot))
+                amounts.append(amount)
+            }
+            return nil
+        }
+        reader.offset = offset
+        if let failure {
+            // A bad varint: the field reader reads it again for its precise message and offset.
+            if failure == "varint" { _ = try reader.varint63() }
+            throw reader.failure(failure)
+        }
+        return ChargedDebitLedger(seqs: seqs, userSlots: userSlots, amounts: amounts)
+    }
+
+    static let chargedDebitHeadroomMin = 1024
+
+    /// One varint in 0…Int64.max at `offset` (advanced past it), or nil with `offset` at the varint's start.
+    @inline(__always)
+    private static func readVarint63(_ buffer: UnsafeBufferPointer<UInt8>, _ offset: inout Int) -> Int64? {
+        if offset < buffer.count, buffer[offset] < 0x80 {
+            offset += 1
+            return Int64(buffer[offset - 1])
+        }
+        var position = offset
+        guard case .success(let value) = Varint.read(buffer, offset: &position), value <= UInt64(Int64.max) else {
+            return nil
+        }
+        offset = position
+        return Int64(value)
     }
 
     private static func decodeFlags(_ reader: inout SnapshotReader) throws(StateSnapshotError) -> FlagSettings {

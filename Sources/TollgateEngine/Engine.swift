@@ -45,15 +45,19 @@ public final class Engine {
         self.configuration = configuration
         self.clock = clock
         writesDerivedFiles = storage is PosixStorage
+        // The newest snapshot is read and decoded on a second thread while `Log.open` scans the active segment
+        // (neither needs the other); every check against the log is still made after the log is open.
+        let newestSnapshot = writesDerivedFiles ? Self.decodeNewestSnapshot(configuration) : nil
         do {
             log = try Log.open(directory: configuration.directory, configuration: configuration.log, storage: storage)
         } catch {
+            _ = newestSnapshot?.take()
             throw EngineError(.log, "cannot open the log in \(configuration.directory): \(error)")
         }
         // Snapshots are real files; a simulated disk replays from the first record.
         let folded = try Projection.load(
             directory: configuration.directory, billing: configuration.billing, storage: storage,
-            useSnapshots: storage is PosixStorage)
+            useSnapshots: storage is PosixStorage, decoded: newestSnapshot?.take())
         state = folded.state
         nextSeq = folded.nextSeq
         lastSnapshotSeq = folded.snapshotSeq ?? 0
@@ -65,6 +69,16 @@ public final class Engine {
         }
         pendingRecords.reserveCapacity(configuration.batchCommandCountMax)
         indexSealedSegments(activeBaseSeq: log.activeSegmentBaseSeq)
+    }
+
+    private static func decodeNewestSnapshot(_ configuration: EngineConfiguration)
+        -> BackgroundWork<SnapshotStore.Candidate?>
+    {
+        let directory = configuration.directory
+        let billing = configuration.billing
+        return BackgroundWork(name: "tollgate-snapshot") {
+            SnapshotStore(directory: directory).decodeNewest(billing: billing)
+        }
     }
 
     /// The decision time of a command: its `at` (or the clock) clamped so record time never decreases.

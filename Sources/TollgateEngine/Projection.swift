@@ -36,21 +36,41 @@ public enum Projection {
     }
 
     /// Folds the log read through `storage` (the simulator's disk; the public overload reads real files).
+    ///
+    /// On real files the records are read and decoded on a second thread (``LedgerPrefetch``), started before the
+    /// snapshot is chosen at the seq after the newest candidate (the usual choice), so reading the tail overlaps
+    /// decoding the snapshot; `decoded` is the newest snapshot already read and decoded by the caller (the engine
+    /// decodes it while `Log.open` recovers the log). A simulated disk is read on this thread, in order, as before.
     package static func load(
         directory: String, billing: BillingConfiguration, until bound: Bound = .end, storage: any LogStorage,
-        useSnapshots: Bool = false, progress: ((Int64) -> Void)? = nil
+        useSnapshots: Bool = false, decoded: consuming SnapshotStore.Candidate? = nil,
+        progress: ((Int64) -> Void)? = nil
     ) throws(EngineError) -> Folded {
         var state = State(configuration: billing)
         var nextSeq: Int64 = 1
         var warnings: [String] = []
         var snapshotSeq: Int64?
-        if useSnapshots,
-            let found = SnapshotStore(directory: directory).newestValid(
-                billing: billing, bound: bound, warnings: &warnings)
-        {
-            state = found.state
-            nextSeq = found.snapshot.seq + 1
-            snapshotSeq = found.snapshot.seq
+        let realFiles = storage is PosixStorage
+        var prefetch: LedgerPrefetch?
+        defer { prefetch?.finish() }
+        if useSnapshots {
+            let store = SnapshotStore(directory: directory)
+            if realFiles, let newest = store.newestEntry(bound: bound) {
+                prefetch = LedgerPrefetch(directory: directory, fromSeq: newest.seq + 1, bound: bound)
+            }
+            if let found = store.newestValid(billing: billing, bound: bound, warnings: &warnings, decoded: &decoded) {
+                state = found.state
+                nextSeq = found.snapshot.seq + 1
+                snapshotSeq = found.snapshot.seq
+            }
+        }
+        if realFiles && prefetch?.fromSeq != nextSeq {
+            prefetch?.finish()
+            prefetch = LedgerPrefetch(directory: directory, fromSeq: nextSeq, bound: bound)
+        }
+        if let prefetch {
+            try foldPrefetched(&state, from: prefetch, nextSeq: &nextSeq, progress: progress)
+            return Folded(state: state, nextSeq: nextSeq, snapshotSeq: snapshotSeq, warnings: warnings)
         }
         var reader: LogReader
         do {
@@ -70,9 +90,7 @@ public enum Projection {
             let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
             if case .seq(let last) = bound, seq > last { break }
             if case .time(let last) = bound, time > last { break }
-            guard seq == nextSeq else {
-                throw EngineError(.log, "record seq \(seq) follows \(nextSeq - 1): the log is not contiguous")
-            }
+            guard seq == nextSeq else { throw notContiguous(seq, nextSeq) }
             switch LedgerRecord.decode(typeTag: record.type, body: record.body) {
             case .success(let body):
                 fold(&state, body, seq: seq, time: time)
@@ -83,5 +101,31 @@ public enum Projection {
             if let progress, nextSeq & 0xFFFF == 0 { progress(nextSeq - 1) }
         }
         return Folded(state: state, nextSeq: nextSeq, snapshotSeq: snapshotSeq, warnings: warnings)
+    }
+
+    /// The fold half of a prefetched load: the same checks, errors and progress calls as the loop above.
+    private static func foldPrefetched(
+        _ state: inout State, from prefetch: LedgerPrefetch, nextSeq: inout Int64, progress: ((Int64) -> Void)?
+    ) throws(EngineError) {
+        while true {
+            switch prefetch.next() {
+            case .records(let items):
+                for item in items {
+                    guard item.seq == nextSeq else { throw notContiguous(item.seq, nextSeq) }
+                    fold(&state, item.record, seq: item.seq, time: item.time)
+                    nextSeq += 1
+                    if let progress, nextSeq & 0xFFFF == 0 { progress(nextSeq - 1) }
+                }
+            case .failure(let error, let seq):
+                if let seq, seq != nextSeq { throw notContiguous(seq, nextSeq) }
+                throw error
+            case .end:
+                return
+            }
+        }
+    }
+
+    private static func notContiguous(_ seq: Int64, _ nextSeq: Int64) -> EngineError {
+        EngineError(.log, "record seq \(seq) follows \(nextSeq - 1): the log is not contiguous")
     }
 }

@@ -69,33 +69,44 @@ public struct Snapshot: Sendable {
 
     /// Checks the checksum, then the header; the state bytes are not decoded here.
     public static func decode(_ bytes: [UInt8]) -> Result<Snapshot, DecodingError> {
+        let headerEnd = min(bytes.count, headerSizeBytes)
+        let stateEnd = max(headerEnd, bytes.count - trailerSizeBytes)
+        return decode(
+            header: Array(bytes[..<headerEnd]), stateBytes: Array(bytes[headerEnd..<stateEnd]),
+            trailer: Array(bytes[stateEnd...]))
+    }
+
+    /// ``decode(_:)`` of a file read in three parts (``SnapshotStore`` reads the state into its own buffer, so it
+    /// is never copied): `header` is the first 48 bytes, `trailer` the last 4, `stateBytes` everything between.
+    static func decode(header: [UInt8], stateBytes: [UInt8], trailer: [UInt8]) -> Result<Snapshot, DecodingError> {
         func failure(_ message: String) -> Result<Snapshot, DecodingError> { .failure(DecodingError(message: message)) }
-        guard bytes.count >= headerSizeBytes + trailerSizeBytes else {
-            return failure("file of \(bytes.count) bytes is shorter than a snapshot header")
+        let fileSizeBytes = header.count + stateBytes.count + trailer.count
+        guard header.count == headerSizeBytes, trailer.count == trailerSizeBytes else {
+            return failure("file of \(fileSizeBytes) bytes is shorter than a snapshot header")
         }
-        let checksumOffset = bytes.count - trailerSizeBytes
-        let stored = UInt32(truncatingIfNeeded: read(bytes, at: checksumOffset, 4))
-        let computed = bytes[..<checksumOffset].withUnsafeBytes { CRC32C.update(0, $0) }
+        let stored = UInt32(truncatingIfNeeded: read(trailer, at: 0, 4))
+        let computed = stateBytes.withUnsafeBytes { state in
+            header.withUnsafeBytes { CRC32C.update(CRC32C.update(0, $0), state) }
+        }
         guard stored == computed else {
             return failure("checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))")
         }
-        guard read(bytes, at: 0, 4) == UInt64(magic) else { return failure("bad magic") }
-        let version = UInt16(truncatingIfNeeded: read(bytes, at: 4, 2))
+        guard read(header, at: 0, 4) == UInt64(magic) else { return failure("bad magic") }
+        let version = UInt16(truncatingIfNeeded: read(header, at: 4, 2))
         guard version == formatVersion else { return failure("unknown snapshot version \(version)") }
-        guard read(bytes, at: 6, 2) == 0 else { return failure("reserved flags are not zero") }
-        let seq = Int64(bitPattern: read(bytes, at: 8, 8))
+        guard read(header, at: 6, 2) == 0 else { return failure("reserved flags are not zero") }
+        let seq = Int64(bitPattern: read(header, at: 8, 8))
         guard seq >= 1 else { return failure("bad seq \(seq)") }
-        let configBits = read(bytes, at: 32, 4)
-        guard configBits & ~1 == 0, read(bytes, at: 36, 4) == 0 else { return failure("reserved bits are not zero") }
-        let stateSizeBytes = read(bytes, at: 40, 8)
-        guard stateSizeBytes == UInt64(checksumOffset - headerSizeBytes) else {
-            return failure("state size \(stateSizeBytes) does not match the file size \(bytes.count)")
+        let configBits = read(header, at: 32, 4)
+        guard configBits & ~1 == 0, read(header, at: 36, 4) == 0 else { return failure("reserved bits are not zero") }
+        let stateSizeBytes = read(header, at: 40, 8)
+        guard stateSizeBytes == UInt64(stateBytes.count) else {
+            return failure("state size \(stateSizeBytes) does not match the file size \(fileSizeBytes)")
         }
         return .success(
             Snapshot(
-                seq: seq, chain: read(bytes, at: 16, 8), lastTimeMs: Int64(bitPattern: read(bytes, at: 24, 8)),
-                billing: BillingConfiguration(creditEnforcementEnabled: configBits & 1 != 0),
-                stateBytes: Array(bytes[headerSizeBytes..<checksumOffset])))
+                seq: seq, chain: read(header, at: 16, 8), lastTimeMs: Int64(bitPattern: read(header, at: 24, 8)),
+                billing: BillingConfiguration(creditEnforcementEnabled: configBits & 1 != 0), stateBytes: stateBytes))
     }
 
     /// The state, decoded strictly and checked against the header (record count, last record time, config).

@@ -49,13 +49,13 @@ public struct SnapshotStore: Sendable {
     /// Reads and checks one file (checksum and header; the state is decoded by ``Snapshot/state()``).
     public func read(_ entry: Entry) -> Result<Snapshot, Snapshot.DecodingError> {
         let path = snapshotDirectory + "/" + entry.name
-        let bytes: [UInt8]
+        let parts: (header: [UInt8], state: [UInt8], trailer: [UInt8])
         do {
-            bytes = try Self.readFile(path, sizeBytesMax: Snapshot.fileSizeBytesMax)
+            parts = try Self.readSnapshotFile(path)
         } catch {
             return .failure(Snapshot.DecodingError(message: error.message))
         }
-        switch Snapshot.decode(bytes) {
+        switch Snapshot.decode(header: parts.header, stateBytes: parts.state, trailer: parts.trailer) {
         case .failure(let error): return .failure(error)
         case .success(let snapshot):
             guard snapshot.seq == entry.seq else {
@@ -118,6 +118,37 @@ public struct SnapshotStore: Sendable {
         return removed
     }
 
+    /// The newest snapshot file a fold up to `bound` could start from (not read).
+    public func newestEntry(bound: Projection.Bound = .end) -> Entry? {
+        list().first { entry in
+            if case .seq(let last) = bound { return entry.seq <= last }
+            return true
+        }
+    }
+
+    /// The newest snapshot file read, checksummed and its state decoded, before any check that needs the log: the
+    /// part of ``newestValid(billing:bound:warnings:decoded:)`` that can run beside `Log.open` (the engine does it
+    /// on a second thread). Nothing is trusted here; `newestValid` still makes every check, in its usual order.
+    public struct Candidate: Sendable {
+        public var entry: Entry
+        public var read: Result<Snapshot, Snapshot.DecodingError>
+        /// The decoded state; nil when the file failed to read or would be passed over (configuration, bound).
+        public var state: Result<State, Snapshot.DecodingError>?
+    }
+
+    /// Reads and decodes the newest snapshot file for `billing` and `bound` (see ``Candidate``); nil if none.
+    public func decodeNewest(billing: BillingConfiguration, bound: Projection.Bound = .end) -> Candidate? {
+        guard let entry = newestEntry(bound: bound) else { return nil }
+        let read = read(entry)
+        var state: Result<State, Snapshot.DecodingError>?
+        if case .success(let snapshot) = read, snapshot.billing == billing {
+            var passedOver = false
+            if case .time(let last) = bound { passedOver = snapshot.lastTimeMs > last.millisecondsSinceEpoch }
+            if !passedOver { state = snapshot.state() }
+        }
+        return Candidate(entry: entry, read: read, state: state)
+    }
+
     /// The newest snapshot usable for a fold up to `bound` whose every check passes: checksum and layout, the
     /// billing configuration, a seq the log holds, the log's chain value at that seq, and a strictly decoded state.
     /// Each snapshot that fails a check is described in `warnings` and the next older one is tried; nil means a
@@ -125,13 +156,25 @@ public struct SnapshotStore: Sendable {
     public func newestValid(billing: BillingConfiguration, bound: Projection.Bound = .end, warnings: inout [String])
         -> (state: State, snapshot: Snapshot)?
     {
+        var decoded: Candidate?
+        return newestValid(billing: billing, bound: bound, warnings: &warnings, decoded: &decoded)
+    }
+
+    /// ``newestValid(billing:bound:warnings:)`` given the newest file already read and decoded by
+    /// ``decodeNewest(billing:bound:)`` (same billing and bound). The candidate is set to nil when its state is
+    /// taken, so the state returned is the only reference to its storage: folding into it then copies nothing
+    /// (with a second reference, the first charged debit folded would copy every column of the snapshot).
+    package func newestValid(
+        billing: BillingConfiguration, bound: Projection.Bound, warnings: inout [String], decoded: inout Candidate?
+    ) -> (state: State, snapshot: Snapshot)? {
         for entry in list() {
             if case .seq(let last) = bound, entry.seq > last { continue }
             func skip(_ reason: String) {
                 warnings.append("snapshot \(entry.name) skipped: \(reason)")
             }
+            let useCandidate = decoded?.entry == entry
             let snapshot: Snapshot
-            switch read(entry) {
+            switch useCandidate ? decoded!.read : read(entry) {
             case .failure(let error):
                 skip("\(error)")
                 continue
@@ -159,7 +202,12 @@ public struct SnapshotStore: Sendable {
                 skip("chain value does not match the log at seq \(snapshot.seq) (the log was rewritten?)")
                 continue
             }
-            switch snapshot.state() {
+            var decodedState: Result<State, Snapshot.DecodingError>?
+            if useCandidate {
+                decodedState = decoded!.state
+                decoded = nil
+            }
+            switch decodedState ?? snapshot.state() {
             case .failure(let error):
                 skip("\(error)")
                 continue
@@ -231,6 +279,52 @@ public struct SnapshotStore: Sendable {
         guard descriptor >= 0 else { throw failure("open", path) }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw failure("fsync", path) }
+    }
+
+    /// A snapshot file read straight into its three parts (header, state, checksum), so the state bytes — tens
+    /// of MB on a big log — are read once into their own buffer and never copied out of a whole-file one.
+    static func readSnapshotFile(_ path: String) throws(EngineError) -> (
+        header: [UInt8], state: [UInt8], trailer: [UInt8]
+    ) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("open", path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure("stat", path) }
+        guard info.st_size >= 0, UInt64(info.st_size) <= Snapshot.fileSizeBytesMax else {
+            throw EngineError(.log, "\(path) is larger than \(Snapshot.fileSizeBytesMax) bytes")
+        }
+        let sizeBytes = Int(info.st_size)
+        let headerSizeBytes = min(sizeBytes, Snapshot.headerSizeBytes)
+        let trailerSizeBytes = min(sizeBytes - headerSizeBytes, Snapshot.trailerSizeBytes)
+        let stateSizeBytes = sizeBytes - headerSizeBytes - trailerSizeBytes
+        var parts = (
+            header: [UInt8](repeating: 0, count: headerSizeBytes), state: [UInt8](repeating: 0, count: stateSizeBytes),
+            trailer: [UInt8](repeating: 0, count: trailerSizeBytes)
+        )
+        var fileOffset = 0
+        try readFully(descriptor, path, into: &parts.header, fileOffset: &fileOffset)
+        try readFully(descriptor, path, into: &parts.state, fileOffset: &fileOffset)
+        try readFully(descriptor, path, into: &parts.trailer, fileOffset: &fileOffset)
+        return parts
+    }
+
+    private static func readFully(_ descriptor: Int32, _ path: String, into bytes: inout [UInt8], fileOffset: inout Int)
+        throws(EngineError)
+    {
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + done, $0.count - done, off_t(fileOffset + done))
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                if count == 0 { throw EngineError(.log, "\(path) shrank while being read") }
+                throw failure("read", path)
+            }
+            done += count
+        }
+        fileOffset += done
     }
 
     static func readFile(_ path: String, sizeBytesMax: UInt64) throws(EngineError) -> [UInt8] {
