@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tollgate benchmarks side by side (issue 7); run through `tools/bench`, which installs packages and builds.
 
-Parts: limits, log, engine, postgres, sqlite, rebuild, bytes, scaling (`all` = every part, in that order).
+Parts: limits, log, engine, postgres, sqlite, rebuild, bytes, scaling, reopen, http (`all` = every part, in that
+order).
 Prints the exact configuration, one table of median/min/max with ratios, and writes JSON (default
 `.build/bench/results.json`). Not a test: figures are noisy on shared machines, compare ratios within one run.
 """
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import time
 
-PARTS = ["limits", "log", "engine", "postgres", "sqlite", "rebuild", "bytes", "scaling", "reopen"]
+PARTS = ["limits", "log", "engine", "postgres", "sqlite", "rebuild", "bytes", "scaling", "reopen", "http"]
 BASE_MS = 1772355600000  # 2026-03-01T09:00:00Z, as in the other fixtures
 GRANT_MILLICREDITS = 10_000_000  # 10,000 credits per user
 
@@ -622,6 +623,31 @@ class Bench:
         if not keep:
             shutil.rmtree(directory)
 
+    def part_http(self):
+        """`tools/load`: durable debits over HTTP at 64 keep-alive connections (`serve --fsync group`, wrk on the
+        same cores), a warm-up run and then the timed runs, each on a fresh data directory."""
+        seconds = 3 if self.o.quick else 10
+        env = {k: v for k, v in os.environ.items() if k != "CREDIT_ENFORCEMENT_ENABLED"}  # warn-only: all applied
+        patterns = {"debits_s": r"throughput ([0-9.]+) durable debits/s", "p50_ms": r"p50 ([0-9.]+) ms",
+                    "p99_ms": r"p99 ([0-9.]+) ms", "p999_ms": r"p99\.9 ([0-9.]+) ms"}
+        values = {key: [] for key in patterns}
+        for rep in range(self.reps + 1):
+            out = run(["bash", "tools/load", "--binary", self.bin, "--connections", "64", "--duration", str(seconds),
+                       "--fsync", "group"], capture_output=True, text=True, env=env).stdout
+            errors = re.search(r"errors +connect (\d+), read (\d+), write (\d+), status (\d+), timeout (\d+)", out)
+            if not errors or any(int(n) for n in errors.groups()):
+                fatal(f"http: load reported errors or no error line: {out!r}")
+            if rep == 0:
+                continue  # warm-up
+            for key, pattern in patterns.items():
+                match = re.search(pattern, out)
+                if not match:
+                    fatal(f"http: no `{pattern}` in {out!r}")
+                values[key].append(float(match.group(1)))
+        self.put("http.c64_group.debits_s", values["debits_s"], "/s", seconds=seconds)
+        for key in ("p50_ms", "p99_ms", "p999_ms"):
+            self.put(f"http.c64_group.{key}", values[key], "ms")
+
 
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -667,6 +693,10 @@ def ratios(r):
         key = f"scaling.{kind}_bytes_per_user"
         if key in r:
             rows.append((f"memory: {kind} bytes per user ÷ aim 256", med(key) / 256, "≤ 1"))
+    if "http.c64_group.debits_s" in r:
+        rows.append(("http: durable debits/s at 64 connections ÷ aim 50k/s", med("http.c64_group.debits_s") / 50e3,
+                     "≥ 1"))
+        rows.append(("http: p99 ms at 64 connections ÷ aim 5 ms", med("http.c64_group.p99_ms") / 5, "≤ 1"))
     # Fractions of the machine's limits.
     active = med("bytes.tollgate_active_per_record")
     if engine and "limits.seq_write_mb_s" in r and active:

@@ -102,7 +102,9 @@ extension EngineService {
     final class Core: @unchecked Sendable {
         private struct Pending {
             var command: Command
-            var continuation: CheckedContinuation<JSONValue, any Error>
+            /// Unsafe rather than checked: the writer resumes each exactly once (below), and the checked kind
+            /// allocates a tracking object per command on the hot path.
+            var continuation: UnsafeContinuation<JSONValue, any Error>
         }
 
         private let engine: Engine
@@ -126,7 +128,7 @@ extension EngineService {
         }
 
         func submit(_ command: Command) async throws -> JSONValue {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withUnsafeThrowingContinuation { continuation in
                 condition.lock()
                 defer { condition.unlock() }
                 if let failure {

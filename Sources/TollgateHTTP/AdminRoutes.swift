@@ -11,7 +11,7 @@ struct AdminRoutes {
     let backend: any BillingBackend
     let writePath: WritePath
     let history: LogHistory
-    /// The request time of readiness reports without `at`.
+    /// The request time: of readiness reports without `at`, and of the enforcement in a user's state.
     var clock: Clock = .system
 
     func collection(keys: APIKeyRing) -> RouteCollection<Context> {
@@ -97,7 +97,8 @@ struct AdminRoutes {
 
     @Sendable func userState(_ request: Request, context: Context) async throws -> Response {
         let userID = try context.parameters.require("user_id")
-        return JSONResponse.make(status: .ok, body: backend.userState(userID: userID), requestID: context.requestID)
+        return JSONResponse.make(
+            status: .ok, body: backend.userState(userID: userID, at: clock.now()), requestID: context.requestID)
     }
 
     // MARK: - Settings, flags, plans

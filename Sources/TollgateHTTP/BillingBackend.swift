@@ -13,15 +13,16 @@ public protocol BillingBackend: Sendable {
     var writeFailure: String? { get }
     /// `{user_id, balance, low_balance}`.
     func balance(userID: String) -> JSONValue
-    /// `{user_id, state, grace_started_at, grace_ends_at, usage}` evaluated now.
-    func enforcement(userID: String) -> JSONValue
-    /// The user's effective module policy as compact JSON text: the plan's `module_rules` while the user is
-    /// DEGRADED, `{}` otherwise (validated JSON, stored as the parser produced it).
-    func modulePolicyJSON(userID: String) -> String
+    /// `{user_id, state, grace_started_at, grace_ends_at, usage}` evaluated at `time` (the request time, from the
+    /// router's clock: the backend never reads a clock of its own).
+    func enforcement(userID: String, at time: Timestamp) -> JSONValue
+    /// The user's effective module policy at `time` as compact JSON text: the plan's `module_rules` while the user
+    /// is DEGRADED, `{}` otherwise (validated JSON, stored as the parser produced it).
+    func modulePolicyJSON(userID: String, at time: Timestamp) -> String
     /// `{enforcement_enabled, enforcement_source}`.
     func settings() -> JSONValue
-    /// An admin's view of one user: balance, enforcement, limits.
-    func userState(userID: String) -> JSONValue
+    /// An admin's view of one user at `time`: balance, enforcement, limits.
+    func userState(userID: String, at time: Timestamp) -> JSONValue
     /// What a client shows its users: enforcement on/off, default thresholds and grace, low-balance threshold.
     func policy() -> JSONValue
     /// Payment webhooks: `{"events":[…],"count":N,"truncated":bool}`, the oldest `limit`; only dead letters with

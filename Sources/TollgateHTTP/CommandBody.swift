@@ -14,8 +14,11 @@ enum CommandBody {
         op: String, body: [UInt8], setting injected: [(String, JSONValue)], alsoServerOwned: Set<String> = []
     ) throws(APIError) -> Command {
         let keys = try scan(body)
-        let serverOwned = alwaysServerOwned.union(injected.map(\.0)).union(alsoServerOwned)
-        if let name = keys.names.first(where: { serverOwned.contains($0) }) {
+        // Checked member by member rather than through a union of sets: a debit has 3–4 members and 0–1 injected
+        // names, and two set unions per request were a measurable share of the route's allocations.
+        if let name = keys.names.first(where: { name in
+            alwaysServerOwned.contains(name) || injected.contains { $0.0 == name } || alsoServerOwned.contains(name)
+        }) {
             throw APIError.invalid(field: name, Self.serverOwnedMessage(name))
         }
         var line: [UInt8] = []

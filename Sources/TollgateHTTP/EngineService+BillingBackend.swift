@@ -17,9 +17,8 @@ extension EngineService: BillingBackend {
         }
     }
 
-    public func enforcement(userID: String) -> JSONValue {
+    public func enforcement(userID: String, at now: Timestamp) -> JSONValue {
         read(userID: userID) { state in
-            let now = Clock.system.now()
             var members = Self.members(state.enforcementJSON(userID: userID, at: now))
             members.insert(("user_id", .string(userID)), at: 0)
             members.append(("plan_id", state.planID(ofUser: userID).map(JSONValue.string) ?? .null))
@@ -41,17 +40,16 @@ extension EngineService: BillingBackend {
         ])
     }
 
-    public func modulePolicyJSON(userID: String) -> String {
-        read(userID: userID) { state in state.effectiveModuleRulesJSON(userID: userID, at: Clock.system.now()) }
+    public func modulePolicyJSON(userID: String, at now: Timestamp) -> String {
+        read(userID: userID) { state in state.effectiveModuleRulesJSON(userID: userID, at: now) }
     }
 
     public func settings() -> JSONValue {
         read { state in state.settingsJSON() }
     }
 
-    public func userState(userID: String) -> JSONValue {
+    public func userState(userID: String, at now: Timestamp) -> JSONValue {
         read(userID: userID) { state in
-            let now = Clock.system.now()
             let balance = state.balance(userID: userID)
             var members: [(String, JSONValue)] = [("user_id", .string(userID)), ("balance", .amount(balance))]
             members += Self.members(state.enforcementJSON(userID: userID, at: now))

@@ -10,8 +10,9 @@ public enum TollgateAPI {
 
     /// The full router over any backend (tests wrap the engine to inject failures).
     ///
-    /// `clock` is the transport's time: rate-limit windows and the request time at which enforcement state is
-    /// evaluated (the engine's clock in production; tests inject one).
+    /// `clock` is the transport's time: rate-limit windows and the request time at which enforcement state and
+    /// module policies are evaluated, on every route that reads them (the engine's clock in production; tests
+    /// inject one). The backend itself never reads a clock.
     public static func router(
         backend: any BillingBackend, history: LogHistory, keys: APIKeyRing,
         configuration: HTTPConfiguration = HTTPConfiguration(), metrics: TollgateMetrics = TollgateMetrics(),
@@ -42,7 +43,7 @@ public enum TollgateAPI {
             ServiceRoutes(writePath: writePath, chargeLimiter: chargeLimiter, metrics: metrics).collection(keys: keys),
             atPath: "api/v1")
         router.addRoutes(
-            UserRoutes(backend: backend, history: history).collection(keys: keys), atPath: "api/v1/users")
+            UserRoutes(backend: backend, history: history, clock: clock).collection(keys: keys), atPath: "api/v1/users")
         router.addRoutes(
             AdminRoutes(backend: backend, writePath: writePath, history: history, clock: clock).collection(keys: keys),
             atPath: "api/v1/admin")

@@ -17,8 +17,8 @@ public struct TollgateMetrics: Sendable {
     /// Counters and timers by label and dimensions, so a request does not go through the factory (which
     /// sanitizes names and takes the registry's lock) for every sample.
     private final class Handles: Sendable {
-        let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-        let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+        let counters = Mutex<[HandleKey: CoreMetrics.Counter]>([:])
+        let timers = Mutex<[HandleKey: CoreMetrics.Timer]>([:])
         let batchCommands: CoreMetrics.Recorder
         init(factory: PrometheusMetricsFactory) {
             batchCommands = CoreMetrics.Recorder(
@@ -49,25 +49,25 @@ public struct TollgateMetrics: Sendable {
     func recordDecision(op: String, result: JSONValue) {
         let status = Self.text(result["status"]) ?? "unknown"
         let code = Self.text(result["code"]) ?? "unknown"
-        counter("tollgate_decisions_total", [("op", op), ("status", status), ("code", code)]).increment()
+        counter(HandleKey(.decisions, op, status, code)).increment()
         if status == "rejected" {
-            counter("tollgate_blocked_total", [("op", op), ("code", code)]).increment()
+            counter(HandleKey(.blocked, op, code)).increment()
         }
         if case .bool(true)? = result["warned"] {
-            counter("tollgate_warned_total", [("op", op)]).increment()
+            counter(HandleKey(.warned, op)).increment()
         } else if op == "consume", Self.text(result["mode"]) == "warned" {
-            counter("tollgate_warned_total", [("op", op)]).increment()
+            counter(HandleKey(.warned, op)).increment()
         }
     }
 
     /// Submit to durable result, as a handler waits for it (includes queueing behind other commands).
     /// A request refused by a rate limit: `tollgate_rate_limited_total{limit}` (`charge` or `purchase`).
     func recordRateLimited(limit: String) {
-        counter("tollgate_rate_limited_total", [("limit", limit)]).increment()
+        counter(HandleKey(.rateLimited, limit)).increment()
     }
 
     func recordCommit(op: String, duration: Duration) {
-        timer("tollgate_commit_duration_seconds", [("op", op)]).recordNanoseconds(Self.nanoseconds(duration))
+        timer(HandleKey(.commitDuration, op)).recordNanoseconds(Self.nanoseconds(duration))
     }
 
     /// Commands per group commit, 1 to 4,096 (the writer's batch bound).
@@ -78,47 +78,43 @@ public struct TollgateMetrics: Sendable {
     /// write plus `fdatasync`, the fsync latency an operator watches).
     public func recordAppend(_ sample: EngineService.CommitSample) {
         handles.batchCommands.record(sample.commandCount)
-        counter("tollgate_append_records_total", []).increment(by: sample.recordCount)
-        timer("tollgate_append_duration_seconds", []).recordNanoseconds(Self.nanoseconds(sample.appendDuration))
+        counter(HandleKey(.appendRecords)).increment(by: sample.recordCount)
+        timer(HandleKey(.appendDuration)).recordNanoseconds(Self.nanoseconds(sample.appendDuration))
     }
 
     /// One HTTP request, by route template (never the raw path, so ids do not become labels).
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        timer(
-            "tollgate_http_request_duration_seconds",
-            [("method", method), ("route", route), ("status", String(status))]
-        ).recordNanoseconds(Self.nanoseconds(duration))
+        timer(HandleKey(.requestDuration, method, route, Self.statusText(status)))
+            .recordNanoseconds(Self.nanoseconds(duration))
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = Self.key(label, dimensions)
-        return handles.counters.withLock { counters in
+    /// The usual statuses as constant strings; others are formatted.
+    private static func statusText(_ status: Int) -> String {
+        switch status {
+        case 200: "200"
+        case 402: "402"
+        case 404: "404"
+        default: String(status)
+        }
+    }
+
+    /// Looks a counter up by its key without building its dimensions; they are built once, on the first sample.
+    private func counter(_ key: HandleKey) -> CoreMetrics.Counter {
+        handles.counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            let counter = CoreMetrics.Counter(label: key.metric.label, dimensions: key.dimensions, factory: factory)
             counters[key] = counter
             return counter
         }
     }
 
-    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        let key = Self.key(label, dimensions)
-        return handles.timers.withLock { timers in
+    private func timer(_ key: HandleKey) -> CoreMetrics.Timer {
+        handles.timers.withLock { timers in
             if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            let timer = CoreMetrics.Timer(label: key.metric.label, dimensions: key.dimensions, factory: factory)
             timers[key] = timer
             return timer
         }
-    }
-
-    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        var key = label
-        for (name, value) in dimensions {
-            key += "\u{1F}"
-            key += name
-            key += "="
-            key += value
-        }
-        return key
     }
 
     /// The Prometheus text exposition.
@@ -134,5 +130,56 @@ public struct TollgateMetrics: Sendable {
     private static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// A metric and the values of its dimensions, as a dictionary key: hashing a few short strings in place, where
+/// the key text it replaced was concatenated (a heap allocation) for every sample.
+private struct HandleKey: Hashable {
+    enum Metric: Hashable {
+        case decisions, blocked, warned, rateLimited, commitDuration, appendRecords, appendDuration, requestDuration
+
+        var label: String {
+            switch self {
+            case .decisions: "tollgate_decisions_total"
+            case .blocked: "tollgate_blocked_total"
+            case .warned: "tollgate_warned_total"
+            case .rateLimited: "tollgate_rate_limited_total"
+            case .commitDuration: "tollgate_commit_duration_seconds"
+            case .appendRecords: "tollgate_append_records_total"
+            case .appendDuration: "tollgate_append_duration_seconds"
+            case .requestDuration: "tollgate_http_request_duration_seconds"
+            }
+        }
+
+        /// The dimension names, in the order the values are given.
+        var dimensionNames: [String] {
+            switch self {
+            case .decisions: ["op", "status", "code"]
+            case .blocked: ["op", "code"]
+            case .warned, .commitDuration: ["op"]
+            case .rateLimited: ["limit"]
+            case .appendRecords, .appendDuration: []
+            case .requestDuration: ["method", "route", "status"]
+            }
+        }
+    }
+
+    var metric: Metric
+    var first: String
+    var second: String
+    var third: String
+
+    init(_ metric: Metric, _ first: String = "", _ second: String = "", _ third: String = "") {
+        self.metric = metric
+        self.first = first
+        self.second = second
+        self.third = third
+    }
+
+    var dimensions: [(String, String)] {
+        let names = metric.dimensionNames
+        assert(names.count <= 3, "a handle key holds at most three dimension values")
+        return Array(zip(names, [first, second, third]))
     }
 }

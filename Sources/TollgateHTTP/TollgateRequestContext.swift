@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus the correlation id and the authenticated caller.
 public struct TollgateRequestContext: RequestContext {
@@ -12,12 +13,18 @@ public struct TollgateRequestContext: RequestContext {
     /// The largest request body a route reads (see ``HTTPConfiguration/bodySizeBytesMax``).
     public var bodySizeBytesMax: Int = HTTPConfiguration.defaultBodySizeBytesMax
 
+    /// The connection, kept so the peer's address is formatted only by the routes that ask for it.
+    private let channel: any Channel
+
     /// The TCP peer's IP address, for per-IP rate limits; nil when there is none (in-memory tests).
-    public var remoteIPAddress: String?
+    ///
+    /// Computed on demand: only the purchase routes' rate limit reads it, and formatting the address (a lock in
+    /// the channel, `inet_ntop`, a string) for every request was a cost of every debit.
+    public var remoteIPAddress: String? { channel.remoteAddress?.ipAddress }
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
-        self.remoteIPAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
 
     public var maxUploadSize: Int { bodySizeBytesMax }

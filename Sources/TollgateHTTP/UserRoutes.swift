@@ -9,6 +9,8 @@ struct UserRoutes {
 
     let backend: any BillingBackend
     let history: LogHistory
+    /// The request time at which enforcement and the module policy are evaluated (the router's clock).
+    let clock: Clock
 
     func collection(keys: APIKeyRing) -> RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -26,9 +28,11 @@ struct UserRoutes {
 
     @Sendable func enforcement(_ request: Request, context: Context) async throws -> Response {
         let userID = try Self.boundUser(context)
+        // One request time for both parts, so the state and the module policy cannot straddle a grace deadline.
+        let now = clock.now()
         return JSONResponse.make(
-            status: .ok, body: backend.enforcement(userID: userID), requestID: context.requestID,
-            rawMembers: [("module_policy", backend.modulePolicyJSON(userID: userID))])
+            status: .ok, body: backend.enforcement(userID: userID, at: now), requestID: context.requestID,
+            rawMembers: [("module_policy", backend.modulePolicyJSON(userID: userID, at: now))])
     }
 
     /// Newest first, `limit` (1–1000, default 50) per page; pass `next_before_seq` back as `before_seq` for the

@@ -125,6 +125,30 @@ import TollgateEngine
         }
     }
 
+    /// `/users/me/enforcement` (state and module policy) and the admin's user state are evaluated at the router's
+    /// injected clock, like the SDK routes — not at the wall clock (which is long past this grace period).
+    @Test func userEnforcementAndAdminStateUseTheInjectedClock() async throws {
+        let server = try TestServer()
+        let time = ManualClock(Self.at(hours: 4))
+        try await server.test(clock: time.clock) { client in
+            try await Self.apply(server, Self.planLines + [Self.consume(8, hours: 1), Self.consume(3, hours: 3)])
+            let grace = try await client.call(.get, "/api/v1/users/me/enforcement", key: server.bobKey)
+            #expect(grace.string("state") == "GRACE", "\(grace.text)")
+            #expect(grace.string("grace_ends_at") == "2026-03-03T03:00:00.000Z", "\(grace.text)")
+            #expect((grace["module_policy"] as? [String: Any])?.isEmpty == true, "\(grace.text)")
+            let graceState = try await client.call(.get, "/api/v1/admin/users/bob/state", key: server.adminKey)
+            #expect(graceState.string("state") == "GRACE", "\(graceState.text)")
+
+            time.advance(milliseconds: 60 * Timestamp.millisecondsPerHour)
+            let degraded = try await client.call(.get, "/api/v1/users/me/enforcement", key: server.bobKey)
+            #expect(degraded.string("state") == "DEGRADED", "\(degraded.text)")
+            let rules = try #require(degraded["module_policy"] as? [String: Any], "\(degraded.text)")
+            #expect((rules["apiTraces"] as? [String: Any])?["samplingRate"] as? Int == 10)
+            let degradedState = try await client.call(.get, "/api/v1/admin/users/bob/state", key: server.adminKey)
+            #expect(degradedState.string("state") == "DEGRADED", "\(degradedState.text)")
+        }
+    }
+
     @Test func suspendedUserIsSuspendedWithAnEmptyPolicy() async throws {
         let server = try TestServer()
         try await server.test(clock: ManualClock(Self.at(hours: 80)).clock) { client in

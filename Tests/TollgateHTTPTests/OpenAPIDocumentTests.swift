@@ -45,10 +45,10 @@ import TollgateBilling
         func submit(_ command: Command) async throws -> JSONValue { .null }
         var writeFailure: String? { nil }
         func balance(userID: String) -> JSONValue { .null }
-        func enforcement(userID: String) -> JSONValue { .null }
-        func modulePolicyJSON(userID: String) -> String { "{}" }
+        func enforcement(userID: String, at time: Timestamp) -> JSONValue { .null }
+        func modulePolicyJSON(userID: String, at time: Timestamp) -> String { "{}" }
         func settings() -> JSONValue { .null }
-        func userState(userID: String) -> JSONValue { .null }
+        func userState(userID: String, at time: Timestamp) -> JSONValue { .null }
         func policy() -> JSONValue { .null }
         func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement {
             UserEnforcement(

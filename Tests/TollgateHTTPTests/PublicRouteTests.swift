@@ -45,10 +45,14 @@ import TollgateEngine
             throw CancellationError()
         }
         func balance(userID: String) -> JSONValue { engine.balance(userID: userID) }
-        func enforcement(userID: String) -> JSONValue { engine.enforcement(userID: userID) }
-        func modulePolicyJSON(userID: String) -> String { engine.modulePolicyJSON(userID: userID) }
+        func enforcement(userID: String, at time: Timestamp) -> JSONValue {
+            engine.enforcement(userID: userID, at: time)
+        }
+        func modulePolicyJSON(userID: String, at time: Timestamp) -> String {
+            engine.modulePolicyJSON(userID: userID, at: time)
+        }
         func settings() -> JSONValue { engine.settings() }
-        func userState(userID: String) -> JSONValue { engine.userState(userID: userID) }
+        func userState(userID: String, at time: Timestamp) -> JSONValue { engine.userState(userID: userID, at: time) }
         func policy() -> JSONValue { engine.policy() }
         func userEnforcement(userID: String, at time: Timestamp) -> UserEnforcement {
             engine.userEnforcement(userID: userID, at: time)

@@ -22,6 +22,22 @@ import TollgateBilling
         }
     }
 
+    /// Generated ids: the process prefix then the counter, 16 lowercase hex digits each, one apart.
+    @Test func generatedRequestIDsArePrefixAndCounterInHex() {
+        let first = CorrelationMiddleware.newRequestID()
+        let second = CorrelationMiddleware.newRequestID()
+        for id in [first, second] {
+            #expect(id.utf8.count == 32)
+            #expect(id.hasPrefix(CorrelationMiddleware.processPrefix))
+            #expect(id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }, "\(id)")
+        }
+        let firstCount = UInt64(first.dropFirst(16), radix: 16)
+        let secondCount = UInt64(second.dropFirst(16), radix: 16)
+        #expect(firstCount != nil && secondCount != nil)
+        // Other tests may draw ids in between; the counter only grows.
+        #expect((secondCount ?? 0) > (firstCount ?? 0))
+    }
+
     @Test func errorsCarryCodeMessageAndCorrelationID() async throws {
         let server = try TestServer()
         try await server.test { client in
