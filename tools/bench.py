@@ -531,6 +531,13 @@ class Bench:
         `audit --initiated-by bench-admin --limit 100` newest and oldest first, with the index files the writer
         wrote when it sealed segments (no `tollgate index`)."""
         count = self.o.reopen_records or (200_000 if self.o.quick else 10_000_000)
+        # --reopen-dir keeps the killed log between runs (built once, reused while `DIR.bench-complete` exists):
+        # the build is most of this part's time, and A/B runs of two binaries must read the same bytes.
+        reuse = self.o.reopen_dir
+        if reuse and os.path.exists(reuse.rstrip("/") + ".bench-complete"):
+            directory = reuse
+            self.measure_reopen(directory, count, reused=True)
+            return
         users, admin_count = 10_000, 1_000
         data = self.dataset(users=users, records=count - users - admin_count)
         admin = os.path.join(data.dir, "admin.jsonl")
@@ -538,7 +545,9 @@ class Bench:
             for i in range(admin_count):
                 f.write('{"op":"grant","user_id":"user-%d","amount":"1","source":"admin","initiated_by":"bench-admin",'
                         '"at":"%s"}\n' % (i % users, stamp(BASE_MS)))
-        directory = self.fresh_dir("reopen-log")
+        directory = self.fresh_dir("reopen-log") if not reuse else reuse
+        if reuse:
+            shutil.rmtree(reuse, ignore_errors=True)
         for path in (data.grants, admin):
             self.tollgate(["apply", "--data", directory, "--fsync", "none", path])
         writer = subprocess.Popen([self.bin, "apply", "--data", directory, "--fsync", "none"], stdin=subprocess.PIPE,
@@ -561,6 +570,13 @@ class Bench:
         writer.kill()  # SIGKILL
         writer.wait()
         feeder.join(timeout=10)
+        if reuse:
+            open(reuse.rstrip("/") + ".bench-complete", "w").close()
+        self.measure_reopen(directory, count, reused=False)
+
+    def measure_reopen(self, directory, count, reused):
+        """The measurements of `part_reopen` on a killed log (`reused`: built by an earlier run, --reopen-dir)."""
+        self.put("reopen.reused_log", 1 if reused else 0, "flag")
         self.put("reopen.records", count, "records")
         snapshots = os.path.join(directory, "snapshots")
         self.put("reopen.snapshots", len(os.listdir(snapshots)) if os.path.isdir(snapshots) else 0, "files")
@@ -735,6 +751,7 @@ def main():
     parser.add_argument("--users", type=int)
     parser.add_argument("--pg-seconds", type=int)
     parser.add_argument("--reopen-records", type=int)
+    parser.add_argument("--reopen-dir", help="reopen: build the killed log here once and reuse it in later runs")
     parser.add_argument("--pg-port", type=int, default=54329)
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--json", default=".build/bench/results.json")
