@@ -573,6 +573,9 @@ class Bench:
         if reuse:
             open(reuse.rstrip("/") + ".bench-complete", "w").close()
         self.measure_reopen(directory, count, reused=False)
+        if not reuse:
+            shutil.rmtree(directory)
+        shutil.rmtree(data.dir)
 
     def measure_reopen(self, directory, count, reused):
         """The measurements of `part_reopen` on a killed log (`reused`: built by an earlier run, --reopen-dir)."""
@@ -617,8 +620,6 @@ class Bench:
             found = len(json.load(open(out)).get("entries", []))
             self.put(f"reopen.audit_first_100_{order}_s", walls, "s", records=count, found=found)
             self.put(f"reopen.audit_first_100_{order}_cpu_s", cpus, "s")
-        shutil.rmtree(directory)
-        shutil.rmtree(data.dir)
 
 
 # ---------------------------------------------------------------------------------------------------------------
