@@ -65,9 +65,7 @@ struct ActiveAuditIndex {
 
     /// `DIR/index/<raw segment name>.audit`.
     static func path(directory: String, segmentBaseSeq: UInt64) -> String {
-        let digits = String(segmentBaseSeq)
-        let name = String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".log"
-        return directory + "/" + AuditIndex.directoryName + "/" + name + fileSuffix
+        directory + "/" + AuditIndex.directoryName + "/" + SegmentFileName.rawName(baseSeq: segmentBaseSeq) + fileSuffix
     }
 
     // MARK: Encoding

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import TollgateBilling
 import TollgateLog
 
@@ -23,7 +26,13 @@ extension AuditQuery {
         }
         // A sidecar without a mark covers nothing yet (its writer has not finished a commit): a plain scan.
         guard !index.marks.isEmpty else { return .failure(.missing) }
-        for mark in index.marks.reversed().prefix(Self.activeMarkTriesMax) {
+        // Marks whose batch lies past the end of the file (written before a crash cut the log back) are passed
+        // over without a read; the tries are for marks the log might confirm.
+        let segmentPath = directory + "/" + SegmentFileName.rawName(baseSeq: segmentBaseSeq)
+        var status = stat()
+        let sizeBytes = stat(segmentPath, &status) == 0 ? UInt64(status.st_size) : 0
+        let candidates = index.marks.reversed().filter { $0.batch.offsetBytes < sizeBytes }
+        for mark in candidates.prefix(Self.activeMarkTriesMax) {
             guard let tail = try? scanAfter(mark, directory: directory, need: need) else { continue }
             var postings = index.postings[..<mark.postingCount].filter { posting in
                 posting.initiator == initiatedBy && timeMatches(Timestamp(millisecondsSinceEpoch: posting.timeMs))

@@ -84,8 +84,9 @@ extension Engine {
             ActiveAuditWriter.discardFile(directory: directory, segmentBaseSeq: end.segmentBaseSeq)
             return
         }
-        for mark in index.marks.reversed().prefix(Self.activeAuditResumeMarkTriesMax)
-        where mark.coveredNextSeq <= end.nextSeq {
+        // Marks past the log's end (written before a crash cut it back) are passed over without a read.
+        let candidates = index.marks.reversed().filter { $0.coveredNextSeq <= end.nextSeq }
+        for mark in candidates.prefix(Self.activeAuditResumeMarkTriesMax) {
             guard var reader = try? LogReader(directory: directory, at: mark.batch),
                 let scan = try? ActiveAuditIndex.scanTail(
                     &reader, segmentBaseSeq: end.segmentBaseSeq, coveredNextSeq: mark.coveredNextSeq,
