@@ -155,8 +155,25 @@ public struct AuditIndexStore: Sendable {
         }
     }
 
-    /// Makes every sealed segment's index valid (keeping valid ones, rebuilding the rest) and removes index files
-    /// of segments that no longer exist. Files are written to a temporary name and renamed.
+    /// Keeps the raw active segment's sidecar when it decodes and holds a coverage mark (`audit` checks its marks
+    /// and postings against the log on every use), and otherwise builds it by reading the segment.
+    func refreshActive(_ segment: SegmentFileName) throws(EngineError) -> RefreshLine {
+        precondition(!segment.isSealed)
+        let base = UInt64(segment.baseSeq)
+        let rejection: String
+        switch ActiveAuditIndex.load(directory: directory, segmentBaseSeq: base) {
+        case .success(let index) where !index.marks.isEmpty:
+            return RefreshLine(name: segment.name, action: "valid", detail: "active segment sidecar")
+        case .success: rejection = "sidecar covers nothing yet"
+        case .failure(let reason): rejection = reason.description
+        }
+        let bytes = try ActiveAuditIndex.build(directory: directory, segmentBaseSeq: base)
+        try ActiveAuditIndex.write(bytes, directory: directory, segmentBaseSeq: base)
+        return RefreshLine(name: segment.name, action: "built", detail: "active segment sidecar: " + rejection)
+    }
+
+    /// Makes every sealed segment's index valid (keeping valid ones, rebuilding the rest), the raw active segment's
+    /// sidecar too (``refreshActive(_:)``), and removes index files of segments that no longer exist. Files are written to a temporary name and renamed.
     public func refresh() throws(EngineError) -> [RefreshLine] {
         let segments = try segments()
         do {
@@ -178,6 +195,10 @@ public struct AuditIndexStore: Sendable {
             let next = position + 1 < segments.count ? segments[position + 1].baseSeq : nil
             try write(try build(segment, nextBaseSeq: next), for: segment)
             lines.append(RefreshLine(name: segment.name, action: "built", detail: rejection.description))
+        }
+        if let last = segments.last, !last.isSealed {
+            lines.append(try refreshActive(last))
+            expected.insert(last.name + ActiveAuditIndex.fileSuffix)
         }
         let present = (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
         for name in present.sorted() where !expected.contains(name) {

@@ -1,7 +1,8 @@
 import TollgateBilling
 
 /// `audit` served from the per-segment audit index: sealed segments with a valid index are read only at the
-/// records their postings name; the others (no index, a rejected index, the raw active segment) are scanned.
+/// records their postings name, the raw active segment through its sidecar (``AuditQuery+ActiveIndex``); the
+/// others (no index, a rejected index or sidecar) are scanned.
 /// Newest-first reads segments from the newest and stops once the page is full, so the first page costs the
 /// tail of the log, not all of it. The answer is identical to ``run(directory:progress:)``.
 extension AuditQuery {
@@ -35,7 +36,20 @@ extension AuditQuery {
                 case .failure(let rejection): use.warnings.append("\(segment.name): \(rejection), scanned instead")
                 }
             }
-            if let index {
+            var activeFound: [LedgerEntry]?
+            if !segment.isSealed, nextBase == nil {
+                switch activeSegmentEntries(
+                    directory: directory, segmentBaseSeq: UInt64(segment.baseSeq), need: wanted - entries.count)
+                {
+                case .success(let matched): activeFound = matched
+                case .failure(.missing): break
+                case .failure(let rejection): use.warnings.append("\(segment.name): \(rejection), scanned instead")
+                }
+            }
+            if let activeFound {
+                use.indexedSegmentCount += 1
+                found = activeFound
+            } else if let index {
                 use.indexedSegmentCount += 1
                 var postings = (index.postings[initiatedBy] ?? []).filter { posting in
                     let time = Timestamp(millisecondsSinceEpoch: posting.timeMs)
@@ -61,7 +75,7 @@ extension AuditQuery {
                 }
             } else {
                 // Debits and consumes (almost every record) name no initiator: they are read and checked but not
-                // decoded. This is the cost of the raw active segment, which has no index (docs/benchmarks.md).
+                // decoded. This is the cost of a segment without a usable index (docs/benchmarks.md).
                 use.scannedSegmentCount += 1
                 var reader = try LedgerReader(directory: directory, fromSeq: segment.baseSeq)
                 let wantedRecord = { (seq: Int64, time: Timestamp, typeTag: UInt8) -> Bool in

@@ -34,6 +34,12 @@ public final class Engine {
     let writesDerivedFiles: Bool
     /// The log's active segment base seq when the audit index was last brought up to date (``Engine+AuditIndex``).
     var auditIndexedActiveBaseSeq: UInt64 = 0
+    /// The active segment's audit sidecar (``Engine+ActiveAuditIndex``); nil while that segment has none.
+    var activeAudit: ActiveAuditWriter?
+    /// Where the log ended after the last commit (nil: the engine keeps no sidecar, e.g. on a simulated disk).
+    var activeAuditEnd: LogEnd?
+    /// Initiator records staged since the last commit: seq, time, initiator.
+    var activeAuditStaged: [(seq: UInt64, timeMs: Int64, initiator: String)] = []
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
     public convenience init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
@@ -69,6 +75,7 @@ public final class Engine {
         }
         pendingRecords.reserveCapacity(configuration.batchCommandCountMax)
         indexSealedSegments(activeBaseSeq: log.activeSegmentBaseSeq)
+        resumeActiveAudit(end: log.durableEnd)
     }
 
     private static func decodeNewestSnapshot(_ configuration: EngineConfiguration)
@@ -105,6 +112,7 @@ public final class Engine {
         }
         for record in decision.records {
             fold(&state, record, seq: nextSeq, time: time)
+            noteActiveAudit(record, seq: nextSeq, time: time)
             var body: [UInt8] = []
             body.reserveCapacity(Self.recordBodySizeBytesTypical)
             record.encodeBody(into: &body)
@@ -132,10 +140,12 @@ public final class Engine {
             failure = failed
             pendingRecords.removeAll()
             pendingSizeBytes = 0
+            activeAuditStaged.removeAll()
             throw failed
         }
         pendingRecords.removeAll(keepingCapacity: true)
         pendingSizeBytes = 0
+        if activeAuditEnd != nil { recordActiveAudit(end: log.durableEnd) }
         if log.activeSegmentBaseSeq != auditIndexedActiveBaseSeq {
             indexSealedSegments(activeBaseSeq: log.activeSegmentBaseSeq)
         }
@@ -175,6 +185,7 @@ public final class Engine {
 
     public func close() throws(EngineError) {
         if failure == nil { try commit() }
+        finishActiveAudit()
         do {
             try log.close()
         } catch {

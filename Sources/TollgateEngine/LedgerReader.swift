@@ -29,6 +29,17 @@ public struct LedgerReader {
         nextSeq = max(1, fromSeq)
     }
 
+    /// Starts at a batch of the raw active segment that a derived file names; nothing in `position` is trusted
+    /// (``LogReader/init(directory:at:)``): a position that does not match the log throws.
+    public init(directory: String, at position: BatchPosition) throws(EngineError) {
+        do {
+            reader = try LogReader(directory: directory, at: position)
+        } catch {
+            throw EngineError(.log, "cannot read the log in \(directory) at \(position): \(error)")
+        }
+        nextSeq = Int64(position.baseSeq)
+    }
+
     /// The partial batch the iteration ended at, if any (an unacknowledged append; the next writer truncates it).
     public var tornTail: TornTail? { reader.tornTail }
 

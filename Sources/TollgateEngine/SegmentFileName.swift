@@ -19,6 +19,12 @@ public struct SegmentFileName: Hashable, Sendable, Comparable {
         self.isSealed = sealed
     }
 
+    /// The raw segment file name of `baseSeq` (20 digits, `.log`).
+    static func rawName(baseSeq: UInt64) -> String {
+        let digits = String(baseSeq)
+        return String(repeating: "0", count: max(0, digitCount - digits.count)) + digits + ".log"
+    }
+
     public static func < (lhs: SegmentFileName, rhs: SegmentFileName) -> Bool {
         (lhs.baseSeq, lhs.isSealed ? 0 : 1) < (rhs.baseSeq, rhs.isSealed ? 0 : 1)
     }

@@ -117,6 +117,15 @@ public final class Log: @unchecked Sendable {
     /// a lower base seq is sealed on disk. Lets derived files that follow sealed segments (the engine's audit
     /// index) notice a seal without the log knowing about them.
     public var activeSegmentBaseSeq: UInt64 { lock.withLock { durableTail.segmentBaseSeq } }
+    /// Where the acknowledged records end (segment, size, next seq, chain): with a single writer, the next append
+    /// starts there or at the start of a new segment. Lets derived files point into the active segment.
+    public var durableEnd: LogEnd {
+        lock.withLock {
+            LogEnd(
+                segmentBaseSeq: durableTail.segmentBaseSeq, segmentSizeBytes: durableTail.segmentSizeBytes,
+                nextSeq: durableTail.nextSeq, chain: durableTail.chain)
+        }
+    }
     public var recoveryReport: RecoveryReport { lock.withLock { report } }
     /// The error that put the log in the failed state (fail-stop after an fsync error), if any.
     public var failedState: LogError? { lock.withLock { failure } }

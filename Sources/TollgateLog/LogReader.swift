@@ -49,6 +49,37 @@ public struct LogReader {
         }
     }
 
+    /// Starts at a batch of the raw (active) segment named by a derived file (``BatchPosition``): only that
+    /// segment's file is opened and read from that byte on. Nothing in `position` is trusted: the batch there must
+    /// start at `position.baseSeq` and continue the chain from `position.chainBefore` (a stale or forged position
+    /// throws `.corruptRecord`; one outside the file, or naming a segment that is not the raw one, throws
+    /// `.invalidArgument`). Everything after it is checked as in any read.
+    public init(directory: String, at position: BatchPosition) throws(LogError) {
+        try self.init(directory: directory, at: position, storage: PosixStorage.shared)
+    }
+
+    package init(directory: String, at batch: BatchPosition, storage: any LogStorage) throws(LogError) {
+        self.storage = storage
+        self.directory = directory
+        fromSeq = max(1, batch.baseSeq)
+        segments = try SegmentListing.list(storage: storage, directory: directory).segments
+        guard let index = segments.firstIndex(where: { $0.baseSeq == batch.segmentBaseSeq }), !segments[index].isSealed
+        else {
+            throw LogError(
+                .invalidArgument, "no raw segment starts at seq \(batch.segmentBaseSeq)", seq: batch.segmentBaseSeq)
+        }
+        let opened = try SegmentScanner(
+            storage: storage, directory: directory, name: segments[index].name,
+            readWindowSizeBytes: SegmentScanner.positionedReadWindowSizeBytes)
+        try opened.position(at: batch)
+        position = index
+        scanner = opened
+    }
+
+    /// The position of the batch holding the record last returned (nil in a sealed segment or before the first
+    /// record): what a derived file stores to come back to that record with ``init(directory:at:)``.
+    public var currentBatchPosition: BatchPosition? { scanner?.currentBatchPosition }
+
     /// The next record, or nil at the end of the log (check `tornTail`).
     public mutating func next() throws(LogError) -> LogRecord? {
         while true {

@@ -30,6 +30,8 @@ final class SegmentScanner {
     private(set) var chainBeforeCurrentBatch: UInt64 = 0
     private(set) var end: End?
 
+    /// How much a raw read fetches at once: large for scans, small for a reader positioned at one batch.
+    private var readWindowSizeBytes = LogLimits.readWindowSizeBytes
     private var window: [UInt8] = []
     private var windowRawOffset: UInt64 = 0
     private var windowCount = 0
@@ -41,7 +43,10 @@ final class SegmentScanner {
     private var recordIndex = 0
     private var recordOffsetInWindow = 0
 
-    init(storage: any LogStorage, directory: String, name: String) throws(LogError) {
+    init(
+        storage: any LogStorage, directory: String, name: String,
+        readWindowSizeBytes: Int = LogLimits.readWindowSizeBytes
+    ) throws(LogError) {
         guard let parsed = SegmentName.parse(name), parsed.kind == .raw || parsed.kind == .sealed else {
             throw LogError(.invalidArgument, "not a segment file name: \(name)", file: name)
         }
@@ -59,6 +64,8 @@ final class SegmentScanner {
         nextSeq = baseSeq
         chain = 0
         rawOffset = UInt64(SegmentHeader.sizeBytes)
+        precondition(readWindowSizeBytes >= BatchHeader.sizeBytes)
+        self.readWindowSizeBytes = readWindowSizeBytes
         // From here on a throw runs deinit, which closes the file.
         try start()
     }
@@ -132,7 +139,7 @@ final class SegmentScanner {
         if offset >= windowRawOffset, offset + UInt64(count) <= windowEnd { return Int(windowEnd - offset) }
         if offset >= fileSizeBytes { return 0 }
         let remaining = fileSizeBytes - offset
-        let wanted = Int(min(remaining, UInt64(max(count, min(LogLimits.readWindowSizeBytes, Int(remaining))))))
+        let wanted = Int(min(remaining, UInt64(max(count, min(readWindowSizeBytes, Int(remaining))))))
         if window.count < wanted { window = [UInt8](repeating: 0, count: wanted) }
         let got: Int
         do {
@@ -392,6 +399,41 @@ final class SegmentScanner {
             recordIndex += 1
             recordOffsetInWindow = nextOffset
         }
+    }
+
+    /// A positioned read fetches this much at first (a batch larger than it is still read whole).
+    static let positionedReadWindowSizeBytes = 256 << 10
+
+    /// Positions a raw segment's scanner at a batch named by a derived file, trusting nothing: the offset must lie
+    /// inside the file past the segment header, and the next `nextBatch` then checks the batch header's seq
+    /// against `position.baseSeq` and its records and `chainAfter` against the chain continued from
+    /// `position.chainBefore`, exactly as when reading from the segment's start.
+    func position(at position: BatchPosition) throws(LogError) {
+        guard kind == .raw, end == nil, header != nil else {
+            throw LogError(.invalidArgument, "\(name): positioned reads are for raw segments", file: name)
+        }
+        guard position.segmentBaseSeq == baseSeq, position.baseSeq >= baseSeq,
+            position.offsetBytes >= BatchPosition.firstBatchOffsetBytes, position.offsetBytes <= fileSizeBytes
+        else {
+            throw LogError(
+                .invalidArgument, "\(name): no batch can start at byte \(position.offsetBytes)", file: name,
+                offset: position.offsetBytes, seq: position.baseSeq)
+        }
+        windowCount = 0
+        windowRawOffset = 0
+        rawOffset = position.offsetBytes
+        nextSeq = position.baseSeq
+        chain = position.chainBefore
+        lastTimeMs = nil
+        batch = nil
+    }
+
+    /// The position of the batch holding the record last returned by `nextRecord` (raw segments only).
+    var currentBatchPosition: BatchPosition? {
+        guard kind == .raw, let batch else { return nil }
+        return BatchPosition(
+            segmentBaseSeq: baseSeq, offsetBytes: rawOffset - UInt64(batch.batchSizeBytes), baseSeq: batch.baseSeq,
+            chainBefore: chainBeforeCurrentBatch)
     }
 
     /// The raw bytes of the batch just returned by `nextBatch` (for sealing).
