@@ -14,11 +14,14 @@ final class DecodedRecordQueue: @unchecked Sendable {
     /// Guarded by `condition`: full chunks in log order, the producer's end and failure, the consumer's stop.
     private var chunks: [[DecodedRecords.Item]] = []
     private var producerFinished = false
-    private var producerFailure: LogError?
+    /// The producer's source once it finished (its failure and accounting journal), guarded by `condition`.
+    private var finishedSource: DecodedRecords?
     private var stopped = false
 
-    init(directory: String, storage: any LogStorage) {
-        let thread = Thread { [self] in produce(DecodedRecords(directory: directory, storage: storage)) }
+    init(directory: String, storage: any LogStorage, until bound: Projection.Bound) {
+        let thread = Thread { [self] in
+            produce(DecodedRecords(directory: directory, storage: storage, until: bound))
+        }
         thread.name = "replay-read"
         thread.start()
     }
@@ -40,7 +43,7 @@ final class DecodedRecordQueue: @unchecked Sendable {
             if !chunk.isEmpty { chunks.append(chunk) }
             if chunk.isEmpty {
                 producerFinished = true
-                producerFailure = source.failure
+                finishedSource = source
             }
             assert(chunks.count <= Self.chunkCountMax)
             condition.broadcast()
@@ -60,11 +63,13 @@ final class DecodedRecordQueue: @unchecked Sendable {
         return chunk
     }
 
-    /// Why the producer stopped before the end of the log; meaningful once ``nextChunk()`` returned empty.
-    var failure: LogError? {
+    /// The producer's source after the last chunk (why it stopped early, its accounting journal); call once
+    /// ``nextChunk()`` returned empty.
+    func finished() -> DecodedRecords {
         condition.lock()
         defer { condition.unlock() }
-        return producerFailure
+        precondition(producerFinished && chunks.isEmpty, "finished() before the last chunk was taken")
+        return finishedSource!
     }
 
     /// Stops the producer (the consumer is done, possibly early) and waits for its thread to leave the queue.

@@ -1,11 +1,12 @@
 import TollgateBilling
 import TollgateLog
 
-/// The stateless half of a verified replay: the log read from its first record (every checksum and the chain
-/// checked by `LogReader`) and each body decoded, handed out in bounded chunks. It can run on a second thread
-/// ahead of the verifier (``DecodedRecordQueue``) because nothing here depends on the billing state.
+/// The part of a verified replay that needs no billing state: the log read from its first record (every checksum
+/// and the chain checked by `LogReader`), each body decoded, and the accounting journal (``AccountingVerifier``)
+/// folded from the decoded records — handed out in bounded chunks up to the replay's bound. It can run on a second
+/// thread ahead of the billing verifier (``DecodedRecordQueue``) because nothing here reads the billing state.
 struct DecodedRecords {
-    /// One record as the verifier needs it: the log's seq and time, and its body decoded (or why it does not).
+    /// One record as the billing verifier needs it: the log's seq and time, and its body decoded (or why not).
     struct Item: Sendable {
         var seq: UInt64
         var timeMs: Int64
@@ -16,10 +17,14 @@ struct DecodedRecords {
     static let chunkRecordCountMax = 1_024
 
     private var reader: LogReader?
-    /// Why the log could not be read on (opening it, a damaged batch); the iteration ends there.
+    private let bound: Projection.Bound
+    /// Why the log could not be read on (opening it, a damaged batch) before the bound; the iteration ends there.
     private(set) var failure: LogError?
+    /// The journal of every record handed out that decoded (what the billing verifier returns for them).
+    private(set) var accounting = AccountingVerifier()
 
-    init(directory: String, storage: any LogStorage) {
+    init(directory: String, storage: any LogStorage, until bound: Projection.Bound) {
+        self.bound = bound
         do throws(LogError) {
             reader = try LogReader(directory: directory, fromSeq: 1, storage: storage)
         } catch {
@@ -27,20 +32,28 @@ struct DecodedRecords {
         }
     }
 
-    /// The next ≤ ``chunkRecordCountMax`` records; empty at the end of the log or at a failure (see ``failure``).
+    /// The next ≤ ``chunkRecordCountMax`` records; empty at the end of the log, at the bound, or at a failure
+    /// (see ``failure``).
     mutating func nextChunk() -> [Item] {
         guard var active = reader else { return [] }
         reader = nil  // keeps `active` uniquely referenced while it reads
         var chunk: [Item] = []
         chunk.reserveCapacity(Self.chunkRecordCountMax)
+        var atBound = false
         do throws(LogError) {
             while chunk.count < Self.chunkRecordCountMax, let record = try active.next() {
-                chunk.append(
-                    Item(
-                        seq: record.seq, timeMs: record.timeMs,
-                        decoded: LedgerRecord.decode(typeTag: record.type, body: record.body)))
+                let seq = Int64(record.seq)
+                let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
+                if case .seq(let last) = bound, seq > last { atBound = true }
+                if case .time(let last) = bound, time > last { atBound = true }
+                if atBound { break }
+                let decoded = LedgerRecord.decode(typeTag: record.type, body: record.body)
+                if case .success(let ledgerRecord) = decoded {
+                    accounting.add(LedgerEntry(seq: seq, time: time, record: ledgerRecord))
+                }
+                chunk.append(Item(seq: record.seq, timeMs: record.timeMs, decoded: decoded))
             }
-            if chunk.count == Self.chunkRecordCountMax { reader = active }
+            if chunk.count == Self.chunkRecordCountMax && !atBound { reader = active }
         } catch {
             failure = error
         }

@@ -62,27 +62,18 @@ public enum Replay {
 
         var replayViolations: [Violation] = []
         var verifier = LedgerVerifier(configuration: billing)
-        var accounting = AccountingVerifier()
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
-        let queue = concurrent ? DecodedRecordQueue(directory: directory, storage: logStorage) : nil
-        var direct = concurrent ? nil : DecodedRecords(directory: directory, storage: logStorage)
-        var stoppedAtBound = false
-        read: while true {
+        // The records come up to the bound, decoded, with the accounting journal folded from them on the same side.
+        let queue = concurrent ? DecodedRecordQueue(directory: directory, storage: logStorage, until: bound) : nil
+        var direct = concurrent ? nil : DecodedRecords(directory: directory, storage: logStorage, until: bound)
+        while true {
             let chunk: [DecodedRecords.Item]
             if let queue { chunk = queue.nextChunk() } else { chunk = direct!.nextChunk() }
             if chunk.isEmpty { break }
             for item in chunk {
                 let seq = Int64(item.seq)
                 let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
-                if case .seq(let last) = bound, seq > last {
-                    stoppedAtBound = true
-                    break read
-                }
-                if case .time(let last) = bound, time > last {
-                    stoppedAtBound = true
-                    break read
-                }
                 if seq != recordCount + 1 {
                     replayViolations.append(
                         Violation(invariant: "seq_contiguous", seq: seq, detail: "expected seq \(recordCount + 1), found \(seq)"))
@@ -93,17 +84,17 @@ public enum Replay {
                                   detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
                 }
                 lastTime = time
-                if let decoded = verifier.check(seq: seq, time: time, decoded: item.decoded) {
-                    accounting.add(LedgerEntry(seq: seq, time: time, record: decoded))
-                }
+                verifier.check(seq: seq, time: time, decoded: item.decoded)
                 recordCount += 1
                 if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
             }
         }
-        if !stoppedAtBound, let failure = queue?.failure ?? direct?.failure {
+        let source = queue?.finished() ?? direct!
+        queue?.stop()
+        if let failure = source.failure {
             replayViolations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(failure)"))
         }
-        queue?.stop()
+        var accounting = source.accounting
 
         var violations: [Violation] = []
         let storage = logCheck?.wait() ?? sequentialLogCheck!
