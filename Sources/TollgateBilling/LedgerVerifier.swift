@@ -24,7 +24,16 @@ public struct LedgerVerifier: Sendable {
     public mutating func check(seq: Int64, time recordedTime: Timestamp, typeTag: UInt8, body: [UInt8])
         -> LedgerRecord?
     {
-        switch LedgerRecord.decode(typeTag: typeTag, body: body) {
+        check(seq: seq, time: recordedTime, decoded: LedgerRecord.decode(typeTag: typeTag, body: body))
+    }
+
+    /// Checks and folds one record already decoded (``LedgerRecord/decode(typeTag:body:)``), so that a replay can
+    /// decode on another thread ahead of the checks; same checks and violations as ``check(seq:time:typeTag:body:)``.
+    @discardableResult
+    public mutating func check(
+        seq: Int64, time recordedTime: Timestamp, decoded: Result<LedgerRecord, RecordDecodingError>
+    ) -> LedgerRecord? {
+        switch decoded {
         case .success(let record):
             check(record, seq: seq, recordedTime: recordedTime)
             return record

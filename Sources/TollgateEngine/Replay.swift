@@ -34,57 +34,77 @@ public enum Replay {
     /// Violations reported by the storage layer are named after what broke there.
     static let storageInvariant = "log_integrity"
 
+    /// Reads the log on a second thread (``DecodedRecordQueue``) and runs the log layer's own pass on a third, beside
+    /// the re-deciding thread; the report is the same as a sequential replay's.
     public static func verify(
         directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
         progress: ((Int64) -> Void)? = nil
     ) -> Report {
-        verify(directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, progress: progress)
+        verify(
+            directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, concurrent: true,
+            progress: progress)
     }
 
     /// Verifies the log read through `storage` (the simulator's disk; the public overload reads real files).
+    ///
+    /// `concurrent`: read, check and decode the log on other threads ahead of the verifier. Off for storage that is
+    /// not safe to read from several threads at once or must be read in one order (the simulator's seeded faults).
     package static func verify(
         directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
-        storage logStorage: any LogStorage, progress: ((Int64) -> Void)? = nil
+        storage logStorage: any LogStorage, concurrent: Bool = false, progress: ((Int64) -> Void)? = nil
     ) -> Report {
+        // The log layer's pass collects every problem (one per damaged segment) where the reader below stops at the
+        // first; it needs nothing from the replay, so it may run beside it.
+        let logCheck: WorkerThread<LogVerification>? =
+            concurrent
+            ? WorkerThread(name: "replay-log-check") { verifyLog(directory: directory, storage: logStorage) } : nil
+        let sequentialLogCheck = concurrent ? nil : verifyLog(directory: directory, storage: logStorage)
+
+        var replayViolations: [Violation] = []
+        var verifier = LedgerVerifier(configuration: billing)
+        var recordCount: Int64 = 0
+        var lastTime: Timestamp?
+        // The records come up to the bound, decoded, with the accounting journal folded from them on the same side.
+        let queue = concurrent ? DecodedRecordQueue(directory: directory, storage: logStorage, until: bound) : nil
+        var direct = concurrent ? nil : DecodedRecords(directory: directory, storage: logStorage, until: bound)
+        while true {
+            let chunk: [DecodedRecords.Item]
+            if let queue { chunk = queue.nextChunk() } else { chunk = direct!.nextChunk() }
+            if chunk.isEmpty { break }
+            for item in chunk {
+                let seq = Int64(item.seq)
+                let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
+                if seq != recordCount + 1 {
+                    replayViolations.append(
+                        Violation(invariant: "seq_contiguous", seq: seq, detail: "expected seq \(recordCount + 1), found \(seq)"))
+                }
+                if let lastTime, time < lastTime {
+                    replayViolations.append(
+                        Violation(invariant: "time_monotonic", seq: seq,
+                                  detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
+                }
+                lastTime = time
+                verifier.check(seq: seq, time: time, decoded: item.decoded)
+                recordCount += 1
+                if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
+            }
+        }
+        let source = queue?.finished() ?? direct!
+        queue?.stop()
+        if let failure = source.failure {
+            replayViolations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(failure)"))
+        }
+        var accounting = source.accounting
+
         var violations: [Violation] = []
-        let storage = verifyLog(directory: directory, storage: logStorage)
+        let storage = logCheck?.wait() ?? sequentialLogCheck!
         for problem in storage.problems {
             let seq = problem.seq.map { Int64($0) }
             if case .seq(let last) = bound, let seq, seq > last { continue }
             violations.append(
                 Violation(invariant: storageInvariant, seq: seq, detail: "\(problem.file) at byte \(problem.offset.map { String($0) } ?? "?"): \(problem.detail)"))
         }
-
-        var verifier = LedgerVerifier(configuration: billing)
-        var accounting = AccountingVerifier()
-        var recordCount: Int64 = 0
-        var lastTime: Timestamp?
-        do {
-            var reader = try LogReader(directory: directory, fromSeq: 1, storage: logStorage)
-            while let record = try reader.next() {
-                let seq = Int64(record.seq)
-                let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
-                if case .seq(let last) = bound, seq > last { break }
-                if case .time(let last) = bound, time > last { break }
-                if seq != recordCount + 1 {
-                    violations.append(
-                        Violation(invariant: "seq_contiguous", seq: seq, detail: "expected seq \(recordCount + 1), found \(seq)"))
-                }
-                if let lastTime, time < lastTime {
-                    violations.append(
-                        Violation(invariant: "time_monotonic", seq: seq,
-                                  detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
-                }
-                lastTime = time
-                if let decoded = verifier.check(seq: seq, time: time, typeTag: record.type, body: record.body) {
-                    accounting.add(LedgerEntry(seq: seq, time: time, record: decoded))
-                }
-                recordCount += 1
-                if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
-            }
-        } catch {
-            violations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(error)"))
-        }
+        violations.append(contentsOf: replayViolations)
         violations.append(contentsOf: verifier.finish())
         violations.append(contentsOf: accounting.finish(balances: verifier.state.balances()))
         return Report(recordCount: recordCount, violations: violations, state: verifier.state)

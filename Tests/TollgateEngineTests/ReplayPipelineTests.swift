@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TollgateBilling
+import TollgateEngine
+import TollgateLog
+
+/// The public `Replay.verify` reads, checks and decodes the log on a producer thread (and folds the accounting
+/// journal there) ahead of the billing verifier; its report must be exactly the sequential replay's — with more
+/// records than the queue holds (so the producer waits for the consumer), at every kind of bound, on a damaged log.
+@Suite struct ReplayPipelineTests {
+    /// More than the queue's 16 chunks of 1,024 records, spread over many sealed segments.
+    static let commandCount = 30_000
+
+    static func makeLog() throws -> TemporaryDirectory {
+        let directory = TemporaryDirectory()
+        let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: 64 << 10), clock: fixedClock)
+        let input = lines(seed: 7, count: commandCount)
+        var start = 0
+        while start < input.count {
+            let end = min(start + 1_000, input.count)
+            _ = try engine.apply(lines: input[start..<end])
+            start = end
+        }
+        try engine.close()
+        return directory
+    }
+
+    static func reports(_ directory: String, until bound: Projection.Bound) -> (pipelined: String, sequential: String) {
+        let billing = BillingConfiguration(creditEnforcementEnabled: false)
+        let pipelined = Replay.verify(directory: directory, billing: billing, until: bound)
+        let sequential = Replay.verify(
+            directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, concurrent: false)
+        #expect(pipelined.recordCount == sequential.recordCount)
+        return (pipelined.json.rendered, sequential.json.rendered)
+    }
+
+    @Test func pipelinedReportEqualsSequentialAtEveryBound() throws {
+        let directory = try Self.makeLog()
+        let billing = BillingConfiguration(creditEnforcementEnabled: false)
+        let whole = Replay.verify(directory: directory.path, billing: billing)
+        #expect(whole.ok, "\(whole.violations.prefix(3))")
+        #expect(whole.recordCount > Int64(16 * 1_024))
+        let middle = Replay.verify(
+            directory: directory.path, billing: billing, until: .seq(whole.recordCount / 2),
+            storage: PosixStorage.shared)
+        let middleTime = try #require(middle.state.lastRecordTime)
+        let bounds: [Projection.Bound] = [
+            .end, .seq(0), .seq(1), .seq(1_024), .seq(1_025), .seq(whole.recordCount / 2), .time(middleTime),
+        ]
+        for bound in bounds {
+            let (pipelined, sequential) = Self.reports(directory.path, until: bound)
+            #expect(pipelined == sequential, "\(bound)")
+        }
+    }
+
+    @Test func pipelinedReportEqualsSequentialOnADamagedLog() throws {
+        let directory = try Self.makeLog()
+        let sealed = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".log.lz4") }.sorted()
+        try #require(sealed.count > 2)
+        let path = directory.path + "/" + sealed[sealed.count / 2]
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let (pipelined, sequential) = Self.reports(directory.path, until: .end)
+        #expect(pipelined == sequential)
+        #expect(pipelined.hasPrefix("{\"ok\":false"))
+    }
+}
