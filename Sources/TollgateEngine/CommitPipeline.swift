@@ -50,7 +50,8 @@ final class CommitPipeline: @unchecked Sendable {
         }
         if let failure { throw failure }
         precondition(!stopping, "submit after stop")
-        assert(queue.last.map { $0.endSeq < endSeq } ?? (durableEndSeq < endSeq), "batches must be handed over in order")
+        assert(
+            queue.last.map { $0.endSeq < endSeq } ?? (durableEndSeq < endSeq), "batches must be handed over in order")
         queue.append(Batch(records: records, endSeq: endSeq))
         condition.broadcast()
     }

@@ -211,7 +211,9 @@ private func serialOutput(_ input: [[UInt8]], directory: TemporaryDirectory, chu
         #expect(failure != nil)
         #expect(failure.map { "\($0)".contains("fdatasync") } == true, "\(String(describing: failure))")
         #expect(output.get().filter { $0 == UInt8(ascii: "\n") }.count == 1, "a result of a failed batch was written")
-        #expect(throws: EngineError.self) { try pipeline.apply(parsed([#"{"op":"debit","user_id":"a","amount":1}"#])) }
+        #expect(throws: EngineError.self) {
+            try pipeline.apply(parsed([#"{"op":"debit","user_id":"a","amount":1}"#]))
+        }
         #expect(output.get().filter { $0 == UInt8(ascii: "\n") }.count == 1)
     }
 
