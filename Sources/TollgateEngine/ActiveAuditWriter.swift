@@ -6,7 +6,7 @@ import TollgateLog
 /// The engine's open sidecar of the raw active segment (``ActiveAuditIndex``): appends postings and coverage marks
 /// after each durable commit with one `pwrite`, never `fsync` (a derived file: a lost tail only makes `audit` scan a
 /// little more). Owned by the single writer; every failure is thrown to the engine, which stops indexing the
-/// segment (``Engine/recordActiveAudit(end:)``).
+/// segment (``Engine/recordActiveAudit(_:end:)``).
 final class ActiveAuditWriter {
     let segmentBaseSeq: UInt64
     let path: String

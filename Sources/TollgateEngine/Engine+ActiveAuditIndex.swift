@@ -7,6 +7,9 @@ import TollgateLog
 /// is never worth failing an append for: any error is a warning, the sidecar is deleted and `audit` scans the
 /// segment (as without one) until the segment is sealed; the next segment gets a new sidecar.
 extension Engine {
+    /// A staged record that names an initiator, posted to the sidecar once its batch is durable.
+    typealias StagedAuditPosting = (seq: UInt64, timeMs: Int64, initiator: String)
+
     /// At most this many marks of an existing sidecar are tried, newest first, when the engine opens.
     static let activeAuditResumeMarkTriesMax = 8
 
@@ -19,13 +22,11 @@ extension Engine {
         activeAuditStaged.append((UInt64(seq), time.millisecondsSinceEpoch, initiator))
     }
 
-    /// After a durable commit: `end` is where the log ends now, `activeAuditEnd` where it ended before (the single
-    /// writer's batch started there, or at the start of the segment it rolled to).
-    func recordActiveAudit(end: LogEnd) {
-        defer {
-            activeAuditStaged.removeAll(keepingCapacity: true)
-            if activeAuditEnd != nil { activeAuditEnd = end }
-        }
+    /// After a durable append of one batch holding `staged`: `end` is where the log ended after it,
+    /// `activeAuditEnd` where it ended before (the single writer's batch started there, or at the start of the
+    /// segment it rolled to).
+    func recordActiveAudit(_ staged: [StagedAuditPosting], end: LogEnd) {
+        defer { if activeAuditEnd != nil { activeAuditEnd = end } }
         guard let before = activeAuditEnd, end.nextSeq > before.nextSeq else { return }
         var batch = before.nextBatch
         if end.segmentBaseSeq != before.segmentBaseSeq {
@@ -46,7 +47,7 @@ extension Engine {
             }
         }
         guard let writer = activeAudit else { return }
-        let postings = activeAuditStaged.map {
+        let postings = staged.map {
             ActiveAuditIndex.Posting(seq: $0.seq, timeMs: $0.timeMs, initiator: $0.initiator, batch: batch)
         }
         do {
@@ -110,6 +111,25 @@ extension Engine {
         configuration.warningHandler?(
             "audit sidecar of the active segment does not match the log; audit scans that segment until it is sealed")
         ActiveAuditWriter.discardFile(directory: directory, segmentBaseSeq: end.segmentBaseSeq)
+    }
+
+    /// With pipelined commits: the batch ending before `endSeq` is durable and the log ended at `end` after it
+    /// (the committer's note, so batches that became durable together are still posted one by one).
+    func recordPipelinedActiveAudit(endSeq: Int64, end: LogEnd) {
+        assert(end.nextSeq == UInt64(endSeq), "the committer's end does not match its batch")
+        var postings: [StagedAuditPosting] = []
+        if let first = activeAuditSubmitted.first, first.endSeq == endSeq {
+            postings = activeAuditSubmitted.removeFirst().postings
+        }
+        assert(activeAuditSubmitted.first.map { $0.endSeq > endSeq } ?? true, "sidecar postings out of order")
+        recordActiveAudit(postings, end: end)
+    }
+
+    /// With pipelined commits: the initiator records staged so far go with the batch handed over now.
+    func submitActiveAudit(endSeq: Int64) {
+        guard activeAuditEnd != nil, !activeAuditStaged.isEmpty else { return }
+        activeAuditSubmitted.append((endSeq, activeAuditStaged))
+        activeAuditStaged.removeAll(keepingCapacity: true)
     }
 
     /// At close: a last mark when records were appended since the newest one, then the file is closed.

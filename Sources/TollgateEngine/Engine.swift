@@ -13,10 +13,13 @@ public final class Engine {
     public private(set) var state: State
     /// The seq the next record will get.
     public private(set) var nextSeq: Int64
-    private let log: Log
+    let log: Log
     private let clock: Clock
-    private var failure: EngineError?
-    private var pendingRecords: [RecordInput] = []
+    var failure: EngineError?
+    var pendingRecords: [RecordInput] = []
+    /// The committer thread, started by the first ``commitAsync()`` (``Engine+Pipeline``); nil: commits are
+    /// synchronous on the caller's thread.
+    var pipeline: CommitPipeline?
     /// Most billing record bodies fit; larger ones grow the buffer once.
     static let recordBodySizeBytesTypical = 32
     /// Upper bound of the log's framing per record (its record header is 13 bytes; batch headers are amortized).
@@ -25,7 +28,7 @@ public final class Engine {
     static let recordSizeBytesBound = 64 << 10
     /// Staged bytes that trigger an early commit: half the log's batch bound, so one more record always fits.
     static let pendingSizeBytesMax = LogLimits.batchSizeBytesMax / 2
-    private var pendingSizeBytes = 0
+    var pendingSizeBytes = 0
     /// The seq of the newest snapshot this engine opened from or wrote (0: none).
     public internal(set) var lastSnapshotSeq: Int64 = 0
     /// Snapshots skipped while opening (also passed to the configuration's warning handler).
@@ -39,7 +42,10 @@ public final class Engine {
     /// Where the log ended after the last commit (nil: the engine keeps no sidecar, e.g. on a simulated disk).
     var activeAuditEnd: LogEnd?
     /// Initiator records staged since the last commit: seq, time, initiator.
-    var activeAuditStaged: [(seq: UInt64, timeMs: Int64, initiator: String)] = []
+    var activeAuditStaged: [StagedAuditPosting] = []
+    /// With pipelined commits: the initiator records of each batch handed to the committer and not yet posted to
+    /// the sidecar, oldest first, by the seq after the batch (its ticket).
+    var activeAuditSubmitted: [(endSeq: Int64, postings: [StagedAuditPosting])] = []
 
     /// Opens (or creates) the log in the configured directory and folds every record in it.
     public convenience init(configuration: EngineConfiguration, clock: Clock = .system) throws(EngineError) {
@@ -100,7 +106,7 @@ public final class Engine {
     public func stage(_ command: Command) throws(EngineError) -> Decision {
         if let failure { throw failure }
         let time = decisionTime(for: command)
-        let decision = decide(command, in: state, seq: nextSeq, time: time)
+        let decision = Self.decide(command, borrowing: &state, seq: nextSeq, time: time)
         // Keep one append within the log's batch bounds (record count, bytes, time span): commit what is staged
         // first if this decision could overflow them (results of earlier commands are then durable sooner, which is always allowed).
         if let first = pendingRecords.first,
@@ -108,7 +114,7 @@ public final class Engine {
                 || pendingSizeBytes + decision.records.count * Self.recordSizeBytesBound > Self.pendingSizeBytesMax
                 || time.millisecondsSinceEpoch - first.timeMs > LogLimits.batchTimeSpanMillisecondsMax
         {
-            try commit()
+            try commitStaged()
         }
         for record in decision.records {
             fold(&state, record, seq: nextSeq, time: time)
@@ -123,6 +129,14 @@ public final class Engine {
         return decision
     }
 
+    /// Passes the state through `inout`: handing the stored property to `decide` directly copied the whole
+    /// `State` (a retain and release per field) for every command.
+    private static func decide(_ command: Command, borrowing state: inout State, seq: Int64, time: Timestamp)
+        -> Decision
+    {
+        TollgateBilling.decide(command, in: state, seq: seq, time: time)
+    }
+
     /// `stage(_:)`, answering with the result line as a value.
     public func decideAndStage(_ command: Command) throws(EngineError) -> JSONValue {
         try stage(command).result
@@ -131,6 +145,10 @@ public final class Engine {
     /// Makes every staged record durable (one append, one group commit). On failure the engine is failed.
     public func commit() throws(EngineError) {
         if let failure { throw failure }
+        if pipeline != nil {
+            try waitDurable(try commitAsync())
+            return
+        }
         guard !pendingRecords.isEmpty else { return }
         do {
             let firstSeq = try log.append(pendingRecords)
@@ -145,12 +163,26 @@ public final class Engine {
         }
         pendingRecords.removeAll(keepingCapacity: true)
         pendingSizeBytes = 0
-        if activeAuditEnd != nil { recordActiveAudit(end: log.durableEnd) }
+        if activeAuditEnd != nil { recordActiveAudit(activeAuditStaged, end: log.durableEnd) }
+        activeAuditStaged.removeAll(keepingCapacity: true)
+        afterDurable()
+        if snapshotIsDue { writeSnapshot() }
+    }
+
+    /// Whether the periodic snapshot is due once everything staged so far is durable.
+    var snapshotIsDue: Bool {
+        let interval = configuration.snapshotIntervalRecords
+        return interval > 0 && nextSeq - 1 - lastSnapshotSeq >= interval
+    }
+
+    /// Derived files that follow the durable log: the audit index of a segment the log sealed.
+    func afterDurable() {
+        if let pipeline, activeAuditEnd != nil {
+            for (endSeq, end) in pipeline.takeAppendedEnds() { recordPipelinedActiveAudit(endSeq: endSeq, end: end) }
+        }
         if log.activeSegmentBaseSeq != auditIndexedActiveBaseSeq {
             indexSealedSegments(activeBaseSeq: log.activeSegmentBaseSeq)
         }
-        let interval = configuration.snapshotIntervalRecords
-        if interval > 0, nextSeq - 1 - lastSnapshotSeq >= interval { writeSnapshot() }
     }
 
     /// Parses, decides and durably appends a batch of input lines, returning one result per line, in order.
@@ -180,11 +212,18 @@ public final class Engine {
         return results
     }
 
-    /// Flushes what is staged and closes the log.
     func noteSnapshot(seq: Int64) { lastSnapshotSeq = seq }
 
+    deinit {
+        // The committer thread holds the pipeline, not the engine: end it with the engine.
+        pipeline?.stop()
+    }
+
+    /// Flushes what is staged and closes the log.
     public func close() throws(EngineError) {
+        defer { pipeline?.stop() }
         if failure == nil { try commit() }
+        pipeline?.stop()
         finishActiveAudit()
         do {
             try log.close()

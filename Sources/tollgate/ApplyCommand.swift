@@ -7,8 +7,9 @@ import Glibc
 #endif
 
 /// `tollgate apply --data DIR [FILE]`: JSON lines in, one result line out per input line, in order, each printed
-/// only after its record is durable. Reads with plain `read(2)`: a file arrives in large chunks (one group commit
-/// per chunk), a pipe in whatever is there (a line typed is answered without waiting for more).
+/// only after its record is durable. Reads with plain `read(2)` on a parsing thread: a file arrives in large
+/// chunks (decided while the previous batch syncs), a pipe in whatever is there (a line typed is answered without
+/// waiting for more).
 struct ApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
@@ -48,28 +49,27 @@ struct ApplyCommand: ParsableCommand {
 
         do {
             let engine = try Engine(configuration: configuration)
-            var reader = LineReader(descriptor: descriptor)
-            var output: [UInt8] = []
-            output.reserveCapacity(1 << 20)
-            while let lines = try reader.nextChunk(lineCountMax: configuration.batchCommandCountMax) {
-                output.removeAll(keepingCapacity: true)
-                for line in lines {
-                    switch line {
-                    case .oversize(let sizeBytes):
-                        InvalidRequest(
-                            message: "line of \(sizeBytes) bytes exceeds \(LineReader.lineSizeBytesMax) bytes"
-                        ).result.renderUTF8(into: &output)
-                    case .text(let bytes):
-                        switch CommandParser.parse(bytes) {
-                        case .failure(let invalid): invalid.result.renderUTF8(into: &output)
-                        case .success(let command): try engine.stage(command).renderResult(into: &output)
-                        }
-                    }
-                    output.append(UInt8(ascii: "\n"))
+            // Three threads: parsing reads ahead, this one decides in order, the engine's committer appends and
+            // syncs the previous batch meanwhile (docs/engine.md, "Pipelined commits").
+            let parser = ParseAhead(descriptor: descriptor, lineCountMax: configuration.batchCommandCountMax)
+            defer { parser.stop() }
+            let pipeline = PipelinedApply(engine: engine) { StandardStreams.write($0) }
+            reading: while true {
+                var chunk = parser.takeIfReady()
+                if chunk == nil {
+                    // The input is not there yet: answer everything decided before waiting for it.
+                    try pipeline.flush()
+                    chunk = parser.take()
                 }
-                try engine.commit()
-                StandardStreams.write(output)
+                switch chunk! {
+                case .lines(let lines): try pipeline.apply(lines)
+                case .endOfInput: break reading
+                case .failed(let error):
+                    try pipeline.flush()
+                    throw error
+                }
             }
+            try pipeline.flush()
             try engine.close()
         } catch let error as EngineError {
             StandardStreams.error("tollgate: error: \(error)")
