@@ -57,6 +57,40 @@ import TollgateLog
         AuditIndexStore(directory: directory.path).indexDirectory + "/" + (try rawSegment(directory)).name + ".audit"
     }
 
+    /// Pipelined commits (`apply`'s path): batches handed to the committer while earlier ones sync, several often
+    /// durable at once — each batch's postings must still land at its own position.
+    @Test func pipelinedCommitsPostEveryBatchAtItsOwnPosition() throws {
+        let directory = TemporaryDirectory()
+        let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: 4096), clock: fixedClock)
+        var tickets: [Engine.CommitTicket] = []
+        for round in 0..<150 {
+            let initiator = round % 3 == 0 ? "ops@acme" : "support@acme"
+            let at = Timestamp(millisecondsSinceEpoch: 1_772_355_600_000 + Int64(round) * 1_000).rfc3339
+            var lines = [
+                #"{"op":"grant","user_id":"u\#(round % 4)","amount":10,"initiated_by":"\#(initiator)","at":"\#(at)"}"#
+            ]
+            for _ in 0..<(round % 4) { lines.append(#"{"op":"debit","user_id":"u\#(round % 4)","amount":1,"at":"\#(at)"}"#) }
+            for line in lines {
+                guard case .success(let command) = CommandParser.parse(Array(line.utf8)) else {
+                    Issue.record("unparsable \(line)")
+                    return
+                }
+                _ = try engine.stage(command)
+            }
+            tickets.append(try engine.commitAsync())
+            // Wait only now and then, so that several batches become durable between two waits.
+            if round % 7 == 6 { try engine.waitDurable(tickets.removeFirst()) }
+        }
+        for ticket in tickets { try engine.waitDurable(ticket) }
+        for use in try Self.expectSameAsScan(directory) {
+            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
+        }
+        try engine.close()
+        for use in try Self.expectSameAsScan(directory) {
+            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
+        }
+    }
+
     @Test func theWritersSidecarServesTheActiveSegmentWithoutAScan() throws {
         let directory = TemporaryDirectory()
         let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: 4096), clock: fixedClock)
