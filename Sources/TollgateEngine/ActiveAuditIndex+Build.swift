@@ -81,10 +81,13 @@ extension ActiveAuditIndex {
     }
 
     /// Reads and decodes the sidecar of the raw segment `segmentBaseSeq` (not yet checked against the log).
-    static func load(directory: String, segmentBaseSeq: UInt64) -> Result<ActiveAuditIndex, Rejection> {
+    static func load(directory: String, segmentBaseSeq: UInt64, keepingPostings: Bool = true)
+        -> Result<ActiveAuditIndex, Rejection>
+    {
         let path = path(directory: directory, segmentBaseSeq: segmentBaseSeq)
         guard let data = FileManager.default.contents(atPath: path) else { return .failure(.missing) }
-        guard let index = decode([UInt8](data), segmentBaseSeq: segmentBaseSeq) else { return .failure(.corrupt) }
+        guard let index = decode([UInt8](data), segmentBaseSeq: segmentBaseSeq, keepingPostings: keepingPostings)
+        else { return .failure(.corrupt) }
         return .success(index)
     }
 

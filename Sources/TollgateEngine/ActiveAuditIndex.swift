@@ -46,8 +46,12 @@ struct ActiveAuditIndex {
     }
 
     var segmentBaseSeq: UInt64
+    /// Empty when decoded without them (the writer resuming needs only the marks).
     var postings: [Posting] = []
     var marks: [Mark] = []
+    /// Postings accepted and the seq of the last one, kept whether or not `postings` holds them.
+    private(set) var postingCount = 0
+    private(set) var lastPostingSeq: UInt64?
 
     static let fileSuffix = ".audit"
     static let magic: UInt32 = 0x4141_4754
@@ -134,7 +138,9 @@ struct ActiveAuditIndex {
     /// Decodes the entries of a sidecar for the raw segment `segmentBaseSeq`, stopping at the first entry that is
     /// torn, fails its chained checksum or breaks an invariant (seq order, positions inside the segment): what
     /// follows it cannot be trusted to be complete. Nil when even the header is unusable.
-    static func decode(_ bytes: [UInt8], segmentBaseSeq: UInt64) -> ActiveAuditIndex? {
+    /// `keepingPostings: false` checks every entry the same way but keeps only the marks: a sidecar of a segment
+    /// full of admin grants holds millions of postings the resuming writer never reads.
+    static func decode(_ bytes: [UInt8], segmentBaseSeq: UInt64, keepingPostings: Bool = true) -> ActiveAuditIndex? {
         guard bytes.count <= fileSizeBytesMax else { return nil }
         return bytes.withUnsafeBytes { raw -> ActiveAuditIndex? in
             var index = ActiveAuditIndex(segmentBaseSeq: segmentBaseSeq)
@@ -162,7 +168,11 @@ struct ActiveAuditIndex {
                         raw.getUInt64(at: body + 8) == segmentBaseSeq
                     else { return nil }
                 } else {
-                    guard index.accept(kind: kind, raw: raw, body: body, size: size, nameLength: nameLength) else {
+                    guard
+                        index.accept(
+                            kind: kind, raw: raw, body: body, size: size, nameLength: nameLength,
+                            keepingPostings: keepingPostings)
+                    else {
                         break
                     }
                     if kind == .mark {
@@ -180,7 +190,7 @@ struct ActiveAuditIndex {
 
     /// Checks one posting or mark against what precedes it and appends it; false ends the usable part.
     private mutating func accept(
-        kind: Kind, raw: UnsafeRawBufferPointer, body: Int, size: Int, nameLength: Int
+        kind: Kind, raw: UnsafeRawBufferPointer, body: Int, size: Int, nameLength: Int, keepingPostings: Bool
     ) -> Bool {
         let coveredSoFar = marks.last?.coveredNextSeq ?? segmentBaseSeq
         switch kind {
@@ -191,8 +201,11 @@ struct ActiveAuditIndex {
             else { return false }
             let seq = raw.getUInt64(at: body)
             let batch = Self.batch(raw, at: body + 16, segmentBaseSeq: segmentBaseSeq)
-            guard seq >= coveredSoFar, postings.last.map({ $0.seq < seq }) ?? true, let batch, batch.baseSeq <= seq
+            guard seq >= coveredSoFar, lastPostingSeq.map({ $0 < seq }) ?? true, let batch, batch.baseSeq <= seq
             else { return false }
+            postingCount += 1
+            lastPostingSeq = seq
+            guard keepingPostings else { return true }
             let initiator = String(decoding: raw.slice(body + 40, nameLength), as: UTF8.self)
             postings.append(Posting(seq: seq, timeMs: raw.getInt64(at: body + 8), initiator: initiator, batch: batch))
             return true
@@ -200,10 +213,10 @@ struct ActiveAuditIndex {
             guard size == Self.markSizeBytes, nameLength == 0 else { return false }
             let covered = raw.getUInt64(at: body)
             guard let batch = Self.batch(raw, at: body + 8, segmentBaseSeq: segmentBaseSeq), covered > batch.baseSeq,
-                covered >= coveredSoFar, postings.last.map({ $0.seq < covered }) ?? true
+                covered >= coveredSoFar, lastPostingSeq.map({ $0 < covered }) ?? true
             else { return false }
             marks.append(
-                Mark(coveredNextSeq: covered, batch: batch, endOffsetBytes: 0, checksum: 0, postingCount: postings.count))
+                Mark(coveredNextSeq: covered, batch: batch, endOffsetBytes: 0, checksum: 0, postingCount: postingCount))
             return true
         }
     }

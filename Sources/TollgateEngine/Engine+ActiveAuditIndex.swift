@@ -76,7 +76,7 @@ extension Engine {
             return
         }
         let index: ActiveAuditIndex
-        switch ActiveAuditIndex.load(directory: directory, segmentBaseSeq: end.segmentBaseSeq) {
+        switch ActiveAuditIndex.load(directory: directory, segmentBaseSeq: end.segmentBaseSeq, keepingPostings: false) {
         case .success(let loaded): index = loaded
         case .failure(.missing): return
         case .failure(let rejection):
