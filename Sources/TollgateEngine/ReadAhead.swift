@@ -36,8 +36,6 @@ final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
         thread.start()
     }
 
-    deinit { assert(producerDone, "stop() the read-ahead before dropping it") }
-
     /// The next chunk in the order pushed, waiting for the producer if needed; nil once the producer returned and
     /// every chunk was taken.
     func next() -> Chunk? {
@@ -57,7 +55,8 @@ final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
     }
 
     /// Stops the producer (the consumer is done, possibly early) and waits until its thread has returned, so it
-    /// no longer holds the log's files. Call once, from the consumer.
+    /// no longer holds the log's files. Call once, from the consumer, always: a producer blocked on a full queue
+    /// keeps its thread (and itself) alive until then.
     func stop() {
         condition.lock()
         defer { condition.unlock() }
