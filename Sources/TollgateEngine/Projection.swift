@@ -37,10 +37,11 @@ public enum Projection {
 
     /// Folds the log read through `storage` (the simulator's disk; the public overload reads real files).
     ///
-    /// On real files the records are read and decoded on a second thread (``DecodedRecords`` through a ``ReadAhead``), started before the
-    /// snapshot is chosen at the seq after the newest candidate (the usual choice), so reading the tail overlaps
-    /// decoding the snapshot; `decoded` is the newest snapshot already read and decoded by the caller (the engine
-    /// decodes it while `Log.open` recovers the log). A simulated disk is read on this thread, in order, as before.
+    /// On real files the records are read and decoded on a second thread (``DecodedRecords`` through a
+    /// ``ReadAhead``), started before the snapshot is chosen at the seq after the newest candidate (the usual
+    /// choice), so reading the tail overlaps decoding the snapshot; `decoded` is the newest snapshot already read
+    /// and decoded by the caller (the engine decodes it while `Log.open` recovers the log). A simulated disk is read
+    /// on this thread, in order, as before.
     package static func load(
         directory: String, billing: BillingConfiguration, until bound: Bound = .end, storage: any LogStorage,
         useSnapshots: Bool = false, decoded: consuming SnapshotStore.Candidate? = nil,

@@ -39,8 +39,8 @@ public enum Replay {
     /// Chunks read ahead of the verifier at most (≤ 16 × 1,024 decoded records in memory).
     static let readAheadChunkCountMax = 16
 
-    /// Reads the log on a second thread (``DecodedRecords`` through a ``ReadAhead``) and runs the log layer's own pass on a third, beside
-    /// the re-deciding thread; the report is the same as a sequential replay's.
+    /// Reads the log on a second thread (``DecodedRecords`` through a ``ReadAhead``) and runs the log layer's own
+    /// pass on a third, beside the re-deciding thread; the report is the same as a sequential replay's.
     public static func verify(
         directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
         progress: ((Int64) -> Void)? = nil
@@ -95,7 +95,9 @@ public enum Replay {
                     let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
                     if seq != recordCount + 1 {
                         replayViolations.append(
-                            Violation(invariant: "seq_contiguous", seq: seq, detail: "expected seq \(recordCount + 1), found \(seq)"))
+                            Violation(
+                                invariant: "seq_contiguous", seq: seq,
+                                detail: "expected seq \(recordCount + 1), found \(seq)"))
                     }
                     if let lastTime, time < lastTime {
                         replayViolations.append(
