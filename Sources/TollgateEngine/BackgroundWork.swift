@@ -1,9 +1,10 @@
 import Foundation
 
 /// One piece of work run on its own thread while the caller does something else (opening the engine: the newest
-/// snapshot is decoded while `Log.open` scans the active segment; a fold: the log's records are read and decoded
-/// ahead of folding them). `take()` blocks until the value is there: call it from a plain thread, never from a
-/// task that must not block (the engine is opened by the CLI's command or before the service starts).
+/// snapshot is decoded while `Log.open` scans the active segment; a verified replay: the log layer's own pass runs
+/// beside the re-deciding one). A plain thread, not a task: the work is synchronous and CPU-bound, and this
+/// machine's cooperative pool has 2 threads. `take()` blocks until the value is there: call it from a plain thread,
+/// never from a task that must not block (the engine is opened by the CLI's command or before the service starts).
 final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var value: Value?

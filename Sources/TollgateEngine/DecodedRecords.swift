@@ -1,63 +1,110 @@
 import TollgateBilling
 import TollgateLog
 
-/// The part of a verified replay that needs no billing state: the log read from its first record (every checksum
-/// and the chain checked by `LogReader`), each body decoded, and the accounting journal (``AccountingVerifier``)
-/// folded from the decoded records — handed out in bounded chunks up to the replay's bound. It can run on a second
-/// thread ahead of the billing verifier (``DecodedRecordQueue``) because nothing here reads the billing state.
+/// The log's records from a seq up to a bound, read (every checksum and the chain checked by `LogReader`), each
+/// body decoded, and optionally the accounting journal (``AccountingVerifier``) folded from them — handed out in
+/// chunks of at most ``chunkRecordCount`` records. Nothing here reads billing state, so it can run on a second
+/// thread (``ReadAhead``, ``readAhead(name:chunkCountMax:_:)``) ahead of the fold or verifier that consumes it.
+///
+/// Records are handed out as read: seq contiguity, time order and what to do with an undecodable record are the
+/// consumer's (a fold stops at it, a verified replay reports it and goes on).
 struct DecodedRecords {
-    /// One record as the billing verifier needs it: the log's seq and time, and its body decoded (or why not).
+    /// One record as the consumer needs it: the log's seq, time and type tag, and its body decoded (or why not).
     struct Item: Sendable {
         var seq: UInt64
         var timeMs: Int64
+        var typeTag: UInt8
         var decoded: Result<LedgerRecord, RecordDecodingError>
     }
 
-    /// Records per chunk: large enough that the hand-off between threads is rare, small enough to stay in cache.
-    static let chunkRecordCountMax = 1_024
+    /// How the records ended: at the end of the log or the bound, or at `failure`.
+    struct Outcome: Sendable {
+        /// Why the log could not be read on before the bound (nil: read to the end or the bound).
+        var failure: LogError?
+        /// `failure` came from opening the log (nothing was read), not from reading it.
+        var failedOpening = false
+        /// The journal of every record handed out that decoded; nil unless asked for.
+        var accounting: AccountingVerifier?
+    }
 
+    enum Chunk: Sendable {
+        /// 1…``chunkRecordCount`` records, in log order.
+        case records([Item])
+        /// Nothing follows.
+        case end(Outcome)
+    }
+
+    let chunkRecordCount: Int
     private var reader: LogReader?
     private let bound: Projection.Bound
-    /// Why the log could not be read on (opening it, a damaged batch) before the bound; the iteration ends there.
-    private(set) var failure: LogError?
-    /// The journal of every record handed out that decoded (what the billing verifier returns for them).
-    private(set) var accounting = AccountingVerifier()
+    private var outcome = Outcome()
+    private var ended = false
 
-    init(directory: String, storage: any LogStorage, until bound: Projection.Bound) {
+    /// Opens the log at `fromSeq`; `accounting` folds the journal of the decoded records (a verified replay).
+    init(
+        directory: String, storage: any LogStorage, fromSeq: Int64 = 1, until bound: Projection.Bound,
+        chunkRecordCount: Int, accounting: Bool = false
+    ) {
+        precondition(fromSeq >= 1 && chunkRecordCount >= 1)
         self.bound = bound
+        self.chunkRecordCount = chunkRecordCount
+        if accounting { outcome.accounting = AccountingVerifier() }
         do throws(LogError) {
-            reader = try LogReader(directory: directory, fromSeq: 1, storage: storage)
+            reader = try LogReader(directory: directory, fromSeq: UInt64(fromSeq), storage: storage)
         } catch {
-            failure = error
+            outcome.failure = error
+            outcome.failedOpening = true
         }
     }
 
-    /// The next ≤ ``chunkRecordCountMax`` records; empty at the end of the log, at the bound, or at a failure
-    /// (see ``failure``).
-    mutating func nextChunk() -> [Item] {
-        guard var active = reader else { return [] }
+    /// The next records, or `.end` once the log, the bound or a failure is reached. Not to be called after `.end`.
+    mutating func nextChunk() -> Chunk {
+        precondition(!ended, "nextChunk() after .end")
+        guard var active = reader else {
+            ended = true
+            return .end(outcome)
+        }
         reader = nil  // keeps `active` uniquely referenced while it reads
         var chunk: [Item] = []
-        chunk.reserveCapacity(Self.chunkRecordCountMax)
+        chunk.reserveCapacity(chunkRecordCount)
         var atBound = false
         do throws(LogError) {
-            while chunk.count < Self.chunkRecordCountMax, let record = try active.next() {
+            while chunk.count < chunkRecordCount, let record = try active.next() {
                 let seq = Int64(record.seq)
                 let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
                 if case .seq(let last) = bound, seq > last { atBound = true }
                 if case .time(let last) = bound, time > last { atBound = true }
                 if atBound { break }
                 let decoded = LedgerRecord.decode(typeTag: record.type, body: record.body)
-                if case .success(let ledgerRecord) = decoded {
-                    accounting.add(LedgerEntry(seq: seq, time: time, record: ledgerRecord))
+                if outcome.accounting != nil, case .success(let ledgerRecord) = decoded {
+                    outcome.accounting!.add(LedgerEntry(seq: seq, time: time, record: ledgerRecord))
                 }
-                chunk.append(Item(seq: record.seq, timeMs: record.timeMs, decoded: decoded))
+                chunk.append(Item(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded))
             }
-            if chunk.count == Self.chunkRecordCountMax && !atBound { reader = active }
+            if chunk.count == chunkRecordCount && !atBound { reader = active }
         } catch {
-            failure = error
+            outcome.failure = error
         }
-        assert(chunk.count <= Self.chunkRecordCountMax)
-        return chunk
+        assert(chunk.count <= chunkRecordCount)
+        guard !chunk.isEmpty else {
+            ended = true
+            return .end(outcome)
+        }
+        return .records(chunk)
+    }
+
+    /// These records produced on a thread of their own, at most `chunkCountMax` chunks ahead of the consumer.
+    /// `make` opens the source on that thread (the consumer's thread never touches the log's files).
+    static func readAhead(
+        name: String, chunkCountMax: Int, _ make: @escaping @Sendable () -> DecodedRecords
+    ) -> ReadAhead<Chunk> {
+        ReadAhead(name: name, chunkCountMax: chunkCountMax) { push in
+            var source = make()
+            while true {
+                let chunk = source.nextChunk()
+                guard push(chunk) else { return }
+                if case .end = chunk { return }
+            }
+        }
     }
 }

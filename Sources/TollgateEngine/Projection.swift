@@ -37,10 +37,11 @@ public enum Projection {
 
     /// Folds the log read through `storage` (the simulator's disk; the public overload reads real files).
     ///
-    /// On real files the records are read and decoded on a second thread (``LedgerPrefetch``), started before the
-    /// snapshot is chosen at the seq after the newest candidate (the usual choice), so reading the tail overlaps
-    /// decoding the snapshot; `decoded` is the newest snapshot already read and decoded by the caller (the engine
-    /// decodes it while `Log.open` recovers the log). A simulated disk is read on this thread, in order, as before.
+    /// On real files the records are read and decoded on a second thread (``DecodedRecords`` through a
+    /// ``ReadAhead``), started before the snapshot is chosen at the seq after the newest candidate (the usual
+    /// choice), so reading the tail overlaps decoding the snapshot; `decoded` is the newest snapshot already read
+    /// and decoded by the caller (the engine decodes it while `Log.open` recovers the log). A simulated disk is read
+    /// on this thread, in order, as before.
     package static func load(
         directory: String, billing: BillingConfiguration, until bound: Bound = .end, storage: any LogStorage,
         useSnapshots: Bool = false, decoded: consuming SnapshotStore.Candidate? = nil,
@@ -51,12 +52,14 @@ public enum Projection {
         var warnings: [String] = []
         var snapshotSeq: Int64?
         let realFiles = storage is PosixStorage
-        var prefetch: LedgerPrefetch?
-        defer { prefetch?.finish() }
+        var readAhead: ReadAhead<DecodedRecords.Chunk>?
+        var readAheadFromSeq: Int64 = 0
+        defer { readAhead?.stop() }
         if useSnapshots {
             let store = SnapshotStore(directory: directory)
             if realFiles, let newest = store.newestEntry(bound: bound) {
-                prefetch = LedgerPrefetch(directory: directory, fromSeq: newest.seq + 1, bound: bound)
+                readAheadFromSeq = newest.seq + 1
+                readAhead = Self.readAhead(directory: directory, fromSeq: readAheadFromSeq, bound: bound)
             }
             if let found = store.newestValid(billing: billing, bound: bound, warnings: &warnings, decoded: &decoded) {
                 state = found.state
@@ -64,12 +67,14 @@ public enum Projection {
                 snapshotSeq = found.snapshot.seq
             }
         }
-        if realFiles && prefetch?.fromSeq != nextSeq {
-            prefetch?.finish()
-            prefetch = LedgerPrefetch(directory: directory, fromSeq: nextSeq, bound: bound)
+        if realFiles && readAheadFromSeq != nextSeq {
+            // Another snapshot (or none) was chosen: read from the seq after it instead.
+            readAhead?.stop()
+            readAheadFromSeq = nextSeq
+            readAhead = Self.readAhead(directory: directory, fromSeq: readAheadFromSeq, bound: bound)
         }
-        if let prefetch {
-            try foldPrefetched(&state, from: prefetch, nextSeq: &nextSeq, progress: progress)
+        if let readAhead {
+            try foldReadAhead(&state, from: readAhead, directory: directory, nextSeq: &nextSeq, progress: progress)
             return Folded(state: state, nextSeq: nextSeq, snapshotSeq: snapshotSeq, warnings: warnings)
         }
         var reader: LogReader
@@ -103,24 +108,49 @@ public enum Projection {
         return Folded(state: state, nextSeq: nextSeq, snapshotSeq: snapshotSeq, warnings: warnings)
     }
 
-    /// The fold half of a prefetched load: the same checks, errors and progress calls as the loop above.
-    private static func foldPrefetched(
-        _ state: inout State, from prefetch: LedgerPrefetch, nextSeq: inout Int64, progress: ((Int64) -> Void)?
+    /// Records per chunk handed from the reading thread to the fold.
+    static let readAheadChunkRecordCount = 4_096
+    /// Chunks read ahead of the fold at most: 32 × 4,096 records, a few tens of MB of decoded records.
+    static let readAheadChunkCountMax = 32
+
+    /// The records with seq ≥ `fromSeq` up to `bound`, read and decoded on a second thread.
+    private static func readAhead(directory: String, fromSeq: Int64, bound: Bound) -> ReadAhead<DecodedRecords.Chunk> {
+        DecodedRecords.readAhead(name: "tollgate-prefetch", chunkCountMax: readAheadChunkCountMax) {
+            DecodedRecords(
+                directory: directory, storage: PosixStorage.shared, fromSeq: fromSeq, until: bound,
+                chunkRecordCount: readAheadChunkRecordCount)
+        }
+    }
+
+    /// The fold half of a read-ahead load: the same checks, errors and progress calls as the one-thread loop.
+    private static func foldReadAhead(
+        _ state: inout State, from readAhead: ReadAhead<DecodedRecords.Chunk>, directory: String,
+        nextSeq: inout Int64, progress: ((Int64) -> Void)?
     ) throws(EngineError) {
         while true {
-            switch prefetch.next() {
+            switch readAhead.next() {
             case .records(let items):
                 for item in items {
-                    guard item.seq == nextSeq else { throw notContiguous(item.seq, nextSeq) }
-                    fold(&state, item.record, seq: item.seq, time: item.time)
+                    let seq = Int64(item.seq)
+                    guard seq == nextSeq else { throw notContiguous(seq, nextSeq) }
+                    switch item.decoded {
+                    case .success(let body):
+                        fold(&state, body, seq: seq, time: Timestamp(millisecondsSinceEpoch: item.timeMs))
+                    case .failure(let error):
+                        throw EngineError(
+                            .undecodableRecord, "record \(seq) (type \(item.typeTag)) cannot be decoded: \(error)")
+                    }
                     nextSeq += 1
                     if let progress, nextSeq & 0xFFFF == 0 { progress(nextSeq - 1) }
                 }
-            case .failure(let error, let seq):
-                if let seq, seq != nextSeq { throw notContiguous(seq, nextSeq) }
-                throw error
-            case .end:
-                return
+            case .end(let outcome):
+                guard let failure = outcome.failure else { return }
+                if outcome.failedOpening {
+                    throw EngineError(.log, "cannot read the log in \(directory): \(failure)")
+                }
+                throw EngineError(.log, "reading the log failed: \(failure)")
+            case nil:
+                preconditionFailure("the fold's read-ahead stopped before its end")
             }
         }
     }

@@ -34,8 +34,13 @@ public enum Replay {
     /// Violations reported by the storage layer are named after what broke there.
     static let storageInvariant = "log_integrity"
 
-    /// Reads the log on a second thread (``DecodedRecordQueue``) and runs the log layer's own pass on a third, beside
-    /// the re-deciding thread; the report is the same as a sequential replay's.
+    /// Records per chunk handed from the reading thread: the hand-off is rare, a chunk stays in cache.
+    static let chunkRecordCount = 1_024
+    /// Chunks read ahead of the verifier at most (≤ 16 × 1,024 decoded records in memory).
+    static let readAheadChunkCountMax = 16
+
+    /// Reads the log on a second thread (``DecodedRecords`` through a ``ReadAhead``) and runs the log layer's own
+    /// pass on a third, beside the re-deciding thread; the report is the same as a sequential replay's.
     public static func verify(
         directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
         progress: ((Int64) -> Void)? = nil
@@ -55,9 +60,9 @@ public enum Replay {
     ) -> Report {
         // The log layer's pass collects every problem (one per damaged segment) where the reader below stops at the
         // first; it needs nothing from the replay, so it may run beside it.
-        let logCheck: WorkerThread<LogVerification>? =
+        let logCheck: BackgroundWork<LogVerification>? =
             concurrent
-            ? WorkerThread(name: "replay-log-check") { verifyLog(directory: directory, storage: logStorage) } : nil
+            ? BackgroundWork(name: "replay-log-check") { verifyLog(directory: directory, storage: logStorage) } : nil
         let sequentialLogCheck = concurrent ? nil : verifyLog(directory: directory, storage: logStorage)
 
         var replayViolations: [Violation] = []
@@ -65,39 +70,59 @@ public enum Replay {
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
         // The records come up to the bound, decoded, with the accounting journal folded from them on the same side.
-        let queue = concurrent ? DecodedRecordQueue(directory: directory, storage: logStorage, until: bound) : nil
-        var direct = concurrent ? nil : DecodedRecords(directory: directory, storage: logStorage, until: bound)
-        while true {
-            let chunk: [DecodedRecords.Item]
-            if let queue { chunk = queue.nextChunk() } else { chunk = direct!.nextChunk() }
-            if chunk.isEmpty { break }
-            for item in chunk {
-                let seq = Int64(item.seq)
-                let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
-                if seq != recordCount + 1 {
-                    replayViolations.append(
-                        Violation(invariant: "seq_contiguous", seq: seq, detail: "expected seq \(recordCount + 1), found \(seq)"))
+        let readAhead =
+            concurrent
+            ? DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
+                DecodedRecords(
+                    directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
+                    accounting: true)
+            } : nil
+        defer { readAhead?.stop() }
+        var direct =
+            concurrent
+            ? nil
+            : DecodedRecords(
+                directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
+                accounting: true)
+        var outcome = DecodedRecords.Outcome()
+        reading: while true {
+            let chunk: DecodedRecords.Chunk?
+            if let readAhead { chunk = readAhead.next() } else { chunk = direct!.nextChunk() }
+            switch chunk {
+            case .records(let items):
+                for item in items {
+                    let seq = Int64(item.seq)
+                    let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
+                    if seq != recordCount + 1 {
+                        replayViolations.append(
+                            Violation(
+                                invariant: "seq_contiguous", seq: seq,
+                                detail: "expected seq \(recordCount + 1), found \(seq)"))
+                    }
+                    if let lastTime, time < lastTime {
+                        replayViolations.append(
+                            Violation(invariant: "time_monotonic", seq: seq,
+                                      detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
+                    }
+                    lastTime = time
+                    verifier.check(seq: seq, time: time, decoded: item.decoded)
+                    recordCount += 1
+                    if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
                 }
-                if let lastTime, time < lastTime {
-                    replayViolations.append(
-                        Violation(invariant: "time_monotonic", seq: seq,
-                                  detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
-                }
-                lastTime = time
-                verifier.check(seq: seq, time: time, decoded: item.decoded)
-                recordCount += 1
-                if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
+            case .end(let last):
+                outcome = last
+                break reading
+            case nil:
+                preconditionFailure("the replay's read-ahead stopped before its end")
             }
         }
-        let source = queue?.finished() ?? direct!
-        queue?.stop()
-        if let failure = source.failure {
+        if let failure = outcome.failure {
             replayViolations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(failure)"))
         }
-        var accounting = source.accounting
+        var accounting = outcome.accounting!
 
         var violations: [Violation] = []
-        let storage = logCheck?.wait() ?? sequentialLogCheck!
+        let storage = logCheck?.take() ?? sequentialLogCheck!
         for problem in storage.problems {
             let seq = problem.seq.map { Int64($0) }
             if case .seq(let last) = bound, let seq, seq > last { continue }

@@ -1,0 +1,80 @@
+import Foundation
+
+/// A producer on its own thread handing chunks to one consumer in order, at most ``chunkCountMax`` ahead: the
+/// log's records read, checked and decoded on the second core while the first folds or re-decides them
+/// (``Projection/load(directory:billing:until:useSnapshots:progress:)`` and ``Replay`` on real files).
+///
+/// A plain thread rather than a task: both sides block on the bound, and this machine's cooperative pool has only
+/// 2 threads. The queue moves work to another thread and nothing else: the consumer gets exactly the chunks the
+/// producer pushed, in the order pushed.
+final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
+    /// Chunks pushed but not yet taken, at most; bounds the memory of the read-ahead.
+    let chunkCountMax: Int
+
+    private let condition = NSCondition()
+    /// Guarded by `condition`: chunks not yet taken, oldest first (`head` is the next to hand out).
+    private var chunks: [Chunk?] = []
+    private var head = 0
+    /// Guarded by `condition`: the producer closure returned (nothing more will be pushed).
+    private var producerDone = false
+    /// Guarded by `condition`: the consumer is gone; `push` refuses and the producer should return.
+    private var stopped = false
+
+    /// Starts `produce` on a thread named `name`. It calls `push` for each chunk, in order; `push` blocks while
+    /// `chunkCountMax` chunks wait and returns false once the consumer has stopped (then return at once).
+    init(name: String, chunkCountMax: Int, produce: @escaping @Sendable (_ push: (Chunk) -> Bool) -> Void) {
+        precondition(chunkCountMax >= 1)
+        self.chunkCountMax = chunkCountMax
+        let thread = Thread { [self] in
+            produce(push)
+            condition.lock()
+            producerDone = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// The next chunk in the order pushed, waiting for the producer if needed; nil once the producer returned and
+    /// every chunk was taken.
+    func next() -> Chunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == chunks.count && !producerDone { condition.wait() }
+        guard head < chunks.count else { return nil }
+        let chunk = chunks[head]
+        chunks[head] = nil  // Drop the chunk's storage with the consumer's copy.
+        head += 1
+        if head == chunks.count {
+            chunks.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        condition.broadcast()
+        return chunk
+    }
+
+    /// Stops the producer (the consumer is done, possibly early) and waits until its thread has returned, so it
+    /// no longer holds the log's files. Call once, from the consumer, always: a producer blocked on a full queue
+    /// keeps its thread (and itself) alive until then.
+    func stop() {
+        condition.lock()
+        defer { condition.unlock() }
+        stopped = true
+        condition.broadcast()
+        while !producerDone { condition.wait() }
+        chunks.removeAll()
+        head = 0
+    }
+
+    private func push(_ chunk: Chunk) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count - head >= chunkCountMax && !stopped { condition.wait() }
+        guard !stopped else { return false }
+        chunks.append(chunk)
+        assert(chunks.count - head <= chunkCountMax)
+        condition.broadcast()
+        return true
+    }
+}
