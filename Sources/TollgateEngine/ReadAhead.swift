@@ -2,14 +2,15 @@ import Foundation
 
 /// A producer on its own thread handing chunks to one consumer in order, at most ``chunkCountMax`` ahead: the
 /// log's records read, checked and decoded on the second core while the first folds or re-decides them
-/// (``Projection/load(directory:billing:until:useSnapshots:progress:)`` and ``Replay`` on real files).
+/// (``Projection/load(directory:billing:until:useSnapshots:progress:)`` and ``Replay`` on real files), and
+/// `tollgate apply`'s input read and parsed ahead of the deciding thread.
 ///
 /// A plain thread rather than a task: both sides block on the bound, and this machine's cooperative pool has only
 /// 2 threads. The queue moves work to another thread and nothing else: the consumer gets exactly the chunks the
 /// producer pushed, in the order pushed.
-final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
+public final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
     /// Chunks pushed but not yet taken, at most; bounds the memory of the read-ahead.
-    let chunkCountMax: Int
+    public let chunkCountMax: Int
 
     private let condition = NSCondition()
     /// Guarded by `condition`: chunks not yet taken, oldest first (`head` is the next to hand out).
@@ -22,7 +23,7 @@ final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
 
     /// Starts `produce` on a thread named `name`. It calls `push` for each chunk, in order; `push` blocks while
     /// `chunkCountMax` chunks wait and returns false once the consumer has stopped (then return at once).
-    init(name: String, chunkCountMax: Int, produce: @escaping @Sendable (_ push: (Chunk) -> Bool) -> Void) {
+    public init(name: String, chunkCountMax: Int, produce: @escaping @Sendable (_ push: (Chunk) -> Bool) -> Void) {
         precondition(chunkCountMax >= 1)
         self.chunkCountMax = chunkCountMax
         let thread = Thread { [self] in
@@ -38,10 +39,21 @@ final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
 
     /// The next chunk in the order pushed, waiting for the producer if needed; nil once the producer returned and
     /// every chunk was taken.
-    func next() -> Chunk? {
+    public func next() -> Chunk? {
         condition.lock()
         defer { condition.unlock() }
         while head == chunks.count && !producerDone { condition.wait() }
+        return takeLocked()
+    }
+
+    /// The next chunk if one is waiting, without waiting (nil: none yet, or none ever again).
+    public func nextIfReady() -> Chunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        return takeLocked()
+    }
+
+    private func takeLocked() -> Chunk? {
         guard head < chunks.count else { return nil }
         let chunk = chunks[head]
         chunks[head] = nil  // Drop the chunk's storage with the consumer's copy.
@@ -57,12 +69,23 @@ final class ReadAhead<Chunk: Sendable>: @unchecked Sendable {
     /// Stops the producer (the consumer is done, possibly early) and waits until its thread has returned, so it
     /// no longer holds the log's files. Call once, from the consumer, always: a producer blocked on a full queue
     /// keeps its thread (and itself) alive until then.
-    func stop() {
+    public func stop() {
         condition.lock()
         defer { condition.unlock() }
         stopped = true
         condition.broadcast()
         while !producerDone { condition.wait() }
+        chunks.removeAll()
+        head = 0
+    }
+
+    /// Stops the producer without waiting for its thread: for a producer that may be blocked outside the queue
+    /// (in `read(2)` on a pipe) where only the process exiting ends it. Its next `push` returns false.
+    public func cancel() {
+        condition.lock()
+        defer { condition.unlock() }
+        stopped = true
+        condition.broadcast()
         chunks.removeAll()
         head = 0
     }

@@ -51,17 +51,19 @@ struct ApplyCommand: ParsableCommand {
             let engine = try Engine(configuration: configuration)
             // Three threads: parsing reads ahead, this one decides in order, the engine's committer appends and
             // syncs the previous batch meanwhile (docs/engine.md, "Pipelined commits").
-            let parser = ParseAhead(descriptor: descriptor, lineCountMax: configuration.batchCommandCountMax)
-            defer { parser.stop() }
+            let parser = ParseAhead.start(descriptor: descriptor, lineCountMax: configuration.batchCommandCountMax)
+            defer { parser.cancel() }
             let pipeline = PipelinedApply(engine: engine) { StandardStreams.write($0) }
             reading: while true {
-                var chunk = parser.takeIfReady()
+                var chunk = parser.nextIfReady()
                 if chunk == nil {
                     // The input is not there yet: answer everything decided before waiting for it.
                     try pipeline.flush()
-                    chunk = parser.take()
+                    chunk = parser.next()
                 }
-                switch chunk! {
+                // The parser's last chunk is `.endOfInput` or `.failed`: nil would mean it ended without one.
+                guard let chunk else { preconditionFailure("the input parser ended without a last chunk") }
+                switch chunk {
                 case .lines(let lines): try pipeline.apply(lines)
                 case .endOfInput: break reading
                 case .failed(let error):
