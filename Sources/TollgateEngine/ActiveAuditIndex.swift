@@ -74,29 +74,25 @@ struct ActiveAuditIndex {
 
     // MARK: Encoding
 
-    static func put<T: FixedWidthInteger>(_ value: T, into bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
     /// Appends the checksum chained from `previous` over `bytes[start...]` and returns it.
     static func seal(_ bytes: inout [UInt8], from start: Int, previous: UInt32) -> UInt32 {
         precondition(bytes.count - start + 4 <= Int(UInt16.max))
         let checksum = withUnsafeBytes(of: previous.littleEndian) { previousBytes in
             bytes.withUnsafeBytes { CRC32C.update(CRC32C.update(0, previousBytes), $0.slice(start, bytes.count - start)) }
         }
-        put(checksum, into: &bytes)
+        bytes.appendLE(checksum)
         return checksum
     }
 
     static func appendHeader(segmentBaseSeq: UInt64, into bytes: inout [UInt8]) -> UInt32 {
         let start = bytes.count
-        put(UInt16(headerSizeBytes), into: &bytes)
-        put(Kind.header.rawValue, into: &bytes)
-        put(UInt8(0), into: &bytes)
-        put(magic, into: &bytes)
-        put(version, into: &bytes)
-        put(UInt16(0), into: &bytes)
-        put(segmentBaseSeq, into: &bytes)
+        bytes.appendLE(UInt16(headerSizeBytes))
+        bytes.appendLE(Kind.header.rawValue)
+        bytes.appendLE(UInt8(0))
+        bytes.appendLE(magic)
+        bytes.appendLE(version)
+        bytes.appendLE(UInt16(0))
+        bytes.appendLE(segmentBaseSeq)
         return seal(&bytes, from: start, previous: 0)
     }
 
@@ -104,11 +100,11 @@ struct ActiveAuditIndex {
         let name = Array(posting.initiator.utf8)
         precondition((1...initiatorSizeBytesMax).contains(name.count), "initiators are identifiers")
         let start = bytes.count
-        put(UInt16(postingSizeBytesFixed + name.count), into: &bytes)
-        put(Kind.posting.rawValue, into: &bytes)
-        put(UInt8(name.count), into: &bytes)
-        put(posting.seq, into: &bytes)
-        put(posting.timeMs, into: &bytes)
+        bytes.appendLE(UInt16(postingSizeBytesFixed + name.count))
+        bytes.appendLE(Kind.posting.rawValue)
+        bytes.appendLE(UInt8(name.count))
+        bytes.appendLE(posting.seq)
+        bytes.appendLE(posting.timeMs)
         appendBatch(posting.batch, into: &bytes)
         bytes.append(contentsOf: name)
         return seal(&bytes, from: start, previous: previous)
@@ -119,18 +115,18 @@ struct ActiveAuditIndex {
     {
         precondition(coveredNextSeq > batch.baseSeq, "a mark's batch holds a covered record")
         let start = bytes.count
-        put(UInt16(markSizeBytes), into: &bytes)
-        put(Kind.mark.rawValue, into: &bytes)
-        put(UInt8(0), into: &bytes)
-        put(coveredNextSeq, into: &bytes)
+        bytes.appendLE(UInt16(markSizeBytes))
+        bytes.appendLE(Kind.mark.rawValue)
+        bytes.appendLE(UInt8(0))
+        bytes.appendLE(coveredNextSeq)
         appendBatch(batch, into: &bytes)
         return seal(&bytes, from: start, previous: previous)
     }
 
     private static func appendBatch(_ batch: BatchPosition, into bytes: inout [UInt8]) {
-        put(batch.offsetBytes, into: &bytes)
-        put(batch.baseSeq, into: &bytes)
-        put(batch.chainBefore, into: &bytes)
+        bytes.appendLE(batch.offsetBytes)
+        bytes.appendLE(batch.baseSeq)
+        bytes.appendLE(batch.chainBefore)
     }
 
     // MARK: Decoding
@@ -229,26 +225,5 @@ struct ActiveAuditIndex {
             return nil
         }
         return position
-    }
-}
-
-/// Little-endian reads of the sidecar's fixed-width fields (bounds are checked by the decoder before each entry).
-extension UnsafeRawBufferPointer {
-    fileprivate func getUInt16(at offset: Int) -> UInt16 {
-        precondition(offset >= 0 && offset + 2 <= count)
-        return UInt16(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
-    }
-    fileprivate func getUInt32(at offset: Int) -> UInt32 {
-        precondition(offset >= 0 && offset + 4 <= count)
-        return UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-    }
-    fileprivate func getUInt64(at offset: Int) -> UInt64 {
-        precondition(offset >= 0 && offset + 8 <= count)
-        return UInt64(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-    }
-    fileprivate func getInt64(at offset: Int) -> Int64 { Int64(bitPattern: getUInt64(at: offset)) }
-    fileprivate func slice(_ offset: Int, _ count: Int) -> UnsafeRawBufferPointer {
-        precondition(offset >= 0 && count >= 0 && offset + count <= self.count)
-        return UnsafeRawBufferPointer(rebasing: self[offset..<(offset + count)])
     }
 }

@@ -4,48 +4,6 @@ import TollgateBilling
 import TollgateEngine
 import TollgateLog
 
-/// Real files whose `fdatasync` can be held: the test decides when a group commit finishes.
-final class HeldSyncStorage: LogStorage, @unchecked Sendable {
-    private let base = PosixStorage()
-    private let lock = NSLock()
-    private var held = false
-    /// Signalled when a held `fdatasync` starts.
-    let syncStarted = DispatchSemaphore(value: 0)
-    /// Lets a held `fdatasync` finish.
-    let release = DispatchSemaphore(value: 0)
-
-    func holdNextSync() { lock.withLock { held = true } }
-
-    func datasync(_ file: FileID) throws(Errno) {
-        let hold: Bool = lock.withLock {
-            defer { held = false }
-            return held
-        }
-        if hold {
-            syncStarted.signal()
-            release.wait()
-        }
-        try base.datasync(file)
-    }
-    func open(_ path: String, _ mode: OpenMode) throws(Errno) -> FileID { try base.open(path, mode) }
-    func close(_ file: FileID) { base.close(file) }
-    func write(_ file: FileID, _ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
-        try base.write(file, bytes, at: offset)
-    }
-    func read(_ file: FileID, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(Errno) -> Int {
-        try base.read(file, into: buffer, at: offset)
-    }
-    func sizeBytes(_ file: FileID) throws(Errno) -> UInt64 { try base.sizeBytes(file) }
-    func truncate(_ file: FileID, to sizeBytes: UInt64) throws(Errno) { try base.truncate(file, to: sizeBytes) }
-    func sync(_ file: FileID) throws(Errno) { try base.sync(file) }
-    func syncDirectory(_ path: String) throws(Errno) { try base.syncDirectory(path) }
-    func rename(_ from: String, _ to: String) throws(Errno) { try base.rename(from, to) }
-    func remove(_ path: String) throws(Errno) { try base.remove(path) }
-    func makeDirectory(_ path: String) throws(Errno) { try base.makeDirectory(path) }
-    func list(_ path: String) throws(Errno) -> [String] { try base.list(path) }
-    func lockExclusive(_ file: FileID) throws(Errno) { try base.lockExclusive(file) }
-}
-
 private func grant(_ userID: String, _ millicredits: Int64) -> Command {
     .grant(.init(userID: userID, amount: Millicredits(rawValue: millicredits), initiatedBy: "test"))
 }
@@ -77,7 +35,7 @@ private func wait(_ semaphore: DispatchSemaphore, timeoutSeconds: Int? = nil) as
     /// the committed one); a read about bob waits and then sees bob's grant, which is durable by then.
     @Test func readsOfOtherUsersDoNotWaitForAGroupCommit() async throws {
         let directory = TemporaryDirectory()
-        let storage = HeldSyncStorage()
+        let storage = ScriptedSyncStorage()
         let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock, storage: storage)
         let service = EngineService(engine: engine)
         _ = try await service.submit(grant("alice", 5_000))
@@ -115,7 +73,7 @@ private func wait(_ semaphore: DispatchSemaphore, timeoutSeconds: Int? = nil) as
     /// A global read (settings) waits for an in-flight batch: it cannot tell what the batch changed.
     @Test func globalReadsStillWaitForTheCommit() async throws {
         let directory = TemporaryDirectory()
-        let storage = HeldSyncStorage()
+        let storage = ScriptedSyncStorage()
         let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock, storage: storage)
         let service = EngineService(engine: engine)
         storage.holdNextSync()
