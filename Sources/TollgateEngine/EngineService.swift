@@ -33,8 +33,27 @@ public final class EngineService: @unchecked Sendable {
     }
 
     /// Decides `command` in order with every other submitted command; returns once its record is durable.
+    ///
+    /// A thin wrapper over ``submit(_:completion:)``: the same queue, order, durability and refusals.
     public func submit(_ command: Command) async throws -> JSONValue {
-        try await core.submit(command)
+        try await withUnsafeThrowingContinuation { continuation in
+            core.submit(command) { result in continuation.resume(with: result) }
+        }
+    }
+
+    /// What a caller is handed once its command is decided and durable (or refused).
+    public typealias Completion = @Sendable (Result<JSONValue, any Error>) -> Void
+
+    /// Decides `command` in order with every other submitted command and calls `completion` exactly once: on the
+    /// writer thread after the batch holding its record is durable (`.success` with the result, whatever the
+    /// decision), or with `.failure` when the append failed; or at once, on the caller's thread, when the command
+    /// is refused before queueing (the log has failed, the engine is shutting down, the queue is full).
+    ///
+    /// For callers that are not Swift tasks (the HTTP fast path on NIO's event loops): no continuation, no hop
+    /// through the cooperative pool. `completion` runs on the writer thread, so it must be cheap and must not
+    /// block or call back into the service: hand the result to the caller's own thread and return.
+    public func submit(_ command: Command, completion: @escaping Completion) {
+        core.submit(command, completion: completion)
     }
 
     /// Reads the committed state as a whole (settings, policy, anything global): waits while a batch is being
@@ -102,9 +121,9 @@ extension EngineService {
     final class Core: @unchecked Sendable {
         private struct Pending {
             var command: Command
-            /// Unsafe rather than checked: the writer resumes each exactly once (below), and the checked kind
-            /// allocates a tracking object per command on the hot path.
-            var continuation: UnsafeContinuation<JSONValue, any Error>
+            /// Called exactly once by the writer (below). The async `submit` resumes an unsafe continuation from
+            /// it: the checked kind allocates a tracking object per command on the hot path.
+            var completion: EngineService.Completion
         }
 
         private let engine: Engine
@@ -127,25 +146,23 @@ extension EngineService {
             self.engine = engine
         }
 
-        func submit(_ command: Command) async throws -> JSONValue {
-            try await withUnsafeThrowingContinuation { continuation in
-                condition.lock()
-                defer { condition.unlock() }
-                if let failure {
-                    continuation.resume(throwing: failure)
-                    return
-                }
-                if stopping {
-                    continuation.resume(throwing: EngineError(.failed, "the engine is shutting down"))
-                    return
-                }
-                if queue.count >= EngineService.pendingCommandCountMax {
-                    continuation.resume(throwing: EngineError(.failed, "too many commands pending"))
-                    return
-                }
-                queue.append(Pending(command: command, continuation: continuation))
+        func submit(_ command: Command, completion: @escaping EngineService.Completion) {
+            condition.lock()
+            let refusal: EngineError?
+            if let failure {
+                refusal = failure
+            } else if stopping {
+                refusal = EngineError(.failed, "the engine is shutting down")
+            } else if queue.count >= EngineService.pendingCommandCountMax {
+                refusal = EngineError(.failed, "too many commands pending")
+            } else {
+                refusal = nil
+                queue.append(Pending(command: command, completion: completion))
                 condition.signal()
             }
+            condition.unlock()
+            // Outside the lock: a completion may submit again.
+            if let refusal { completion(.failure(refusal)) }
         }
 
         func read<T>(userID: String?, _ body: (State) throws -> T) rethrows -> T {
@@ -228,8 +245,9 @@ extension EngineService {
                 inFlight = nil
                 stateCondition.broadcast()
                 stateCondition.unlock()
+                assert(results.count == batch.count, "one result per command of the batch")
                 for (pending, result) in zip(batch, results) {
-                    pending.continuation.resume(with: result)
+                    pending.completion(result)
                 }
                 batch.removeAll(keepingCapacity: true)
                 condition.lock()

@@ -9,6 +9,9 @@ public protocol BillingBackend: Sendable {
     /// Decides `command` in order with every other command; returns once its record is durable.
     /// Throws only operating failures (the log failed, the engine is stopping or saturated).
     func submit(_ command: Command) async throws -> JSONValue
+    /// The same, for callers that are not Swift tasks (the debit fast path on NIO's event loops): `completion` is
+    /// called exactly once, on any thread, once the record is durable (or the command is refused). Keep it cheap.
+    func submit(_ command: Command, completion: @escaping @Sendable (Result<JSONValue, any Error>) -> Void)
     /// nil while writes work; why they are refused once the log has failed.
     var writeFailure: String? { get }
     /// `{user_id, balance, low_balance}`.
@@ -38,6 +41,17 @@ public protocol BillingBackend: Sendable {
 
 /// Backends without payment events (test doubles) answer "none".
 extension BillingBackend {
+    /// Test doubles get the callback flavour from their async `submit`, through a task.
+    public func submit(_ command: Command, completion: @escaping @Sendable (Result<JSONValue, any Error>) -> Void) {
+        Task {
+            do {
+                completion(.success(try await submit(command)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
     public func paymentEventsJSON(deadOnly: Bool, limit: Int) -> JSONValue {
         .object([("events", .array([])), ("count", .int(0)), ("truncated", .bool(false))])
     }

@@ -117,6 +117,62 @@ private func wait(_ semaphore: DispatchSemaphore, timeoutSeconds: Int? = nil) as
     }
 }
 
+/// The callback flavour of `submit` (the HTTP fast path's): called once per command, in submission order, only
+/// after the batch is durable; refused commands are answered at once.
+@Suite struct EngineServiceCompletionTests {
+    @Test func completionsComeAfterTheSyncInSubmissionOrder() async throws {
+        let directory = TemporaryDirectory()
+        let storage = ScriptedSyncStorage()
+        let engine = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock, storage: storage)
+        let service = EngineService(engine: engine)
+        let results = Locked<[String]>([])
+        let allDone = DispatchSemaphore(value: 0)
+        storage.holdNextSync()
+        let commandCount = 5
+        for index in 0..<commandCount {
+            service.submit(grant("user\(index)", 1_000)) { result in
+                var seen = results.get()
+                switch result {
+                case .success(let value): seen.append("\(index):\(value["seq"]?.rendered ?? "?")")
+                case .failure(let error): seen.append("\(index):\(error)")
+                }
+                results.set(seen)
+                if seen.count == commandCount { allDone.signal() }
+            }
+        }
+        _ = await wait(storage.syncStarted)
+        #expect(results.get().isEmpty, "a completion ran before its batch was durable")
+        storage.release.signal()
+        let answered = await wait(allDone, timeoutSeconds: 30)
+        #expect(answered)
+        // One writer thread calls completions in order; seq follows submission order.
+        let seen = results.get()
+        #expect(seen.map { $0.split(separator: ":")[0] } == (0..<commandCount).map { Substring("\($0)") })
+        let seqs = seen.compactMap { Int($0.split(separator: ":")[1]) }
+        #expect(seqs.count == commandCount && seqs == seqs.sorted())
+        try service.shutdown()
+        for index in 0..<commandCount {
+            let reopened = try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock)
+            #expect(reopened.state.balance(userID: "user\(index)") == Millicredits(rawValue: 1_000))
+            try reopened.close()
+        }
+    }
+
+    @Test func aCommandAfterShutdownIsRefusedAtOnce() async throws {
+        let directory = TemporaryDirectory()
+        let service = EngineService(
+            engine: try Engine(configuration: groupCommitConfiguration(directory), clock: fixedClock))
+        try service.shutdown()
+        let outcome = Locked<String?>(nil)
+        service.submit(grant("dave", 1_000)) { result in
+            if case .failure(let error) = result { outcome.set("\(error)") } else { outcome.set("applied") }
+        }
+        // Refusals are answered on the caller's thread, before submit returns.
+        #expect(outcome.get()?.contains("shutting down") == true)
+        await #expect(throws: EngineError.self) { try await service.submit(grant("dave", 1_000)) }
+    }
+}
+
 /// A value shared with a helper thread.
 final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
