@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // Already a dependency of Hummingbird; named for NIOCore's `Channel` in the request context.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        // Already a dependency of Hummingbird; named for the HTTP part types the debit fast path's channel handler
+        // sees in Hummingbird's pipeline.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +43,8 @@ let package = Package(
             dependencies: [
                 "TollgateEngine", "TollgateBilling",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

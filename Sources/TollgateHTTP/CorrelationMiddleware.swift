@@ -19,44 +19,51 @@ struct CorrelationMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let requestID = Self.acceptedRequestID(request.headers[.requestID]) ?? Self.newRequestID()
-        context.requestID = requestID
-        context.bodySizeBytesMax = bodySizeBytesMax
+        begin(&context, requestIDHeader: request.headers[.requestID])
         let start = ContinuousClock.now
-        let response = await respond(request, context: context, requestID: requestID, next: next)
-        metrics.recordRequest(
-            method: request.method.rawValue, route: context.endpointPath ?? "unknown", status: response.status.code,
-            duration: ContinuousClock.now - start)
-        context.log(
-            .debug, "request",
-            [
-                "method": "\(request.method)", "path": "\(request.uri.path)",
-                "status": "\(response.status.code)",
-            ])
-        return response
+        var rendered: Response
+        do {
+            rendered = try await next(request, context)
+            rendered.headers[.requestID] = context.requestID
+        } catch {
+            rendered = errorResponse(for: error, context: context).response
+        }
+        finish(
+            method: request.method, path: request.uri.path, status: rendered.status, context: context, start: start)
+        return rendered
     }
 
-    private func respond(
-        _ request: Request, context: Context, requestID: String, next: (Request, Context) async throws -> Response
-    ) async -> Response {
-        do {
-            var response = try await next(request, context)
-            response.headers[.requestID] = requestID
-            return response
-        } catch {
-            var apiError = Self.apiError(for: error, bodySizeBytesMax: bodySizeBytesMax)
-            apiError.correlationID = requestID
-            if apiError.status.code >= 500 {
-                context.log(
-                    .error, "request failed", ["status": "\(apiError.status.code)", "error": "\(error)"])
-            } else {
-                context.log(
-                    .debug, "request refused", ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
-            }
-            var response = JSONResponse.make(status: apiError.status, body: apiError.body, requestID: requestID)
-            response.headers.append(contentsOf: apiError.headers)
-            return response
+    /// Before any route runs: the correlation id (accepted or new) and the body limit go on the context.
+    /// Shared with the debit fast path (``DebitFastPath``), so both accept and generate ids the same way.
+    func begin(_ context: inout Context, requestIDHeader: String?) {
+        context.requestID = Self.acceptedRequestID(requestIDHeader) ?? Self.newRequestID()
+        context.bodySizeBytesMax = bodySizeBytesMax
+    }
+
+    /// Anything thrown by a route as its ``APIError`` response, logged; shared with the debit fast path.
+    func errorResponse(for error: any Error, context: Context) -> RenderedResponse {
+        var apiError = Self.apiError(for: error, bodySizeBytesMax: bodySizeBytesMax)
+        apiError.correlationID = context.requestID
+        if apiError.status.code >= 500 {
+            context.log(.error, "request failed", ["status": "\(apiError.status.code)", "error": "\(error)"])
+        } else {
+            context.log(.debug, "request refused", ["status": "\(apiError.status.code)", "code": "\(apiError.code)"])
         }
+        var rendered = JSONResponse.render(status: apiError.status, body: apiError.body, requestID: context.requestID)
+        rendered.response.headers.append(contentsOf: apiError.headers)
+        return rendered
+    }
+
+    /// After the response is made: the request's latency metric and its log line; shared with the debit fast
+    /// path.
+    func finish(
+        method: HTTPRequest.Method, path: String, status: HTTPResponse.Status, context: Context,
+        start: ContinuousClock.Instant
+    ) {
+        metrics.recordRequest(
+            method: method.rawValue, route: context.endpointPath ?? "unknown", status: status.code,
+            duration: ContinuousClock.now - start)
+        context.log(.debug, "request", ["method": "\(method)", "path": "\(path)", "status": "\(status.code)"])
     }
 
     /// Maps anything thrown to an ``APIError``: Hummingbird's own errors (unknown route, body too large) keep

@@ -21,6 +21,9 @@ public struct HTTPConfiguration: Sendable {
     public var trustForwardedFor: Bool
     /// Keys each rate limiter tracks at most (see ``RateLimiter``).
     public var rateLimitTrackedKeyCountMax: Int
+    /// Answer plain debits from valid service keys on the event loop (docs/http-api.md, "The debit fast path");
+    /// off, every request goes through the router. Same responses either way.
+    public var debitFastPath = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, bodySizeBytesMax: Int = Self.defaultBodySizeBytesMax,

@@ -15,6 +15,14 @@ public enum JSONResponse {
     public static func make(
         status: HTTPResponse.Status, body: JSONValue, requestID: String?, rawMembers: [(String, String)] = []
     ) -> Response {
+        render(status: status, body: body, requestID: requestID, rawMembers: rawMembers).response
+    }
+
+    /// The response and its body's bytes: the debit fast path writes the bytes to the channel itself, and
+    /// Hummingbird's `ResponseBody` does not hand them out.
+    static func render(
+        status: HTTPResponse.Status, body: JSONValue, requestID: String?, rawMembers: [(String, String)] = []
+    ) -> RenderedResponse {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         body.renderUTF8(into: &bytes)
@@ -32,8 +40,17 @@ public enum JSONResponse {
         bytes.append(UInt8(ascii: "\n"))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let requestID { headers[.requestID] = requestID }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        let buffer = ByteBuffer(bytes: bytes)
+        return RenderedResponse(
+            response: Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer)),
+            body: buffer)
     }
+}
+
+/// A response whose body is one buffer, kept beside it (see ``JSONResponse/render(status:body:requestID:rawMembers:)``).
+struct RenderedResponse {
+    var response: Response
+    let body: ByteBuffer
 }
 
 extension HTTPResponse.Status {

@@ -36,7 +36,9 @@ extension Request {
     }
 
     /// The `Idempotency-Key` header as a command member, if sent.
-    var idempotencyMember: [(String, JSONValue)] {
+    var idempotencyMember: [(String, JSONValue)] { Self.idempotencyMember(headers) }
+
+    static func idempotencyMember(_ headers: HTTPFields) -> [(String, JSONValue)] {
         guard let key = headers[.idempotencyKey] else { return [] }
         return [("idempotency_key", .string(key))]
     }

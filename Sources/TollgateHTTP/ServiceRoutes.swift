@@ -37,8 +37,9 @@ struct ServiceRoutes {
     }
 
     /// Counts a charge request of `userID` once its body is a valid command (a malformed body is refused before
-    /// and costs the engine nothing); 429 over the limit, before anything is decided or appended.
-    private func admit(userID: String) throws(APIError) {
+    /// and costs the engine nothing); 429 over the limit, before anything is decided or appended. Shared with the
+    /// debit fast path, so a debit is counted once whichever path takes it.
+    func admit(userID: String) throws(APIError) {
         guard let chargeLimiter, case .limited(let seconds) = chargeLimiter.admit(userID) else { return }
         metrics.recordRateLimited(limit: "charge")
         throw APIError.rateLimited(retryAfterSeconds: seconds, scope: "user")

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import TollgateEngine
@@ -18,9 +19,35 @@ public enum TollgateAPI {
         configuration: HTTPConfiguration = HTTPConfiguration(), metrics: TollgateMetrics = TollgateMetrics(),
         clock: Clock = .system
     ) -> Router<Context> {
+        assemble(
+            backend: backend, history: history, keys: keys, configuration: configuration, metrics: metrics,
+            clock: clock
+        ).router
+    }
+
+    /// The router and the pieces of it the debit fast path shares (the same instances: one charge limiter, one
+    /// set of metrics).
+    struct Assembly {
+        var router: Router<Context>
+        var correlation: CorrelationMiddleware
+        var serviceRoutes: ServiceRoutes
+
+        func debitFastPath(
+            backend: any BillingBackend, keys: APIKeyRing, serverName: String?, logger: Logger
+        ) -> DebitFastPath {
+            DebitFastPath(
+                keys: keys, correlation: correlation, serviceRoutes: serviceRoutes, backend: backend,
+                serverName: serverName, logger: logger)
+        }
+    }
+
+    static func assemble(
+        backend: any BillingBackend, history: LogHistory, keys: APIKeyRing, configuration: HTTPConfiguration,
+        metrics: TollgateMetrics, clock: Clock
+    ) -> Assembly {
         let router = Router(context: Context.self)
-        router.add(
-            middleware: CorrelationMiddleware(bodySizeBytesMax: configuration.bodySizeBytesMax, metrics: metrics))
+        let correlation = CorrelationMiddleware(bodySizeBytesMax: configuration.bodySizeBytesMax, metrics: metrics)
+        router.add(middleware: correlation)
         if configuration.purchaseRequestsPerMinute > 0 {
             let limiter = RateLimiter(
                 requestsPerWindow: configuration.purchaseRequestsPerMinute,
@@ -36,18 +63,17 @@ public enum TollgateAPI {
                 requestsPerWindow: configuration.chargeRequestsPerMinute,
                 trackedKeyCountMax: configuration.rateLimitTrackedKeyCountMax, clock: clock) : nil
         let writePath = WritePath(backend: backend, metrics: metrics)
+        let serviceRoutes = ServiceRoutes(writePath: writePath, chargeLimiter: chargeLimiter, metrics: metrics)
         PublicRoutes(backend: backend, metrics: metrics).add(to: router)
         WebhookRoutes(writePath: writePath, configuration: configuration.webhooks).add(to: router)
         EnforcementRoutes(backend: backend, keys: keys, clock: clock).add(to: router)
-        router.addRoutes(
-            ServiceRoutes(writePath: writePath, chargeLimiter: chargeLimiter, metrics: metrics).collection(keys: keys),
-            atPath: "api/v1")
+        router.addRoutes(serviceRoutes.collection(keys: keys), atPath: "api/v1")
         router.addRoutes(
             UserRoutes(backend: backend, history: history, clock: clock).collection(keys: keys), atPath: "api/v1/users")
         router.addRoutes(
             AdminRoutes(backend: backend, writePath: writePath, history: history, clock: clock).collection(keys: keys),
             atPath: "api/v1/admin")
-        return router
+        return Assembly(router: router, correlation: correlation, serviceRoutes: serviceRoutes)
     }
 
     /// The service: the server first, the engine after it, so on SIGTERM/SIGINT the server stops taking
@@ -57,15 +83,37 @@ public enum TollgateAPI {
         engine: EngineService, dataDirectory: String, keys: APIKeyRing, configuration: HTTPConfiguration,
         logger: Logger, metrics: TollgateMetrics = TollgateMetrics(), services: [any Service] = []
     ) -> some ApplicationProtocol {
-        Application(
-            router: router(
-                backend: engine, history: LogHistory(directory: dataDirectory), keys: keys,
-                configuration: configuration, metrics: metrics),
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
+        application(
+            backend: engine, dataDirectory: dataDirectory, keys: keys, configuration: configuration, logger: logger,
+            metrics: metrics,
             services: [EngineShutdownService(engine: engine, logger: logger)] + services
-                + webhookServices(engine: engine, configuration: configuration.webhooks, logger: logger),
-            logger: logger)
+                + webhookServices(engine: engine, configuration: configuration.webhooks, logger: logger))
+    }
+
+    /// The application over any backend (tests: a wrapped engine); `services` run before the server stops.
+    /// `onFastPath` hands tests the fast path (nil when it is off), to count what it took.
+    static func application(
+        backend: any BillingBackend, dataDirectory: String, keys: APIKeyRing, configuration: HTTPConfiguration,
+        logger: Logger, metrics: TollgateMetrics, services: [any Service], clock: Clock = .system,
+        onFastPath: (DebitFastPath?) -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let serverName = "tollgate"
+        let assembly = assemble(
+            backend: backend, history: LogHistory(directory: dataDirectory), keys: keys,
+            configuration: configuration, metrics: metrics, clock: clock)
+        var channel = HTTP1Channel.Configuration()
+        var fastPath: DebitFastPath?
+        if configuration.debitFastPath {
+            let shared = assembly.debitFastPath(backend: backend, keys: keys, serverName: serverName, logger: logger)
+            channel = HTTP1Channel.Configuration(additionalChannelHandlers: [DebitFastPathHandler(fastPath: shared)])
+            fastPath = shared
+        }
+        onFastPath(fastPath)
+        return Application(
+            router: assembly.router, server: .http1(configuration: channel),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
+            services: services, logger: logger)
     }
 
     /// The automatic payment-event retries, when webhooks are configured (docs/purchases.md).

@@ -12,13 +12,29 @@ struct WritePath: Sendable {
 
     func submit(_ command: Command, context: TollgateRequestContext) async throws -> Response {
         if let failure = backend.writeFailure { throw APIError.unavailable(Self.failureMessage(failure)) }
-        let result: JSONValue
         let start = ContinuousClock.now
+        let outcome: Result<JSONValue, any Error>
         do {
-            result = try await backend.submit(command)
+            outcome = .success(try await backend.submit(command))
+        } catch {
+            outcome = .failure(error)
+        }
+        return try response(to: command, outcome: outcome, submittedAt: start, context: context).response
+    }
+
+    /// A submitted command's outcome as its response (metrics and log lines included), or the ``APIError`` to
+    /// render. The router's write routes and the debit fast path both end here, so their answers are the same.
+    func response(
+        to command: Command, outcome: Result<JSONValue, any Error>, submittedAt start: ContinuousClock.Instant,
+        context: TollgateRequestContext
+    ) throws(APIError) -> RenderedResponse {
+        let result: JSONValue
+        switch outcome {
+        case .success(let value):
+            result = value
             metrics.recordCommit(op: command.opName, duration: ContinuousClock.now - start)
             metrics.recordDecision(op: command.opName, result: result)
-        } catch {
+        case .failure(let error):
             context.log(.error, "submit failed", ["error": "\(error)"])
             throw APIError.unavailable("Writes are refused: \(error). Reads keep working.")
         }
@@ -30,7 +46,7 @@ struct WritePath: Sendable {
                     "status": "\(result["status"]?.rendered ?? "")",
                     "seq": "\(result["seq"]?.rendered ?? "")",
                 ])
-            return JSONResponse.make(status: .ok, body: result, requestID: context.requestID)
+            return JSONResponse.render(status: .ok, body: result, requestID: context.requestID)
         default:
             throw APIError(result: result)
         }

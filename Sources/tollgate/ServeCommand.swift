@@ -34,6 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("trust-forwarded-for"),
         help: "Rate-limit purchases by the first X-Forwarded-For address (only behind a proxy that sets it).")
     var trustForwardedFor = false
+    @Flag(
+        name: .customLong("no-debit-fast-path"),
+        help: "Route every debit through Hummingbird's router (same responses; the event-loop fast path is on by default)."
+    )
+    var noDebitFastPath = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
     @Option(
@@ -93,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         var httpConfiguration = HTTPConfiguration(
             host: host, port: port, bodySizeBytesMax: bodyLimitBytes, chargeRequestsPerMinute: chargeRatePerMinute,
             purchaseRequestsPerMinute: purchaseRatePerMinute, trustForwardedFor: trustForwardedFor)
+        httpConfiguration.debitFastPath = !noDebitFastPath
         httpConfiguration.webhooks = WebhookConfiguration(
             signature: try webhookSecret().map {
                 WebhookSignature(secret: $0, toleranceSeconds: webhookToleranceSeconds)
