@@ -56,6 +56,8 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var readPending = false
     private var quiescePending = false
     private var context: ChannelHandlerContext?
+    /// The connection's event loop's mailbox for engine results (see ``EventLoopMailbox``).
+    private var mailbox: EventLoopMailbox?
 
     init(fastPath: DebitFastPath) {
         self.fastPath = fastPath
@@ -63,6 +65,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        mailbox = EventLoopMailbox.forLoop(context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -142,10 +145,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             nextSlotID += 1
             slots.append(Slot(id: slotID, answer: nil))
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
+            let mailbox = mailbox ?? EventLoopMailbox.forLoop(context.eventLoop)
             let fastPath = fastPath
             fastPath.backend.submit(command) { outcome in
-                eventLoop.execute {
+                mailbox.post {
                     let answer = fastPath.response(to: command, outcome: outcome, head: head, contexts: contexts)
                     loopBound.value.answer(slotID: slotID, with: answer)
                 }
