@@ -79,9 +79,11 @@ import TollgateEngine
         // Charge limit (30 a minute in this test), pipelined: the 31st debit of u3 within the minute is 429.
         (0..<31).map { debit(#"{"user_id":"u3","amount":"0.001"}"#, requestID: "c-\($0)") },
         [get("/api/v1/users/me/balance", key: user.key)],
+        // A parse error behind a debit in flight: the debit's answer first, then Hummingbird's 400 and close.
+        [debit(#"{"user_id":"u1","amount":"0.01"}"#, requestID: "last"), "BROKEN REQUEST\r\n\r\n"],
     ]
 
-    static let plainDebitCount = 41
+    static let plainDebitCount = 42
 
     @Test func responsesAreByteIdenticalWithAndWithoutTheFastPath() async throws {
         let viaRouter = try await Self.run(fastPath: false)
