@@ -15,6 +15,9 @@ struct DecodedRecords {
         var timeMs: Int64
         var typeTag: UInt8
         var decoded: Result<LedgerRecord, RecordDecodingError>
+        /// The accounting journal's slot of the record's user (``AccountingJournal/userSlot(of:)``), which the
+        /// verifier takes as its user key; -1 for a record without a user or without the journal.
+        var userKey: Int32 = -1
     }
 
     /// How the records ended: at the end of the log or the bound, or at `failure`.
@@ -76,10 +79,19 @@ struct DecodedRecords {
                 if case .time(let last) = bound, time > last { atBound = true }
                 if atBound { break }
                 let decoded = LedgerRecord.decode(typeTag: record.type, body: record.body)
+                var userKey: Int32 = -1
                 if outcome.accounting != nil, case .success(let ledgerRecord) = decoded {
-                    outcome.accounting!.add(LedgerEntry(seq: seq, time: time, record: ledgerRecord))
+                    // The record's user id is hashed here, once; the journal and the verifier use the slot.
+                    if let userID = ledgerRecord.userID {
+                        userKey = outcome.accounting!.userSlot(of: userID)
+                        outcome.accounting!.add(
+                            LedgerEntry(seq: seq, time: time, record: ledgerRecord), userSlot: Int(userKey))
+                    } else {
+                        outcome.accounting!.add(LedgerEntry(seq: seq, time: time, record: ledgerRecord))
+                    }
                 }
-                chunk.append(Item(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded))
+                chunk.append(
+                    Item(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded, userKey: userKey))
             }
             if chunk.count == chunkRecordCount && !atBound { reader = active }
         } catch {

@@ -105,7 +105,7 @@ public enum Replay {
                                       detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
                     }
                     lastTime = time
-                    verifier.check(seq: seq, time: time, decoded: item.decoded)
+                    verifier.check(seq: seq, time: time, decoded: item.decoded, userKey: item.userKey)
                     recordCount += 1
                     if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
                 }

@@ -116,6 +116,50 @@ import Testing
             "\(violations.map(\.json.rendered))")
     }
 
+    /// Verifies `log` naming each record's user by a key, as a replay does (one lookup per record on its reading
+    /// side): keys in order of first sight, as the accounting journal gives them.
+    static func verifyWithUserKeys(_ log: [Logged], configuration: BillingConfiguration) -> [Violation] {
+        var verifier = LedgerVerifier(configuration: configuration)
+        var keys: [String: Int32] = [:]
+        for entry in log {
+            let decoded = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
+            var key: Int32 = -1
+            if case .success(let record) = decoded, let userID = record.userID {
+                key = keys[userID] ?? Int32(keys.count)
+                keys[userID] = key
+            }
+            verifier.check(seq: entry.seq, time: entry.time, decoded: decoded, userKey: key)
+        }
+        return verifier.finish()
+    }
+
+    /// User keys change how the verifier finds a user's slot, never what it reports: every tampering gives the same
+    /// violations, in the same order, with and without them.
+    @Test(arguments: tampers)
+    func userKeysReportTheSameViolations(_ tamper: Tamper) {
+        let harness = Self.baseline()
+        let log = Self.replacing(harness.log, seq: tamper.seq, with: tamper.record)
+        let keyed = Self.verifyWithUserKeys(log, configuration: harness.state.configuration)
+        #expect(keyed == harness.verify(log: log))
+        #expect(keyed.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq })
+    }
+
+    /// The same over random command streams (several users, breakers, refunds), clean and garbled.
+    @Test(arguments: 0..<6 as Range<UInt64>)
+    func userKeysReportTheSameViolationsOnRandomLogs(seed: UInt64) {
+        let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
+        let configuration = run.harness.state.configuration
+        #expect(Self.verifyWithUserKeys(run.harness.log, configuration: configuration) == run.harness.verify())
+        var random = BillingSplitMix64(seed: seed &+ 2000)
+        var log = run.harness.log
+        for index in log.indices where Int.random(in: 0..<100, using: &random) < 10 {
+            let other = log.randomElement(using: &random)!
+            log[index].typeTag = other.typeTag
+            log[index].body = other.body
+        }
+        #expect(Self.verifyWithUserKeys(log, configuration: configuration) == run.harness.verify(log: log))
+    }
+
     /// A body that fails to decode is a violation, not a crash.
     @Test func undecodableBody() {
         let harness = Self.baseline()
