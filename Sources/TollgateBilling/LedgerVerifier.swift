@@ -73,6 +73,14 @@ public struct LedgerVerifier: Sendable {
                 Self.followerInvariant(expected.record), expected.debitSeq,
                 Self.followerDetail(expected.record) + " but seq \(seq) is not it")
         }
+        if case .debit(let recorded) = record {
+            // Debits (almost every record) are re-decided without building a `Command` or a `Decision`.
+            let slotBefore = focusSlot(of: recorded.command.userID, userKey)
+            checkBeforeFold(record, seq: seq, time: time, slot: slotBefore)
+            redecideDebit(recorded, record, seq: seq, time: time)
+            foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore, userKey: userKey)
+            return
+        }
         guard let command = record.command else {
             report("decision_replays", seq, "circuit breaker suspension without a debit that trips it")
             fold(&state, record, seq: seq, time: time)
@@ -95,6 +103,29 @@ public struct LedgerVerifier: Sendable {
             report("decision_replays", seq, "recorded \(record.summary), re-decided as \(decision.result.rendered)")
         }
         foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore, userKey: userKey)
+    }
+
+    /// Re-decides a recorded debit from the state before it (``State/debitVerdict(_:seq:time:)``) and reports what
+    /// `decide` would disagree with, in the words the general path uses. The re-decided record would carry the
+    /// recorded command with its `at` cleared, so it equals the recorded one exactly when the outcome and the
+    /// enforcement match and the recorded command has no `at` (decoding never gives one).
+    private mutating func redecideDebit(_ recorded: DebitRecord, _ record: LedgerRecord, seq: Int64, time: Timestamp) {
+        assert(state.lastRecordTime.map { $0 <= time } ?? true, "decision time never decreases")
+        let verdict = state.debitVerdict(recorded.command, seq: seq, time: time)
+        guard let outcome = verdict.outcome else {
+            let result = Decision(records: [], resultStorage: verdict.resultStorage).result
+            report("decision_replays", seq, "recorded \(record.summary), re-decided as \(result.rendered)")
+            return
+        }
+        if outcome != recorded.outcome || verdict.enforcementEnabled != recorded.enforcementEnabled
+            || recorded.command.at != nil
+        {
+            let first = LedgerRecord.debit(
+                DebitRecord(command: recorded.command, enforcementEnabled: verdict.enforcementEnabled, outcome: outcome))
+            report("decision_replays", seq, "recorded \(record.summary), re-decided \(first.summary)")
+        } else if verdict.tripsBreaker {
+            expectedBreaker = (.breakerSuspension(userID: recorded.command.userID), seq)
+        }
     }
 
     /// The state's slot of `userID` (nil: none yet), found by `userKey` when the verifier has seen the key with a

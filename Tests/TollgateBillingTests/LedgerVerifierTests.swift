@@ -160,6 +160,38 @@ import Testing
         #expect(Self.verifyWithUserKeys(log, configuration: configuration) == run.harness.verify(log: log))
     }
 
+    /// A tampered debit is reported in the words of `decide`'s own records (the verifier re-decides debits without
+    /// building a `Decision`): the re-decided record's summary, or the result line when nothing would be recorded.
+    @Test func aRedecidedDebitIsReportedInDecidesWords() {
+        let harness = Self.baseline()
+        let tampered = DebitRecord(
+            command: Command.Debit(userID: "u", amount: testCredits("4")), enforcementEnabled: false,
+            outcome: .charged(testCredits("5"), warned: false, anomaly: false))
+        let violations = harness.verify(log: Self.replacing(harness.log, seq: 2, with: .debit(tampered)))
+        var state = State(configuration: BillingConfiguration())
+        let grant = harness.log[0]
+        guard case .success(let granted) = LedgerRecord.decode(typeTag: grant.typeTag, body: grant.body) else {
+            Issue.record("the grant decodes")
+            return
+        }
+        fold(&state, granted, seq: grant.seq, time: grant.time)
+        let redecided = decide(.debit(tampered.command), in: state, seq: 2, time: harness.log[1].time)
+        let detail = "recorded \(LedgerRecord.debit(tampered).summary), re-decided \(redecided.records[0].summary)"
+        #expect(violations.contains(Violation(invariant: "decision_replays", seq: 2, detail: detail)))
+
+        // Seq 10 replaced by a debit reusing seq 8's key and payload: `decide` answers a duplicate, no record.
+        let duplicate = DebitRecord(
+            command: Command.Debit(userID: "u", amount: testCredits("1"), idempotencyKey: "k"),
+            enforcementEnabled: false, outcome: .charged(testCredits("1"), warned: false, anomaly: false))
+        let reported = harness.verify(log: Self.replacing(harness.log, seq: 10, with: .debit(duplicate)))
+        #expect(
+            reported.contains {
+                $0.invariant == "decision_replays" && $0.seq == 10
+                    && $0.detail.hasPrefix("recorded \(LedgerRecord.debit(duplicate).summary), re-decided as {")
+                    && $0.detail.contains(#""status":"duplicate""#)
+            }, "\(reported.map(\.json.rendered))")
+    }
+
     /// A body that fails to decode is a violation, not a crash.
     @Test func undecodableBody() {
         let harness = Self.baseline()
