@@ -49,11 +49,15 @@ public struct AccountingJournal: Sendable {
         apply(entry, userSlot: Int(userSlot(of: userID)), posting: &lines)
     }
 
-    /// ``apply(_:posting:)`` for a record whose user id the caller has already turned into its slot
-    /// (``userSlot(of:)``), so that a replay hashes each record's user id once for every projection it feeds.
+    /// ``apply(_:posting:)`` for a record whose user id the caller has already turned into its slot, so that a
+    /// replay hashes each record's user id once for every projection it feeds. The slots are either the journal's
+    /// own (``userSlot(of:)``) or — for a journal fed only through this method, rejected records included — the
+    /// caller's numbering in order of first sight (0, 1, 2, …), which the journal then adopts.
     public mutating func apply(_ entry: LedgerEntry, userSlot slot: Int, posting lines: inout [JournalLine]) {
-        guard entry.record.rejection == nil else { return }
+        if slot == userIDsBySlot.count, let userID = entry.record.userID { addUser(userID) }
+        precondition(slot >= 0 && slot < userIDsBySlot.count, "user slots are given in order of first sight")
         assert(entry.record.userID == userIDsBySlot[slot], "the slot is the record's user's")
+        guard entry.record.rejection == nil else { return }
         switch entry.record {
         case .grant(let r):
             let amount = r.command.amount.rawValue
@@ -213,9 +217,15 @@ public struct AccountingJournal: Sendable {
     /// for it once per record and hands it to ``apply(_:userSlot:posting:)`` and to the billing verifier.
     public mutating func userSlot(of userID: String) -> Int32 {
         if let slot = slotsByUserID[userID] { return slot }
+        return addUser(userID)
+    }
+
+    /// Gives `userID`, seen for the first time, the next slot.
+    @discardableResult
+    private mutating func addUser(_ userID: String) -> Int32 {
         precondition(userIDsBySlot.count < Int(Int32.max), "user count limit reached")
         let slot = Int32(userIDsBySlot.count)
-        slotsByUserID[userID] = slot
+        precondition(slotsByUserID.updateValue(slot, forKey: userID) == nil, "a user has one slot")
         userIDsBySlot.append(userID)
         poolsBySlot.append(AccountingPool())
         poolExists.append(false)

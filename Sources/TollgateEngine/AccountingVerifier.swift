@@ -20,13 +20,7 @@ public struct AccountingVerifier: Sendable {
         for line in lines { check.add(line) }
     }
 
-    /// The journal's slot for `userID` (``AccountingJournal/userSlot(of:)``): a replay looks each record's user up
-    /// once, here, and hands the slot to ``add(_:userSlot:)`` and to the billing verifier.
-    public mutating func userSlot(of userID: String) -> Int32 {
-        journal.userSlot(of: userID)
-    }
-
-    /// ``add(_:)`` for a record whose user's slot the caller looked up (``userSlot(of:)``).
+    /// ``add(_:)`` for a record whose user's slot the caller numbered (``AccountingJournal/apply(_:userSlot:posting:)``).
     public mutating func add(_ entry: LedgerEntry, userSlot: Int) {
         lines.removeAll(keepingCapacity: true)
         journal.apply(entry, userSlot: userSlot, posting: &lines)

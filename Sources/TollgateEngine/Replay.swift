@@ -69,27 +69,32 @@ public enum Replay {
         var verifier = LedgerVerifier(configuration: billing)
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
-        // The records come up to the bound, decoded, with the accounting journal folded from them on the same side.
+        // The records come up to the bound, decoded, each user numbered once (reading thread); the accounting
+        // journal is folded from them on a thread of its own between the reader and this one (docs/engine.md).
         let readAhead =
             concurrent
-            ? DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
-                DecodedRecords(
-                    directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                    accounting: true)
-            } : nil
+            ? DecodedRecords.journaled(
+                DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
+                    DecodedRecords(
+                        directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
+                        userKeys: true)
+                }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax) : nil
         defer { readAhead?.stop() }
         var direct =
             concurrent
             ? nil
             : DecodedRecords(
                 directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                accounting: true)
+                userKeys: true)
+        // Folded here when there is no journal thread.
+        var sequentialAccounting = AccountingVerifier()
         var outcome = DecodedRecords.Outcome()
         reading: while true {
             let chunk: DecodedRecords.Chunk?
             if let readAhead { chunk = readAhead.next() } else { chunk = direct!.nextChunk() }
             switch chunk {
             case .records(let items):
+                if !concurrent { DecodedRecords.journal(items, into: &sequentialAccounting) }
                 for item in items {
                     let seq = Int64(item.seq)
                     let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
@@ -119,7 +124,7 @@ public enum Replay {
         if let failure = outcome.failure {
             replayViolations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(failure)"))
         }
-        var accounting = outcome.accounting!
+        var accounting = concurrent ? outcome.accounting! : sequentialAccounting
 
         var violations: [Violation] = []
         let storage = logCheck?.take() ?? sequentialLogCheck!

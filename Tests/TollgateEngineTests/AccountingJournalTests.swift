@@ -447,7 +447,10 @@ import TollgateSimulation
                 ledger.refund(target.user, debitSeq: target.seq, Int64(random.next() % 3_000) + 1)
             }
         }
+        // `slotted` is fed a caller's numbering (as a replay's reading thread gives it: first sight of any record,
+        // rejected ones included); `slottedJournal` its own slots.
         var slotted = AccountingVerifier()
+        var callerSlots: [String: Int] = [:]
         var plain = AccountingJournal()
         var slottedJournal = AccountingJournal()
         var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
@@ -459,7 +462,9 @@ import TollgateSimulation
             plain.apply(entry, posting: &expected)
             let userID = record.userID!
             slottedJournal.apply(entry, userSlot: Int(slottedJournal.userSlot(of: userID)), posting: &actual)
-            slotted.add(entry, userSlot: Int(slotted.userSlot(of: userID)))
+            let callerSlot = callerSlots[userID] ?? callerSlots.count
+            callerSlots[userID] = callerSlot
+            slotted.add(entry, userSlot: callerSlot)
             #expect(actual == expected, "seed \(seed) seq \(index + 1)")
         }
         #expect(slottedJournal.pools == plain.pools)
