@@ -37,23 +37,22 @@ public struct LedgerVerifier: Sendable {
         seq: Int64, time recordedTime: Timestamp, decoded: Result<LedgerRecord, RecordDecodingError>
     ) -> LedgerRecord? {
         check(seq: seq, time: recordedTime, decoded: decoded, userKey: -1)
+        return try? decoded.get()
     }
 
     /// ``check(seq:time:decoded:)`` with the caller's key for the record's user: a dense number ≥ 0 that the caller
     /// gives each distinct user id (the same id always the same key, two ids never one key), or -1 for none.
     /// The verifier then finds the user's slot by the key instead of hashing the id; same checks, same violations.
-    @discardableResult
+    /// Returns nothing (handing the record back cost a copy per record in a replay).
     public mutating func check(
         seq: Int64, time recordedTime: Timestamp, decoded: Result<LedgerRecord, RecordDecodingError>,
         userKey: Int32
-    ) -> LedgerRecord? {
+    ) {
         switch decoded {
         case .success(let record):
             check(record, seq: seq, recordedTime: recordedTime, userKey: userKey)
-            return record
         case .failure(let error):
             report("record_decodes", seq, error.description)
-            return nil
         }
     }
 

@@ -105,12 +105,14 @@ struct DecodedRecords {
 
     /// Folds `items` (in log order) into the accounting journal, each record's user by its key when it has one.
     static func journal(_ items: [Item], into accounting: inout AccountingVerifier) {
-        for item in items {
-            guard case .success(let record) = item.decoded else { continue }
+        for index in items.indices {  // By index: no copy of each item.
+            guard case .success(let record) = items[index].decoded else { continue }
             let entry = LedgerEntry(
-                seq: Int64(item.seq), time: Timestamp(millisecondsSinceEpoch: item.timeMs), record: record)
-            if item.userKey >= 0 {
-                accounting.add(entry, userSlot: Int(item.userKey))
+                seq: Int64(items[index].seq), time: Timestamp(millisecondsSinceEpoch: items[index].timeMs),
+                record: record)
+            let userKey = items[index].userKey
+            if userKey >= 0 {
+                accounting.add(entry, userSlot: Int(userKey))
             } else {
                 accounting.add(entry)
             }

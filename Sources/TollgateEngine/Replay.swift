@@ -95,9 +95,10 @@ public enum Replay {
             switch chunk {
             case .records(let items):
                 if !concurrent { DecodedRecords.journal(items, into: &sequentialAccounting) }
-                for item in items {
-                    let seq = Int64(item.seq)
-                    let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
+                // By index: `for item in items` copied every item (its decoded record) once more.
+                for index in items.indices {
+                    let seq = Int64(items[index].seq)
+                    let time = Timestamp(millisecondsSinceEpoch: items[index].timeMs)
                     if seq != recordCount + 1 {
                         replayViolations.append(
                             Violation(
@@ -110,7 +111,7 @@ public enum Replay {
                                       detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
                     }
                     lastTime = time
-                    verifier.check(seq: seq, time: time, decoded: item.decoded, userKey: item.userKey)
+                    verifier.check(seq: seq, time: time, decoded: items[index].decoded, userKey: items[index].userKey)
                     recordCount += 1
                     if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
                 }
