@@ -10,6 +10,9 @@ public struct LedgerVerifier: Sendable {
     private var expectedBreaker: (record: LedgerRecord, debitSeq: Int64)?
     /// Σ grants + Σ refunds − Σ charged debits per user, summed from the records themselves.
     private var ledgerSums = LedgerSums()
+    /// The state's slot of each user key a caller has named (``check(seq:time:decoded:userKey:)``); -1: the user
+    /// has no slot yet. Lets a replay that numbers its users anyway skip hashing the user id per record.
+    private var slotsByUserKey: [Int32] = []
 
     /// How many violations are kept; a log broken everywhere should not exhaust memory.
     static let violationCountMax = 10_000
@@ -33,29 +36,49 @@ public struct LedgerVerifier: Sendable {
     public mutating func check(
         seq: Int64, time recordedTime: Timestamp, decoded: Result<LedgerRecord, RecordDecodingError>
     ) -> LedgerRecord? {
+        check(seq: seq, time: recordedTime, decoded: decoded, userKey: -1)
+        return try? decoded.get()
+    }
+
+    /// ``check(seq:time:decoded:)`` with the caller's key for the record's user: a dense number ≥ 0 that the caller
+    /// gives each distinct user id (the same id always the same key, two ids never one key), or -1 for none.
+    /// The verifier then finds the user's slot by the key instead of hashing the id; same checks, same violations.
+    /// Returns nothing (handing the record back cost a copy per record in a replay).
+    public mutating func check(
+        seq: Int64, time recordedTime: Timestamp, decoded: Result<LedgerRecord, RecordDecodingError>,
+        userKey: Int32
+    ) {
         switch decoded {
         case .success(let record):
-            check(record, seq: seq, recordedTime: recordedTime)
-            return record
+            check(record, seq: seq, recordedTime: recordedTime, userKey: userKey)
         case .failure(let error):
             report("record_decodes", seq, error.description)
-            return nil
         }
     }
 
-    private mutating func check(_ record: LedgerRecord, seq: Int64, recordedTime: Timestamp) {
+    private mutating func check(_ record: LedgerRecord, seq: Int64, recordedTime: Timestamp, userKey: Int32) {
         // The engine reports a decreasing time as a log-level violation; here it is clamped so that the billing
         // checks still run (and `decide`'s precondition on time holds).
         let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
         if let expected = expectedBreaker {
             expectedBreaker = nil
             if record == expected.record {
-                foldAndCheck(record, seq: seq, time: time, slotBefore: record.userID.flatMap { state.slot(of: $0) })
+                foldAndCheck(
+                    record, seq: seq, time: time, slotBefore: record.userID.flatMap { focusSlot(of: $0, userKey) },
+                    userKey: userKey)
                 return
             }
             report(
                 Self.followerInvariant(expected.record), expected.debitSeq,
                 Self.followerDetail(expected.record) + " but seq \(seq) is not it")
+        }
+        if case .debit(let recorded) = record {
+            // Debits (almost every record) are re-decided without building a `Command` or a `Decision`.
+            let slotBefore = focusSlot(of: recorded.command.userID, userKey)
+            checkBeforeFold(record, seq: seq, time: time, slot: slotBefore)
+            redecideDebit(recorded, record, seq: seq, time: time)
+            foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore, userKey: userKey)
+            return
         }
         guard let command = record.command else {
             report("decision_replays", seq, "circuit breaker suspension without a debit that trips it")
@@ -66,7 +89,7 @@ public struct LedgerVerifier: Sendable {
         // the largest cost of a verified replay). Slots are never removed, so the slot before the fold stays valid.
         let userID = record.userID
         var slotBefore: Int?
-        if let userID { slotBefore = state.focusSlot(of: userID) }
+        if let userID { slotBefore = focusSlot(of: userID, userKey) }
         checkBeforeFold(record, seq: seq, time: time, slot: slotBefore)
         let decision = decide(command, in: state, seq: seq, time: time)
         if let first = decision.records.first {
@@ -78,17 +101,67 @@ public struct LedgerVerifier: Sendable {
         } else {
             report("decision_replays", seq, "recorded \(record.summary), re-decided as \(decision.result.rendered)")
         }
-        foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore)
+        foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore, userKey: userKey)
+    }
+
+    /// Re-decides a recorded debit from the state before it (``State/debitVerdict(_:seq:time:)``) and reports what
+    /// `decide` would disagree with, in the words the general path uses. The re-decided record would carry the
+    /// recorded command with its `at` cleared, so it equals the recorded one exactly when the outcome and the
+    /// enforcement match and the recorded command has no `at` (decoding never gives one).
+    private mutating func redecideDebit(_ recorded: DebitRecord, _ record: LedgerRecord, seq: Int64, time: Timestamp) {
+        assert(state.lastRecordTime.map { $0 <= time } ?? true, "decision time never decreases")
+        let verdict = state.debitVerdict(recorded.command, seq: seq, time: time)
+        guard let outcome = verdict.outcome else {
+            let result = Decision(records: [], resultStorage: verdict.resultStorage).result
+            report("decision_replays", seq, "recorded \(record.summary), re-decided as \(result.rendered)")
+            return
+        }
+        if outcome != recorded.outcome || verdict.enforcementEnabled != recorded.enforcementEnabled
+            || recorded.command.at != nil
+        {
+            let first = LedgerRecord.debit(
+                DebitRecord(command: recorded.command, enforcementEnabled: verdict.enforcementEnabled, outcome: outcome))
+            report("decision_replays", seq, "recorded \(record.summary), re-decided \(first.summary)")
+        } else if verdict.tripsBreaker {
+            expectedBreaker = (.breakerSuspension(userID: recorded.command.userID), seq)
+        }
+    }
+
+    /// The state's slot of `userID` (nil: none yet), found by `userKey` when the verifier has seen the key with a
+    /// slot, else by hashing the id; either way the state remembers it for the `decide` and `fold` that follow.
+    private mutating func focusSlot(of userID: String, _ userKey: Int32) -> Int? {
+        if userKey >= 0, Int(userKey) < slotsByUserKey.count {
+            let known = slotsByUserKey[Int(userKey)]
+            if known >= 0 {
+                state.focus(userID: userID, slot: known)
+                return Int(known)
+            }
+        }
+        let slot = state.focusSlot(of: userID)
+        if let slot { remember(slot: slot, userKey: userKey) }
+        return slot
+    }
+
+    private mutating func remember(slot: Int, userKey: Int32) {
+        guard userKey >= 0 else { return }
+        let key = Int(userKey)
+        if key >= slotsByUserKey.count {
+            slotsByUserKey.append(contentsOf: repeatElement(-1, count: key + 1 - slotsByUserKey.count))
+        }
+        slotsByUserKey[key] = Int32(slot)
     }
 
     /// Folds `record` and runs the checks that compare the state before and after it.
-    private mutating func foldAndCheck(_ record: LedgerRecord, seq: Int64, time: Timestamp, slotBefore: Int?) {
+    private mutating func foldAndCheck(
+        _ record: LedgerRecord, seq: Int64, time: Timestamp, slotBefore: Int?, userKey: Int32
+    ) {
         let userID = record.userID
         let balanceBefore: Int64? = userID == nil ? nil : balance(ofSlot: slotBefore)
         let liabilityBefore = state.liabilityTotal
         fold(&state, record, seq: seq, time: time)
         // A grant may have given the user its slot.
         let slotAfter = slotBefore ?? userID.flatMap { state.slot(of: $0) }
+        if slotBefore == nil, let slotAfter { remember(slot: slotAfter, userKey: userKey) }
         ledgerSums.focus(userID: userID, slot: slotAfter)
         let balanceAfter: Int64? = userID == nil ? nil : balance(ofSlot: slotAfter)
         checkAfterFold(

@@ -5,16 +5,41 @@ extension State {
     /// The third anomaly within the window trips the breaker.
     static let breakerAnomalyCountMin = 3
 
+    /// A debit's decision without its records: what a verified replay compares with the recorded debit, so that
+    /// re-deciding a debit allocates no records array (``decideDebit(_:seq:time:)`` builds the ``Decision``).
+    struct DebitVerdict {
+        /// The outcome of the debit record; nil when no record is appended (a duplicate).
+        var outcome: DebitOutcome?
+        /// The effective `credit_enforcement_enabled` the decision used.
+        var enforcementEnabled: Bool
+        /// The charge trips the circuit breaker: a `breakerSuspension` record follows the debit.
+        var tripsBreaker = false
+        var resultStorage: DecisionResult
+
+        /// The records, as ``Decision/records``.
+        func records(of command: Command.Debit) -> [LedgerRecord] {
+            guard let outcome else { return [] }
+            var records: [LedgerRecord] = [
+                .debit(DebitRecord(command: command, enforcementEnabled: enforcementEnabled, outcome: outcome))
+            ]
+            if tripsBreaker { records.append(.breakerSuspension(userID: command.userID)) }
+            return records
+        }
+    }
+
     func decideDebit(_ command: Command.Debit, seq: Int64, time: Timestamp) -> Decision {
+        let verdict = debitVerdict(command, seq: seq, time: time)
+        return Decision(records: verdict.records(of: command), resultStorage: verdict.resultStorage)
+    }
+
+    func debitVerdict(_ command: Command.Debit, seq: Int64, time: Timestamp) -> DebitVerdict {
         let slot = slot(of: command.userID)
         let detailsSlot = detailsSlot(ofSlot: slot)
         let enforcement = effectiveEnforcementEnabled
         let amount = command.amount.rawValue
-        func rejected(_ code: RejectionCode) -> Decision {
-            Decision(
-                records: [
-                    .debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: .rejected(code)))
-                ],
+        func rejected(_ code: RejectionCode) -> DebitVerdict {
+            DebitVerdict(
+                outcome: .rejected(code), enforcementEnabled: enforcement,
                 resultStorage: .rejected(seq: seq, code, entitlementKey: nil, quota: nil))
         }
 
@@ -25,7 +50,9 @@ extension State {
             guard entry.payload == .debit(command.amount, sessionID: command.sessionID) else {
                 return rejected(.idempotencyConflict)
             }
-            return Decision(records: [], resultStorage: .snapshot(entry.snapshot, duplicate: true))
+            return DebitVerdict(
+                outcome: nil, enforcementEnabled: enforcement,
+                resultStorage: .snapshot(entry.snapshot, duplicate: true))
         }
         // 3. Suspended account.
         if let slot, accounts[slot].suspended { return rejected(.accountSuspended) }
@@ -36,12 +63,12 @@ extension State {
 
         let balance = slot.map { accounts[$0].balance.rawValue } ?? 0
         let lowBalance = balance <= flags.lowBalanceThreshold.rawValue
-        func unchargedResult(_ mode: ResultSnapshot.DebitSnapshot.Mode, outcome: DebitOutcome) -> Decision {
+        func unchargedResult(_ mode: ResultSnapshot.DebitSnapshot.Mode, outcome: DebitOutcome) -> DebitVerdict {
             let snapshot = ResultSnapshot.DebitSnapshot(
                 mode: mode, amount: command.amount, balanceAfter: Millicredits(rawValue: balance),
                 lowBalance: lowBalance, warned: false, anomaly: false)
-            return Decision(
-                records: [.debit(DebitRecord(command: command, enforcementEnabled: enforcement, outcome: outcome))],
+            return DebitVerdict(
+                outcome: outcome, enforcementEnabled: enforcement,
                 resultStorage: .snapshot(ResultSnapshot.debit(seq: seq, snapshot), duplicate: false))
         }
         // 5. Kill switch.
@@ -74,19 +101,13 @@ extension State {
         let snapshot = ResultSnapshot.DebitSnapshot(
             mode: .charged, amount: command.amount, balanceAfter: Millicredits(rawValue: balanceAfter),
             lowBalance: balanceAfter <= flags.lowBalanceThreshold.rawValue, warned: warned, anomaly: anomaly)
-        var records: [LedgerRecord] = [
-            .debit(
-                DebitRecord(
-                    command: command, enforcementEnabled: enforcement,
-                    outcome: .charged(command.amount, warned: warned, anomaly: anomaly)))
-        ]
-        if anomaly && flags.anomalyCircuitBreakerEnabled
+        let tripsBreaker =
+            anomaly && flags.anomalyCircuitBreakerEnabled
             && anomalyCount(detailsSlot: detailsSlot, at: time) + 1 >= Self.breakerAnomalyCountMin
-        {
-            records.append(.breakerSuspension(userID: command.userID))
-        }
-        return Decision(
-            records: records, resultStorage: .snapshot(ResultSnapshot.debit(seq: seq, snapshot), duplicate: false))
+        return DebitVerdict(
+            outcome: .charged(command.amount, warned: warned, anomaly: anomaly), enforcementEnabled: enforcement,
+            tripsBreaker: tripsBreaker,
+            resultStorage: .snapshot(ResultSnapshot.debit(seq: seq, snapshot), duplicate: false))
     }
 
     /// Step 6 of the debit rule.

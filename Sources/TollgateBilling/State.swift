@@ -56,6 +56,13 @@ public struct State: Sendable {
         return Int(slot)
     }
 
+    /// Remembers that `userID` has `slot` (which the caller already knows, see ``LedgerVerifier``'s user keys)
+    /// for the `slot(of:)` and `ensureSlot(of:)` calls that follow, without hashing the id.
+    mutating func focus(userID: String, slot: Int32) {
+        assert(userSlots[userID] == slot, "the slot is the user's")
+        slotHint = (userID, slot)
+    }
+
     /// The user's slot, creating an empty account on first sight.
     mutating func ensureSlot(of userID: String) -> Int {
         if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }

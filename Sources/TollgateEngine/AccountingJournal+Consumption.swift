@@ -4,20 +4,21 @@ import TollgateBilling
 extension AccountingJournal {
     /// A charged debit: free credits first, then lots oldest first; what no credit covers is an overdraft.
     mutating func consume(
-        userID: String, millicredits: Int64, debitSeq: Int64, time: Timestamp, posting lines: inout [JournalLine]
+        userID: String, slot: Int, millicredits: Int64, debitSeq: Int64, time: Timestamp,
+        posting lines: inout [JournalLine]
     ) {
         let taken = draw(
-            userID: userID, millicredits: millicredits, kind: .consumption, seq: debitSeq, time: time,
+            userID: userID, slot: slot, millicredits: millicredits, kind: .consumption, seq: debitSeq, time: time,
             posting: &lines)
         if taken.shortfall > 0 {
-            addOverdraft(userID: userID, millicredits: taken.shortfall, debitSeq: debitSeq)
+            addOverdraft(slot: slot, millicredits: taken.shortfall, debitSeq: debitSeq)
         }
-        if taken.freeMillicredits == 0, taken.shortfall == 0, taken.lotParts.count == 1,
-            case .lot(let lotSeq) = taken.lotParts[0].source
+        if taken.freeMillicredits == 0, taken.shortfall == 0, taken.moreLotParts.isEmpty,
+            let only = taken.firstLotPart, case .lot(let lotSeq) = only.source
         {
             assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
             singleLotDebits.append((debitSeq, lotSeq))
-        } else if !taken.lotParts.isEmpty || taken.shortfall > 0 {
+        } else if taken.firstLotPart != nil || taken.shortfall > 0 {
             allocations[debitSeq] = taken.parts
         }
     }
@@ -34,12 +35,24 @@ extension AccountingJournal {
             ? singleLotDebits[low].lotSeq : nil
     }
 
-    /// What ``draw(userID:millicredits:kind:seq:time:posting:)`` took: free credits, lot parts in order, and
-    /// what was missing. Free-only draws (the common case for users who never buy) allocate nothing.
+    /// What ``draw(userID:slot:millicredits:kind:seq:time:posting:)`` took: free credits, lot parts in order, and
+    /// what was missing. Draws from free credits or from one lot (the common cases) allocate nothing: the first
+    /// lot part is held inline, only further ones in an array.
     struct Draw {
         var freeMillicredits: Int64 = 0
-        var lotParts: [AllocationPart] = []
+        var firstLotPart: AllocationPart?
+        var moreLotParts: [AllocationPart] = []
         var shortfall: Int64 = 0
+
+        /// The lot parts in order of consumption.
+        var lotParts: [AllocationPart] {
+            guard let firstLotPart else { return [] }
+            return [firstLotPart] + moreLotParts
+        }
+
+        mutating func appendLotPart(_ part: AllocationPart) {
+            if firstLotPart == nil { firstLotPart = part } else { moreLotParts.append(part) }
+        }
 
         /// Free, then lots, then the uncovered shortfall: the order of consumption.
         var parts: [AllocationPart] {
@@ -54,54 +67,53 @@ extension AccountingJournal {
     /// Takes up to `millicredits` from the user's credits — free first, then lots oldest first, posting
     /// Dr deferred_revenue / Cr revenue for each lot — and returns what it took and what was missing.
     mutating func draw(
-        userID: String, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
+        userID: String, slot: Int, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) -> Draw {
-        let slot = poolIndex(of: userID)
-        var pool = takePool(at: slot)
+        ensurePool(slot: slot)
         var left = millicredits
         var taken = Draw()
-        taken.freeMillicredits = min(left, pool.freeMillicredits)
-        pool.freeMillicredits -= taken.freeMillicredits
+        taken.freeMillicredits = min(left, self[poolAt: slot].freeMillicredits)
+        self[poolAt: slot].freeMillicredits -= taken.freeMillicredits
         left -= taken.freeMillicredits
-        while left > 0, pool.firstOpenLot < pool.lots.count {  // Bounded by the number of lots.
-            let index = pool.firstOpenLot
-            let take = min(left, pool.lots[index].remainingMillicredits)
+        while left > 0, self[poolAt: slot].firstOpenLot < self[poolAt: slot].lots.count {  // Bounded by the lots.
+            let index = self[poolAt: slot].firstOpenLot
+            let lot = self[poolAt: slot].lots[index]
+            let take = min(left, lot.remainingMillicredits)
             if take > 0 {
-                pool.lots[index].remainingMillicredits -= take
+                self[poolAt: slot].lots[index].remainingMillicredits -= take
                 left -= take
-                taken.lotParts.append(AllocationPart(source: .lot(seq: pool.lots[index].seq), millicredits: take))
-                // The pool is out of `pools` (takePool), so posting here touches no pool.
+                taken.appendLotPart(AllocationPart(source: .lot(seq: lot.seq), millicredits: take))
                 post(kind, debit: .deferredRevenue, credit: .revenue, microUSD: take, seq: seq, time: time,
-                     userID: userID, lotSeq: pool.lots[index].seq, paymentID: pool.lots[index].paymentID,
-                     posting: &lines)
+                     userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
             }
-            if pool.lots[index].remainingMillicredits == 0 { pool.firstOpenLot += 1 }
+            if lot.remainingMillicredits - take == 0 { self[poolAt: slot].firstOpenLot += 1 }
         }
-        putPool(pool, at: slot)
         taken.shortfall = left
         return taken
     }
 
-    mutating func addOverdraft(userID: String, millicredits: Int64, debitSeq: Int64?) {
-        let slot = poolIndex(of: userID)
-        var pool = takePool(at: slot)
-        pool.overdraftMillicredits &+= millicredits
-        pool.uncovered.append(AccountingPool.UncoveredDebt(debitSeq: debitSeq, millicredits: millicredits))
-        putPool(pool, at: slot)
+    mutating func addOverdraft(slot: Int, millicredits: Int64, debitSeq: Int64?) {
+        ensurePool(slot: slot)
+        self[poolAt: slot].overdraftMillicredits &+= millicredits
+        self[poolAt: slot].uncovered.append(
+            AccountingPool.UncoveredDebt(debitSeq: debitSeq, millicredits: millicredits))
     }
 
     /// Credits that arrive while the user is overdrawn pay the overdraft at once (free first, then lots oldest
     /// first; purchased credits so used are revenue), oldest uncovered consumption first. The debits whose
     /// consumption they cover now record the paying source, so a later refund gives it back.
-    mutating func settle(userID: String, seq: Int64, time: Timestamp, posting lines: inout [JournalLine]) {
-        guard let owed = pools[userID]?.overdraftMillicredits, owed > 0 else { return }
+    mutating func settle(userID: String, slot: Int, seq: Int64, time: Timestamp, posting lines: inout [JournalLine]) {
+        guard poolExists(slot: slot) else { return }
+        let owed = self[poolAt: slot].overdraftMillicredits
+        guard owed > 0 else { return }
         let taken = draw(
-            userID: userID, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time, posting: &lines)
+            userID: userID, slot: slot, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time,
+            posting: &lines)
         // Free and lot parts only: the shortfall stays uncovered.
         let parts = taken.parts.filter { $0.source != .uncovered }
-        let slot = poolIndex(of: userID)
-        var pool = takePool(at: slot)
+        var pool = self[poolAt: slot]
+        self[poolAt: slot] = AccountingPool()  // `pool` is the only reference until it is put back.
         pool.overdraftMillicredits = taken.shortfall
         var head = 0
         for part in parts {
@@ -118,7 +130,7 @@ extension AccountingJournal {
             assert(left == 0, "the uncovered list adds up to the overdraft")
         }
         pool.uncovered.removeFirst(head)
-        putPool(pool, at: slot)
+        self[poolAt: slot] = pool
     }
 
     /// Moves `millicredits` of a debit's uncovered part to `source`, placed before what stays uncovered.
@@ -144,7 +156,7 @@ extension AccountingJournal {
     /// charged only what is left of it. A lot takes back at most what it had consumed and is still paid for
     /// (after a cash refund the rest returns as free credits).
     mutating func reverse(
-        userID: String, debitSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
+        userID: String, slot: Int, debitSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) {
         // A single-lot debit's refunds all go to its lot (the billing rules keep them within its charge).
@@ -153,8 +165,9 @@ extension AccountingJournal {
                 [AllocationPart(source: .lot(seq: $0), millicredits: millicredits)]
             } ?? []
         var left = millicredits
-        let slot = poolIndex(of: userID)
-        var pool = takePool(at: slot)
+        ensurePool(slot: slot)
+        var pool = self[poolAt: slot]
+        self[poolAt: slot] = AccountingPool()  // `pool` is the only reference until it is put back.
         var reversals: [(lot: PurchaseLot, millicredits: Int64)] = []
         while left > 0, let last = parts.last {  // Bounded by the parts of one debit.
             let take = min(left, last.millicredits)
@@ -187,11 +200,11 @@ extension AccountingJournal {
         if parts.isEmpty { allocations[debitSeq] = nil } else if allocations[debitSeq] != nil {
             allocations[debitSeq] = parts
         }
-        putPool(pool, at: slot)
+        self[poolAt: slot] = pool
         for (lot, amount) in reversals {
             post(.consumptionReversal, debit: .revenue, credit: .deferredRevenue, microUSD: amount, seq: seq,
                  time: time, userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
         }
-        settle(userID: userID, seq: seq, time: time, posting: &lines)
+        settle(userID: userID, slot: slot, seq: seq, time: time, posting: &lines)
     }
 }

@@ -9,7 +9,16 @@ import TollgateBilling
 /// The caller owns the line buffer (``apply(_:posting:)`` appends), so a replay checks lines without keeping them
 /// and an export keeps only its day.
 public struct AccountingJournal: Sendable {
-    public internal(set) var pools: [String: AccountingPool] = [:]
+    /// Each user's pool by user slot (``userSlot(of:)``): a dense array, so a debit reads and writes its pool in
+    /// place — one hash of the user id per record (the slot lookup), none per pool access, and no pool moved out
+    /// of and back into a dictionary per debit (both were a measured cost of `replay --verify`).
+    private var poolsBySlot: [AccountingPool] = []
+    /// Whether the journal has booked anything for the user at a slot: a slot is given to every user id the
+    /// journal is shown, a pool exists only where the dictionary this replaced would have held one
+    /// (``pools``; the end-of-replay check tells "no credits" from "0 credits").
+    private var poolExists: [Bool] = []
+    private var userIDsBySlot: [String] = []
+    private var slotsByUserID: [String: Int32] = [:]
     /// Natural balances (cash: Σ debits − Σ credits; the others Σ credits − Σ debits) in micro-dollars.
     private var cashMicroUSD: Int64 = 0
     private var deferredRevenueMicroUSD: Int64 = 0
@@ -36,36 +45,48 @@ public struct AccountingJournal: Sendable {
     /// Folds one record: applied grants, charged debits, refunds, payment purchases and cash refunds post lines;
     /// everything else is ignored.
     public mutating func apply(_ entry: LedgerEntry, posting lines: inout [JournalLine]) {
+        guard entry.record.rejection == nil, let userID = entry.record.userID else { return }
+        apply(entry, userSlot: Int(userSlot(of: userID)), posting: &lines)
+    }
+
+    /// ``apply(_:posting:)`` for a record whose user id the caller has already turned into its slot, so that a
+    /// replay hashes each record's user id once for every projection it feeds. The slots are either the journal's
+    /// own (``userSlot(of:)``) or — for a journal fed only through this method, rejected records included — the
+    /// caller's numbering in order of first sight (0, 1, 2, …), which the journal then adopts.
+    public mutating func apply(_ entry: LedgerEntry, userSlot slot: Int, posting lines: inout [JournalLine]) {
+        if slot == userIDsBySlot.count, let userID = entry.record.userID { addUser(userID) }
+        precondition(slot >= 0 && slot < userIDsBySlot.count, "user slots are given in order of first sight")
+        assert(entry.record.userID == userIDsBySlot[slot], "the slot is the record's user's")
         guard entry.record.rejection == nil else { return }
         switch entry.record {
         case .grant(let r):
             let amount = r.command.amount.rawValue
             if r.command.source == .purchase {
                 applyPurchase(
-                    userID: r.command.userID, millicredits: amount, paymentID: nil, seq: entry.seq, time: entry.time,
-                    posting: &lines)
+                    userID: r.command.userID, slot: slot, millicredits: amount, paymentID: nil, seq: entry.seq,
+                    time: entry.time, posting: &lines)
             } else {
-                credit(userID: r.command.userID, freeMillicredits: amount, seq: entry.seq, time: entry.time,
-                       posting: &lines)
+                credit(userID: r.command.userID, slot: slot, freeMillicredits: amount, seq: entry.seq,
+                       time: entry.time, posting: &lines)
             }
         case .debit(let r):
             guard case .charged(let charged, _, _) = r.outcome, charged.rawValue > 0 else { return }
-            consume(userID: r.command.userID, millicredits: charged.rawValue, debitSeq: entry.seq, time: entry.time,
-                    posting: &lines)
+            consume(userID: r.command.userID, slot: slot, millicredits: charged.rawValue, debitSeq: entry.seq,
+                    time: entry.time, posting: &lines)
         case .refund(let r):
             guard r.amount.rawValue > 0 else { return }
-            reverse(userID: r.command.userID, debitSeq: r.command.debitSeq, millicredits: r.amount.rawValue,
-                    seq: entry.seq, time: entry.time, posting: &lines)
+            reverse(userID: r.command.userID, slot: slot, debitSeq: r.command.debitSeq,
+                    millicredits: r.amount.rawValue, seq: entry.seq, time: entry.time, posting: &lines)
         case .purchaseGrant(let r):
             applyPurchase(
-                userID: r.userID, millicredits: r.amount.rawValue, paymentID: r.paymentID, seq: entry.seq,
-                time: entry.time, posting: &lines)
+                userID: r.userID, slot: slot, millicredits: r.amount.rawValue, paymentID: r.paymentID,
+                seq: entry.seq, time: entry.time, posting: &lines)
         case .cashRefund(let r):
             // The billing verifier checks that `purchaseSeq` is a purchase of this user; a tampered log that
             // names another posts nothing here and is reported there.
             applyCashRefund(
-                userID: r.userID, lotSeq: r.purchaseSeq, millicredits: r.amount.rawValue, seq: entry.seq,
-                time: entry.time, posting: &lines)
+                userID: r.userID, slot: slot, lotSeq: r.purchaseSeq, millicredits: r.amount.rawValue,
+                seq: entry.seq, time: entry.time, posting: &lines)
         default:
             return
         }
@@ -77,15 +98,22 @@ public struct AccountingJournal: Sendable {
         userID: String, millicredits: Int64, paymentID: String?, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) {
+        applyPurchase(
+            userID: userID, slot: Int(userSlot(of: userID)), millicredits: millicredits, paymentID: paymentID,
+            seq: seq, time: time, posting: &lines)
+    }
+
+    mutating func applyPurchase(
+        userID: String, slot: Int, millicredits: Int64, paymentID: String?, seq: Int64, time: Timestamp,
+        posting lines: inout [JournalLine]
+    ) {
         guard millicredits > 0 else { return }
-        let slot = poolIndex(of: userID)
-        var pool = takePool(at: slot)
-        assert(pool.lots.last.map { $0.seq < seq } ?? true, "lots arrive in seq order")
-        pool.lots.append(PurchaseLot(seq: seq, paymentID: paymentID, purchasedMillicredits: millicredits))
-        putPool(pool, at: slot)
+        ensurePool(slot: slot)
+        assert(poolsBySlot[slot].lots.last.map { $0.seq < seq } ?? true, "lots arrive in seq order")
+        poolsBySlot[slot].lots.append(PurchaseLot(seq: seq, paymentID: paymentID, purchasedMillicredits: millicredits))
         post(.purchase, debit: .cash, credit: .deferredRevenue, microUSD: millicredits, seq: seq, time: time,
              userID: userID, lotSeq: seq, paymentID: paymentID, posting: &lines)
-        settle(userID: userID, seq: seq, time: time, posting: &lines)
+        settle(userID: userID, slot: slot, seq: seq, time: time, posting: &lines)
     }
 
     /// A cash refund of `millicredits` of the lot `lotSeq`, removing as many credits from the user's balance.
@@ -98,19 +126,27 @@ public struct AccountingJournal: Sendable {
         userID: String, lotSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) -> Bool {
-        guard millicredits > 0, pools[userID]?.lotIndex(seq: lotSeq) != nil else { return false }
-        let slot = poolIndex(of: userID)
-        var pool = takePool(at: slot)
-        let index = pool.lotIndex(seq: lotSeq)!
-        var lot = pool.lots[index]
+        applyCashRefund(
+            userID: userID, slot: Int(userSlot(of: userID)), lotSeq: lotSeq, millicredits: millicredits, seq: seq,
+            time: time, posting: &lines)
+    }
+
+    @discardableResult
+    mutating func applyCashRefund(
+        userID: String, slot: Int, lotSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
+        posting lines: inout [JournalLine]
+    ) -> Bool {
+        guard millicredits > 0, poolExists[slot], let index = poolsBySlot[slot].lotIndex(seq: lotSeq) else {
+            return false
+        }
+        var lot = poolsBySlot[slot].lots[index]
         let cashBack = min(millicredits, lot.purchasedMillicredits - lot.cashRefundedMillicredits)
         let unconsumed = min(cashBack, lot.remainingMillicredits)
         let consumed = cashBack - unconsumed
         lot.remainingMillicredits -= unconsumed
         lot.cashRefundedMillicredits += cashBack
         lot.assertInvariants()
-        pool.lots[index] = lot
-        putPool(pool, at: slot)
+        poolsBySlot[slot].lots[index] = lot
         if unconsumed > 0 {
             post(.cashRefund, debit: .deferredRevenue, credit: .cash, microUSD: unconsumed, seq: seq, time: time,
                  userID: userID, lotSeq: lotSeq, paymentID: lot.paymentID, posting: &lines)
@@ -122,25 +158,32 @@ public struct AccountingJournal: Sendable {
         let rest = millicredits - unconsumed
         if rest > 0 {
             let taken = draw(
-                userID: userID, millicredits: rest, kind: .cashRefundCover, seq: seq, time: time, posting: &lines)
-            if taken.shortfall > 0 { addOverdraft(userID: userID, millicredits: taken.shortfall, debitSeq: nil) }
+                userID: userID, slot: slot, millicredits: rest, kind: .cashRefundCover, seq: seq, time: time,
+                posting: &lines)
+            if taken.shortfall > 0 { addOverdraft(slot: slot, millicredits: taken.shortfall, debitSeq: nil) }
         }
         return true
     }
 
     /// Credits without cash (admin, promo, adjustment grants).
     mutating func credit(
-        userID: String, freeMillicredits: Int64, seq: Int64, time: Timestamp, posting lines: inout [JournalLine]
+        userID: String, slot: Int, freeMillicredits: Int64, seq: Int64, time: Timestamp,
+        posting lines: inout [JournalLine]
     ) {
         guard freeMillicredits > 0 else { return }
-        pools[userID, default: AccountingPool()].freeMillicredits &+= freeMillicredits
-        settle(userID: userID, seq: seq, time: time, posting: &lines)
+        ensurePool(slot: slot)
+        poolsBySlot[slot].freeMillicredits &+= freeMillicredits
+        settle(userID: userID, slot: slot, seq: seq, time: time, posting: &lines)
     }
 
     /// Σ over every user of the lots' unconsumed credits: what the deferred_revenue balance must equal.
     /// Summed from the lots themselves (not from the lines), so comparing the two checks the projection.
     public var unconsumedPurchasedMicroUSD: Int64 {
-        pools.values.reduce(0) { $0 &+ $1.unconsumedPurchasedMillicredits }
+        var total: Int64 = 0
+        for slot in poolsBySlot.indices where poolExists[slot] {
+            total &+= poolsBySlot[slot].unconsumedPurchasedMillicredits
+        }
+        return total
     }
 
     /// The natural balance of `account`.
@@ -157,24 +200,50 @@ public struct AccountingJournal: Sendable {
         [.cash: cashMicroUSD, .deferredRevenue: deferredRevenueMicroUSD, .revenue: revenueMicroUSD]
     }
 
-    /// The position of the user's pool in ``pools`` (inserting an empty one): hashed once, then the pool is read
-    /// and written through the position. Valid until the next insertion.
-    mutating func poolIndex(of userID: String) -> [String: AccountingPool].Index {
-        if let index = pools.index(forKey: userID) { return index }
-        pools[userID] = AccountingPool()
-        return pools.index(forKey: userID)!
+    /// Every user's pool by user id (built on demand: for the end of a replay and for tests).
+    public var pools: [String: AccountingPool] {
+        var all: [String: AccountingPool] = [:]
+        for slot in poolsBySlot.indices where poolExists[slot] { all[userIDsBySlot[slot]] = poolsBySlot[slot] }
+        return all
     }
 
-    /// Moves the pool at `index` out of the dictionary (leaving an empty one in its place), so that mutating it
-    /// copies no buffer; the caller puts it back (``putPool(_:at:)``) before anything else reads it.
-    mutating func takePool(at index: [String: AccountingPool].Index) -> AccountingPool {
-        var pool = AccountingPool()
-        swap(&pool, &pools.values[index])
-        return pool
+    /// The user's pool, nil when the journal has booked nothing for it.
+    public func pool(of userID: String) -> AccountingPool? {
+        guard let slot = slotsByUserID[userID], poolExists[Int(slot)] else { return nil }
+        return poolsBySlot[Int(slot)]
     }
 
-    mutating func putPool(_ pool: AccountingPool, at index: [String: AccountingPool].Index) {
-        pools.values[index] = pool
+    /// The user's slot: dense, in order of first sight, never reused (giving one creates no pool). A replay asks
+    /// for it once per record and hands it to ``apply(_:userSlot:posting:)`` and to the billing verifier.
+    public mutating func userSlot(of userID: String) -> Int32 {
+        if let slot = slotsByUserID[userID] { return slot }
+        return addUser(userID)
+    }
+
+    /// Gives `userID`, seen for the first time, the next slot.
+    @discardableResult
+    private mutating func addUser(_ userID: String) -> Int32 {
+        precondition(userIDsBySlot.count < Int(Int32.max), "user count limit reached")
+        let slot = Int32(userIDsBySlot.count)
+        precondition(slotsByUserID.updateValue(slot, forKey: userID) == nil, "a user has one slot")
+        userIDsBySlot.append(userID)
+        poolsBySlot.append(AccountingPool())
+        poolExists.append(false)
+        assert(poolsBySlot.count == userIDsBySlot.count && poolExists.count == userIDsBySlot.count)
+        return slot
+    }
+
+    /// Marks the pool at `slot` as existing (where the dictionary this replaced inserted an empty pool).
+    mutating func ensurePool(slot: Int) {
+        if !poolExists[slot] { poolExists[slot] = true }
+    }
+
+    func poolExists(slot: Int) -> Bool { poolExists[slot] }
+
+    /// The pool at `slot`, read and written in place (the array's own accessor: no copy of its buffers).
+    subscript(poolAt slot: Int) -> AccountingPool {
+        get { poolsBySlot[slot] }
+        _modify { yield &poolsBySlot[slot] }
     }
 
     private mutating func addToBalance(_ account: JournalAccount, debit: Int64, credit: Int64) {

@@ -20,13 +20,21 @@ public struct AccountingVerifier: Sendable {
         for line in lines { check.add(line) }
     }
 
+    /// ``add(_:)`` for a record whose user's slot the caller numbered (``AccountingJournal/apply(_:userSlot:posting:)``).
+    public mutating func add(_ entry: LedgerEntry, userSlot: Int) {
+        lines.removeAll(keepingCapacity: true)
+        journal.apply(entry, userSlot: userSlot, posting: &lines)
+        for line in lines { check.add(line) }
+    }
+
     /// The journal's invariants, then every user's credits against `balances` (the billing state's).
     public mutating func finish(balances: [(userID: String, balance: Millicredits)]) -> [Violation] {
         var violations = check.finish(unconsumedPurchasedMicroUSD: Int128(journal.unconsumedPurchasedMicroUSD))
         var billing: [String: Int64] = [:]
         for (userID, balance) in balances { billing[userID] = balance.rawValue }
-        for userID in journal.pools.keys.sorted() {
-            let held = journal.pools[userID]!.balanceMillicredits
+        let pools = journal.pools
+        for userID in pools.keys.sorted() {
+            let held = pools[userID]!.balanceMillicredits
             let expected = billing[userID] ?? 0
             if held != expected {
                 violations.append(
@@ -37,7 +45,7 @@ public struct AccountingVerifier: Sendable {
                             + Millicredits(rawValue: expected).formatted))
             }
         }
-        for (userID, balance) in balances where balance.rawValue != 0 && journal.pools[userID] == nil {
+        for (userID, balance) in balances where balance.rawValue != 0 && pools[userID] == nil {
             violations.append(
                 Violation(
                     invariant: Self.poolInvariant, seq: nil,

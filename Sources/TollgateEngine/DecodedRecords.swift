@@ -2,8 +2,8 @@ import TollgateBilling
 import TollgateLog
 
 /// The log's records from a seq up to a bound, read (every checksum and the chain checked by `LogReader`), each
-/// body decoded, and optionally the accounting journal (``AccountingVerifier``) folded from them — handed out in
-/// chunks of at most ``chunkRecordCount`` records. Nothing here reads billing state, so it can run on a second
+/// body decoded, and optionally each record's user numbered (``UserKeys``) — handed out in chunks of at most
+/// ``chunkRecordCount`` records. Nothing here reads billing state, so it can run on a second
 /// thread (``ReadAhead``, ``readAhead(name:chunkCountMax:_:)``) ahead of the fold or verifier that consumes it.
 ///
 /// Records are handed out as read: seq contiguity, time order and what to do with an undecodable record are the
@@ -15,6 +15,10 @@ struct DecodedRecords {
         var timeMs: Int64
         var typeTag: UInt8
         var decoded: Result<LedgerRecord, RecordDecodingError>
+        /// The record's user's key (``UserKeys``: dense, in order of first sight), which the billing verifier and
+        /// the accounting journal index their per-user data by; -1 for a record without a user, one that does not
+        /// decode, or when keys were not asked for.
+        var userKey: Int32 = -1
     }
 
     /// How the records ended: at the end of the log or the bound, or at `failure`.
@@ -23,7 +27,8 @@ struct DecodedRecords {
         var failure: LogError?
         /// `failure` came from opening the log (nothing was read), not from reading it.
         var failedOpening = false
-        /// The journal of every record handed out that decoded; nil unless asked for.
+        /// The accounting journal of every record handed out that decoded, when a stage folded it
+        /// (``journaled(_:name:chunkCountMax:)``); nil otherwise.
         var accounting: AccountingVerifier?
     }
 
@@ -39,16 +44,18 @@ struct DecodedRecords {
     private let bound: Projection.Bound
     private var outcome = Outcome()
     private var ended = false
+    /// Set when keys were asked for (a verified replay).
+    private var userKeys: UserKeys?
 
-    /// Opens the log at `fromSeq`; `accounting` folds the journal of the decoded records (a verified replay).
+    /// Opens the log at `fromSeq`; `userKeys` numbers the records' users (a verified replay).
     init(
         directory: String, storage: any LogStorage, fromSeq: Int64 = 1, until bound: Projection.Bound,
-        chunkRecordCount: Int, accounting: Bool = false
+        chunkRecordCount: Int, userKeys: Bool = false
     ) {
         precondition(fromSeq >= 1 && chunkRecordCount >= 1)
         self.bound = bound
         self.chunkRecordCount = chunkRecordCount
-        if accounting { outcome.accounting = AccountingVerifier() }
+        if userKeys { self.userKeys = UserKeys() }
         do throws(LogError) {
             reader = try LogReader(directory: directory, fromSeq: UInt64(fromSeq), storage: storage)
         } catch {
@@ -76,10 +83,13 @@ struct DecodedRecords {
                 if case .time(let last) = bound, time > last { atBound = true }
                 if atBound { break }
                 let decoded = LedgerRecord.decode(typeTag: record.type, body: record.body)
-                if outcome.accounting != nil, case .success(let ledgerRecord) = decoded {
-                    outcome.accounting!.add(LedgerEntry(seq: seq, time: time, record: ledgerRecord))
+                var userKey: Int32 = -1
+                // The record's user id is hashed here, once; the verifier and the journal use the key.
+                if userKeys != nil, case .success(let ledgerRecord) = decoded, let userID = ledgerRecord.userID {
+                    userKey = userKeys!.key(of: userID)
                 }
-                chunk.append(Item(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded))
+                chunk.append(
+                    Item(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded, userKey: userKey))
             }
             if chunk.count == chunkRecordCount && !atBound { reader = active }
         } catch {
@@ -91,6 +101,46 @@ struct DecodedRecords {
             return .end(outcome)
         }
         return .records(chunk)
+    }
+
+    /// Folds `items` (in log order) into the accounting journal, each record's user by its key when it has one.
+    static func journal(_ items: [Item], into accounting: inout AccountingVerifier) {
+        for index in items.indices {  // By index: no copy of each item.
+            guard case .success(let record) = items[index].decoded else { continue }
+            let entry = LedgerEntry(
+                seq: Int64(items[index].seq), time: Timestamp(millisecondsSinceEpoch: items[index].timeMs),
+                record: record)
+            let userKey = items[index].userKey
+            if userKey >= 0 {
+                accounting.add(entry, userSlot: Int(userKey))
+            } else {
+                accounting.add(entry)
+            }
+        }
+    }
+
+    /// A stage between the reading thread and the consumer: on a thread of its own it folds the accounting journal
+    /// of each chunk of `source` and hands the same chunk on (the array is shared, not copied), then ends with the
+    /// journal in ``Outcome/accounting``. Holds at most `chunkCountMax` chunks beside the source's; stopping it
+    /// stops the source.
+    static func journaled(
+        _ source: ReadAhead<Chunk>, name: String, chunkCountMax: Int
+    ) -> ReadAhead<Chunk> {
+        ReadAhead(name: name, chunkCountMax: chunkCountMax) { push in
+            defer { source.stop() }
+            var accounting = AccountingVerifier()
+            while let chunk = source.next() {  // Bounded by the source's records.
+                switch chunk {
+                case .records(let items):
+                    journal(items, into: &accounting)
+                    guard push(chunk) else { return }
+                case .end(var outcome):
+                    outcome.accounting = accounting
+                    _ = push(.end(outcome))
+                    return
+                }
+            }
+        }
     }
 
     /// These records produced on a thread of their own, at most `chunkCountMax` chunks ahead of the consumer.

@@ -69,30 +69,36 @@ public enum Replay {
         var verifier = LedgerVerifier(configuration: billing)
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
-        // The records come up to the bound, decoded, with the accounting journal folded from them on the same side.
+        // The records come up to the bound, decoded, each user numbered once (reading thread); the accounting
+        // journal is folded from them on a thread of its own between the reader and this one (docs/engine.md).
         let readAhead =
             concurrent
-            ? DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
-                DecodedRecords(
-                    directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                    accounting: true)
-            } : nil
+            ? DecodedRecords.journaled(
+                DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
+                    DecodedRecords(
+                        directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
+                        userKeys: true)
+                }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax) : nil
         defer { readAhead?.stop() }
         var direct =
             concurrent
             ? nil
             : DecodedRecords(
                 directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                accounting: true)
+                userKeys: true)
+        // Folded here when there is no journal thread.
+        var sequentialAccounting = AccountingVerifier()
         var outcome = DecodedRecords.Outcome()
         reading: while true {
             let chunk: DecodedRecords.Chunk?
             if let readAhead { chunk = readAhead.next() } else { chunk = direct!.nextChunk() }
             switch chunk {
             case .records(let items):
-                for item in items {
-                    let seq = Int64(item.seq)
-                    let time = Timestamp(millisecondsSinceEpoch: item.timeMs)
+                if !concurrent { DecodedRecords.journal(items, into: &sequentialAccounting) }
+                // By index: `for item in items` copied every item (its decoded record) once more.
+                for index in items.indices {
+                    let seq = Int64(items[index].seq)
+                    let time = Timestamp(millisecondsSinceEpoch: items[index].timeMs)
                     if seq != recordCount + 1 {
                         replayViolations.append(
                             Violation(
@@ -105,7 +111,7 @@ public enum Replay {
                                       detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
                     }
                     lastTime = time
-                    verifier.check(seq: seq, time: time, decoded: item.decoded)
+                    verifier.check(seq: seq, time: time, decoded: items[index].decoded, userKey: items[index].userKey)
                     recordCount += 1
                     if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
                 }
@@ -119,7 +125,7 @@ public enum Replay {
         if let failure = outcome.failure {
             replayViolations.append(Violation(invariant: storageInvariant, seq: recordCount + 1, detail: "\(failure)"))
         }
-        var accounting = outcome.accounting!
+        var accounting = concurrent ? outcome.accounting! : sequentialAccounting
 
         var violations: [Violation] = []
         let storage = logCheck?.take() ?? sequentialLogCheck!

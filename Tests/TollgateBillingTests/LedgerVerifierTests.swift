@@ -116,6 +116,82 @@ import Testing
             "\(violations.map(\.json.rendered))")
     }
 
+    /// Verifies `log` naming each record's user by a key, as a replay does (one lookup per record on its reading
+    /// side): keys in order of first sight, as the accounting journal gives them.
+    static func verifyWithUserKeys(_ log: [Logged], configuration: BillingConfiguration) -> [Violation] {
+        var verifier = LedgerVerifier(configuration: configuration)
+        var keys: [String: Int32] = [:]
+        for entry in log {
+            let decoded = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
+            var key: Int32 = -1
+            if case .success(let record) = decoded, let userID = record.userID {
+                key = keys[userID] ?? Int32(keys.count)
+                keys[userID] = key
+            }
+            verifier.check(seq: entry.seq, time: entry.time, decoded: decoded, userKey: key)
+        }
+        return verifier.finish()
+    }
+
+    /// User keys change how the verifier finds a user's slot, never what it reports: every tampering gives the same
+    /// violations, in the same order, with and without them.
+    @Test(arguments: tampers)
+    func userKeysReportTheSameViolations(_ tamper: Tamper) {
+        let harness = Self.baseline()
+        let log = Self.replacing(harness.log, seq: tamper.seq, with: tamper.record)
+        let keyed = Self.verifyWithUserKeys(log, configuration: harness.state.configuration)
+        #expect(keyed == harness.verify(log: log))
+        #expect(keyed.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq })
+    }
+
+    /// The same over random command streams (several users, breakers, refunds), clean and garbled.
+    @Test(arguments: 0..<6 as Range<UInt64>)
+    func userKeysReportTheSameViolationsOnRandomLogs(seed: UInt64) {
+        let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
+        let configuration = run.harness.state.configuration
+        #expect(Self.verifyWithUserKeys(run.harness.log, configuration: configuration) == run.harness.verify())
+        var random = BillingSplitMix64(seed: seed &+ 2000)
+        var log = run.harness.log
+        for index in log.indices where Int.random(in: 0..<100, using: &random) < 10 {
+            let other = log.randomElement(using: &random)!
+            log[index].typeTag = other.typeTag
+            log[index].body = other.body
+        }
+        #expect(Self.verifyWithUserKeys(log, configuration: configuration) == run.harness.verify(log: log))
+    }
+
+    /// A tampered debit is reported in the words of `decide`'s own records (the verifier re-decides debits without
+    /// building a `Decision`): the re-decided record's summary, or the result line when nothing would be recorded.
+    @Test func aRedecidedDebitIsReportedInDecidesWords() {
+        let harness = Self.baseline()
+        let tampered = DebitRecord(
+            command: Command.Debit(userID: "u", amount: testCredits("4")), enforcementEnabled: false,
+            outcome: .charged(testCredits("5"), warned: false, anomaly: false))
+        let violations = harness.verify(log: Self.replacing(harness.log, seq: 2, with: .debit(tampered)))
+        var state = State(configuration: BillingConfiguration())
+        let grant = harness.log[0]
+        guard case .success(let granted) = LedgerRecord.decode(typeTag: grant.typeTag, body: grant.body) else {
+            Issue.record("the grant decodes")
+            return
+        }
+        fold(&state, granted, seq: grant.seq, time: grant.time)
+        let redecided = decide(.debit(tampered.command), in: state, seq: 2, time: harness.log[1].time)
+        let detail = "recorded \(LedgerRecord.debit(tampered).summary), re-decided \(redecided.records[0].summary)"
+        #expect(violations.contains(Violation(invariant: "decision_replays", seq: 2, detail: detail)))
+
+        // Seq 10 replaced by a debit reusing seq 8's key and payload: `decide` answers a duplicate, no record.
+        let duplicate = DebitRecord(
+            command: Command.Debit(userID: "u", amount: testCredits("1"), idempotencyKey: "k"),
+            enforcementEnabled: false, outcome: .charged(testCredits("1"), warned: false, anomaly: false))
+        let reported = harness.verify(log: Self.replacing(harness.log, seq: 10, with: .debit(duplicate)))
+        #expect(
+            reported.contains {
+                $0.invariant == "decision_replays" && $0.seq == 10
+                    && $0.detail.hasPrefix("recorded \(LedgerRecord.debit(duplicate).summary), re-decided as {")
+                    && $0.detail.contains(#""status":"duplicate""#)
+            }, "\(reported.map(\.json.rendered))")
+    }
+
     /// A body that fails to decode is a violation, not a crash.
     @Test func undecodableBody() {
         let harness = Self.baseline()

@@ -16,6 +16,8 @@ import TollgateSimulation
         var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         /// The billing balance per user, summed from the records (what the journal's credits must equal).
         var balances: [String: Int64] = [:]
+        /// Every record added, in seq order.
+        var records: [LedgerRecord] = []
 
         /// Appends `record`; returns its seq and the lines it posted.
         @discardableResult
@@ -23,6 +25,7 @@ import TollgateSimulation
             seq += 1
             time = time.adding(milliseconds: minutes * Timestamp.millisecondsPerMinute)
             let entry = LedgerEntry(seq: seq, time: time, record: record)
+            records.append(record)
             var posted: [JournalLine] = []
             journal.apply(entry, posting: &posted)
             verifier.add(entry)
@@ -395,6 +398,85 @@ import TollgateSimulation
         }
         #expect(day.csv == ReplayFixture.read(path))
         #expect(day.totalDebitMicroUSD == day.totalCreditMicroUSD)
+    }
+
+    /// User slots: dense, in order of first sight, stable; a slot alone books nothing (no pool, so the end-of-replay
+    /// check still tells "no credits" from "0 credits").
+    @Test func userSlotsAreDenseStableAndCreateNoPool() {
+        var journal = AccountingJournal()
+        #expect(journal.userSlot(of: "ann") == 0)
+        #expect(journal.userSlot(of: "bob") == 1)
+        #expect(journal.userSlot(of: "ann") == 0)
+        #expect(journal.pool(of: "ann") == nil)
+        #expect(journal.pools.isEmpty)
+        var lines: [JournalLine] = []
+        let rejected = LedgerRecord.debit(
+            DebitRecord(
+                command: .init(userID: "cy", amount: Millicredits(rawValue: 5)), enforcementEnabled: true,
+                outcome: .rejected(.insufficientCredits)))
+        journal.apply(LedgerEntry(seq: 1, time: Timestamp(rawValue: 0), record: rejected), posting: &lines)
+        #expect(journal.pool(of: "cy") == nil)
+        journal.applyPurchase(
+            userID: "bob", millicredits: 7, paymentID: nil, seq: 2, time: Timestamp(rawValue: 0), posting: &lines)
+        #expect(journal.pool(of: "bob")?.balanceMillicredits == 7)
+        #expect(Array(journal.pools.keys) == ["bob"])
+    }
+
+    /// Fed with the slots a replay looks up once per record, the journal posts exactly what it posts when it looks
+    /// the user up itself, record by record, with the same pools and the same verdict at the end.
+    @Test(arguments: 0..<16 as Range<UInt64>)
+    func slotFedJournalMatchesTheOneThatLooksUsersUp(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        var ledger = Ledger()
+        var refundable: [(user: String, seq: Int64)] = []
+        let users = ["ann", "ben", "cid", "dee"]
+        for _ in 0..<200 {
+            let user = users[Int(random.next() % 4)]
+            let amount = Int64(random.next() % 20_000) + 1
+            switch random.next() % 10 {
+            case 0...2: ledger.grant(user, 2 * amount, GrantSource.allCases[Int(random.next() % 4)])
+            case 3...6: refundable.append((user, ledger.debit(user, amount).seq))
+            case 7:
+                ledger.add(
+                    .debit(
+                        DebitRecord(
+                            command: .init(userID: user, amount: Millicredits(rawValue: amount)),
+                            enforcementEnabled: true, outcome: .rejected(.insufficientCredits))))
+            default:
+                guard let target = refundable.randomElement(using: &random) else { continue }
+                ledger.refund(target.user, debitSeq: target.seq, Int64(random.next() % 3_000) + 1)
+            }
+        }
+        // `slotted` is fed a caller's numbering (as a replay's reading thread gives it: first sight of any record,
+        // rejected ones included); `slottedJournal` its own slots.
+        var slotted = AccountingVerifier()
+        var callerSlots: [String: Int] = [:]
+        var plain = AccountingJournal()
+        var slottedJournal = AccountingJournal()
+        var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        for (index, record) in ledger.records.enumerated() {
+            time = time.adding(milliseconds: Timestamp.millisecondsPerMinute)
+            let entry = LedgerEntry(seq: Int64(index + 1), time: time, record: record)
+            var expected: [JournalLine] = []
+            var actual: [JournalLine] = []
+            plain.apply(entry, posting: &expected)
+            let userID = record.userID!
+            slottedJournal.apply(entry, userSlot: Int(slottedJournal.userSlot(of: userID)), posting: &actual)
+            let callerSlot = callerSlots[userID] ?? callerSlots.count
+            callerSlots[userID] = callerSlot
+            slotted.add(entry, userSlot: callerSlot)
+            #expect(actual == expected, "seed \(seed) seq \(index + 1)")
+        }
+        #expect(slottedJournal.pools == plain.pools)
+        let balances = ledger.balances.sorted { $0.key < $1.key }.map { ($0.key, Millicredits(rawValue: $0.value)) }
+        var slottedAgain = slotted
+        var plainAgain = ledger.verifier
+        #expect(slotted.finish(balances: balances) == ledger.verifier.finish(balances: balances))
+        // A balance the journal does not hold is reported either way, with the same words.
+        let forged = balances + [("eve", Millicredits(rawValue: 5))]
+        let reported = slottedAgain.finish(balances: forged)
+        #expect(reported == plainAgain.finish(balances: forged))
+        #expect(reported.contains { $0.detail.hasPrefix("user eve: the journal holds no") })
     }
 
     @Test(arguments: ["2026-03-01", "2024-02-29"])
