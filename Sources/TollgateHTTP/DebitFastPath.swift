@@ -36,6 +36,8 @@ struct DebitFastPath: Sendable {
     let logger: Logger
     /// Requests taken (answered here, not by the router): for tests and for an operator's curiosity.
     let takenCount = TakenCount()
+    /// Where the engine's results are posted for each event loop.
+    let mailboxes = EventLoopMailbox.Registry()
 
     final class TakenCount: Sendable {
         private let count = Atomic<Int>(0)

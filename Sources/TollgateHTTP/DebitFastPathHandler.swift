@@ -68,7 +68,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        mailbox = EventLoopMailbox.forLoop(context.eventLoop)
+        mailbox = fastPath.mailboxes.mailbox(for: context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -151,7 +151,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             nextSlotID += 1
             slots.append(Slot(id: slotID, answer: nil))
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let mailbox = mailbox ?? EventLoopMailbox.forLoop(context.eventLoop)
+            let mailbox = mailbox ?? fastPath.mailboxes.mailbox(for: context.eventLoop)
             let fastPath = fastPath
             fastPath.backend.submit(command) { outcome in
                 mailbox.post {

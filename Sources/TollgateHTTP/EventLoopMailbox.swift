@@ -34,16 +34,19 @@ final class EventLoopMailbox: Sendable {
         for job in batch { job() }
     }
 
-    /// One mailbox per event loop, made on first use (there are as many loops as cores).
-    static func forLoop(_ eventLoop: any EventLoop) -> EventLoopMailbox {
-        let key = ObjectIdentifier(eventLoop)
-        return registry.withLock { mailboxes in
-            if let mailbox = mailboxes[key] { return mailbox }
-            let mailbox = EventLoopMailbox(eventLoop: eventLoop)
-            mailboxes[key] = mailbox
-            return mailbox
+    /// One mailbox per event loop, made on first use (there are as many loops as cores). Owned by the fast path
+    /// of one application, so the loops of a server that is gone are not kept alive by a process-wide table.
+    final class Registry: Sendable {
+        private let mailboxes = Mutex<[ObjectIdentifier: EventLoopMailbox]>([:])
+
+        func mailbox(for eventLoop: any EventLoop) -> EventLoopMailbox {
+            let key = ObjectIdentifier(eventLoop)
+            return mailboxes.withLock { mailboxes in
+                if let mailbox = mailboxes[key] { return mailbox }
+                let mailbox = EventLoopMailbox(eventLoop: eventLoop)
+                mailboxes[key] = mailbox
+                return mailbox
+            }
         }
     }
-
-    private static let registry = Mutex<[ObjectIdentifier: EventLoopMailbox]>([:])
 }
