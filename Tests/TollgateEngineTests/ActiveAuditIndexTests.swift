@@ -32,6 +32,15 @@ import TollgateLog
         }
     }
 
+    /// Indexed answers equal the scan's, and every query used the index alone: no segment scanned, no warning.
+    static func expectServedByIndexAlone(
+        _ directory: TemporaryDirectory, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        for use in try expectSameAsScan(directory, sourceLocation: sourceLocation) {
+            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty, comment, sourceLocation: sourceLocation)
+        }
+    }
+
     /// Every query answers like the plain scan; returns the index use of each.
     @discardableResult
     static func expectSameAsScan(_ directory: TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation)
@@ -82,13 +91,9 @@ import TollgateLog
             if round % 7 == 6 { try engine.waitDurable(tickets.removeFirst()) }
         }
         for ticket in tickets { try engine.waitDurable(ticket) }
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
         try engine.close()
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
     }
 
     @Test func theWritersSidecarServesTheActiveSegmentWithoutAScan() throws {
@@ -103,14 +108,10 @@ import TollgateLog
             .filter { $0.hasSuffix(".log.audit") }
         #expect(sidecars == [try Self.rawSegment(directory).name + ".audit"])
         // While the writer is open (its last commit marked, as every commit with postings is) and after close.
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
         try Self.appendSome(engine, rounds: 120..<125, debitCount: 0)
         try engine.close()
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
     }
 
     @Test func commitsWithoutPostingsAreCoveredByTheScanAfterTheNewestMark() throws {
@@ -119,16 +120,12 @@ import TollgateLog
         try Self.appendSome(engine, rounds: 0..<10)
         // Debits only: no postings, so no new mark (less than a MiB of log): audit scans them after the last mark.
         for _ in 0..<5 { _ = try engine.apply(lines: [Array(#"{"op":"debit","user_id":"u1","amount":1}"#.utf8)]) }
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
         try engine.close()
         // Reopened: the writer resumes the sidecar from its newest mark the log confirms.
         let reopened = try Engine(configuration: configuration(directory), clock: fixedClock)
         try Self.appendSome(reopened, rounds: 10..<20)
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
         try reopened.close()
     }
 
@@ -142,9 +139,7 @@ import TollgateLog
         try engine.close()
         // The crash: the log lost its last 10 commits (recovery cut them), the sidecar still names them.
         try logBefore.write(to: URL(fileURLWithPath: segmentPath))
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty, "an older mark is confirmed and used")
-        }
+        try Self.expectServedByIndexAlone(directory, "an older mark is confirmed and used")
         // The writer reopens, cuts the sidecar back to a confirmed mark and appends other records at those seqs.
         let reopened = try Engine(configuration: configuration(directory), clock: fixedClock)
         #expect(reopened.nextSeq == 91)
@@ -154,9 +149,7 @@ import TollgateLog
             _ = try reopened.apply(lines: [Array(line.utf8)])
         }
         try Self.appendSome(reopened, rounds: 40..<45)
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
         let (others, _) = try AuditQuery(initiatedBy: "other@acme").runIndexed(directory: directory.path)
         #expect(others.entries.count == 10)
         try reopened.close()
@@ -206,9 +199,7 @@ import TollgateLog
         #expect(uses.contains { $0.warnings.contains { $0.contains("scanned instead") } })
         // `tollgate index` keeps a file that decodes (audit checks it on use); `rebuild` discards and rebuilds it.
         _ = try Rebuild.run(directory: second.path, billing: BillingConfiguration())
-        for use in try Self.expectSameAsScan(second) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(second)
     }
 
     @Test func indexBuildsAMissingSidecarForALogWrittenWithoutOne() throws {
@@ -223,9 +214,7 @@ import TollgateLog
         let lines = try AuditIndexStore(directory: directory.path).refresh()
         #expect(lines.map(\.action) == ["built"])
         #expect(try AuditIndexStore(directory: directory.path).refresh().map(\.action) == ["valid"])
-        for use in try Self.expectSameAsScan(directory) {
-            #expect(use.scannedSegmentCount == 0 && use.warnings.isEmpty)
-        }
+        try Self.expectServedByIndexAlone(directory)
         // A writer opening a log whose sidecar is missing does not build one at open (bounded open), and queries
         // still answer by scanning.
         try FileManager.default.removeItem(atPath: try Self.sidecarPath(directory))

@@ -15,6 +15,21 @@ private func durableConfiguration(_ directory: TemporaryDirectory) -> EngineConf
         billing: BillingConfiguration(creditEnforcementEnabled: false))
 }
 
+/// `apply`'s pipeline over a log whose `fdatasync` a test holds or fails, collecting what it prints.
+private struct ScriptedPipeline {
+    let directory = TemporaryDirectory()
+    let storage = ScriptedSyncStorage()
+    let engine: Engine
+    let output = Locked<[UInt8]>([])
+    let pipeline: PipelinedApply
+
+    init() throws {
+        engine = try Engine(configuration: durableConfiguration(directory), clock: fixedClock, storage: storage)
+        let output = output
+        pipeline = PipelinedApply(engine: engine, batchCommandCountMax: 1_000) { output.set(output.get() + $0) }
+    }
+}
+
 /// What the serial path prints: stage each line, commit, render (the engine's behaviour before pipelining).
 private func serialOutput(_ input: [[UInt8]], directory: TemporaryDirectory, chunkLineCount: Int) throws -> [UInt8] {
     let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: 16 << 10), clock: fixedClock)
@@ -75,13 +90,8 @@ private func serialOutput(_ input: [[UInt8]], directory: TemporaryDirectory, chu
     /// Nothing of a batch is written while its `fdatasync` runs; lines decided meanwhile join the next batch and
     /// are written after it, in input order.
     @Test func resultsAreWrittenOnlyAfterTheirBatchIsDurable() throws {
-        let directory = TemporaryDirectory()
-        let storage = ScriptedSyncStorage()
-        let engine = try Engine(configuration: durableConfiguration(directory), clock: fixedClock, storage: storage)
-        let output = Locked<[UInt8]>([])
-        let pipeline = PipelinedApply(engine: engine, batchCommandCountMax: 1_000) {
-            output.set(output.get() + $0)
-        }
+        let scripted = try ScriptedPipeline()
+        let (storage, engine, output, pipeline) = (scripted.storage, scripted.engine, scripted.output, scripted.pipeline)
         storage.holdNextSync()
         try pipeline.apply(parsed([#"{"op":"grant","user_id":"a","amount":10,"initiated_by":"x"}"#]))
         #expect(storage.syncStarted.wait(timeout: .now() + 30) == .success)
@@ -136,13 +146,8 @@ private func serialOutput(_ input: [[UInt8]], directory: TemporaryDirectory, chu
     /// The same failure seen through `PipelinedApply`: no result of batch N or of anything decided after it is
     /// written, and the error says why.
     @Test func aFailedAppendWritesNoResultOfItsBatchOrLaterOnes() throws {
-        let directory = TemporaryDirectory()
-        let storage = ScriptedSyncStorage()
-        let engine = try Engine(configuration: durableConfiguration(directory), clock: fixedClock, storage: storage)
-        let output = Locked<[UInt8]>([])
-        let pipeline = PipelinedApply(engine: engine, batchCommandCountMax: 1_000) {
-            output.set(output.get() + $0)
-        }
+        let scripted = try ScriptedPipeline()
+        let (storage, output, pipeline) = (scripted.storage, scripted.output, scripted.pipeline)
         try pipeline.apply(parsed([#"{"op":"grant","user_id":"a","amount":10,"initiated_by":"x"}"#]))
         try pipeline.flush()
         #expect(output.get().filter { $0 == UInt8(ascii: "\n") }.count == 1)
