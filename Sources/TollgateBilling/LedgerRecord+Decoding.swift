@@ -11,6 +11,14 @@ extension LedgerRecord {
         return Array(body).withUnsafeBufferPointer { decode(typeTag: typeTag, buffer: $0) }
     }
 
+    /// ``decode(typeTag:body:)`` of bytes the caller borrows (a log reader's block): not generic, so a replay's
+    /// call from another module needs no specialisation, and nothing is copied.
+    public static func decode(
+        typeTag: UInt8, bodyBytes: UnsafeRawBufferPointer
+    ) -> Result<LedgerRecord, RecordDecodingError> {
+        decode(typeTag: typeTag, buffer: bodyBytes.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func decode(
         typeTag: UInt8, buffer: UnsafeBufferPointer<UInt8>
     ) -> Result<LedgerRecord, RecordDecodingError> {

@@ -76,20 +76,30 @@ struct DecodedRecords {
         chunk.reserveCapacity(chunkRecordCount)
         var atBound = false
         do throws(LogError) {
-            while chunk.count < chunkRecordCount, let record = try active.next() {
-                let seq = Int64(record.seq)
-                let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
-                if case .seq(let last) = bound, seq > last { atBound = true }
-                if case .time(let last) = bound, time > last { atBound = true }
-                if atBound { break }
-                let decoded = LedgerRecord.decode(typeTag: record.type, body: record.body)
-                var userKey: Int32 = -1
-                // The record's user id is hashed here, once; the verifier and the journal use the key.
-                if userKeys != nil, case .success(let ledgerRecord) = decoded, let userID = ledgerRecord.userID {
-                    userKey = userKeys!.key(of: userID)
+            // Each body is decoded where the reader holds it (a view of its block: no copy of the body).
+            while chunk.count < chunkRecordCount,
+                let more = try active.withNext({ record -> Bool in
+                    let seq = Int64(record.seq)
+                    let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
+                    if case .seq(let last) = bound, seq > last { return false }
+                    if case .time(let last) = bound, time > last { return false }
+                    let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
+                    var userKey: Int32 = -1
+                    // The record's user id is hashed here, once; the verifier and the journal use the key.
+                    if userKeys != nil, case .success(let ledgerRecord) = decoded, let userID = ledgerRecord.userID {
+                        userKey = userKeys!.key(of: userID)
+                    }
+                    chunk.append(
+                        Item(
+                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded,
+                            userKey: userKey))
+                    return true
+                })
+            {
+                if !more {
+                    atBound = true
+                    break
                 }
-                chunk.append(
-                    Item(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded, userKey: userKey))
             }
             if chunk.count == chunkRecordCount && !atBound { reader = active }
         } catch {

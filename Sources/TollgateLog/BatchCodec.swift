@@ -108,14 +108,22 @@ enum BatchCodec {
     static func record(
         in bytes: UnsafeRawBufferPointer, at offset: Int, header: BatchHeader, index: Int
     ) -> (LogRecord, Int) {
+        let (view, nextOffset) = recordView(in: bytes, at: offset, header: header, index: index)
+        return (view.record, nextOffset)
+    }
+
+    /// ``record(in:at:header:index:)`` without copying the body: the view points into `bytes`.
+    @inline(__always)
+    static func recordView(
+        in bytes: UnsafeRawBufferPointer, at offset: Int, header: BatchHeader, index: Int
+    ) -> (LogRecordView, Int) {
         let checksum = bytes.getUInt32(at: offset)
         let bodySizeBytes = Int(bytes.getUInt32(at: offset + 4))
         let deltaMs = bytes.getUInt32(at: offset + 8)
         let type = bytes.getUInt8(at: offset + 12)
-        let body = Array(bytes.slice(offset + RecordHeader.sizeBytes, bodySizeBytes))
-        let record = LogRecord(
-            seq: header.baseSeq + UInt64(index), timeMs: header.baseTimeMs &+ Int64(deltaMs), type: type, body: body,
-            checksum: checksum)
-        return (record, offset + RecordHeader.sizeBytes + bodySizeBytes)
+        let view = LogRecordView(
+            seq: header.baseSeq + UInt64(index), timeMs: header.baseTimeMs &+ Int64(deltaMs), type: type,
+            checksum: checksum, body: bytes.slice(offset + RecordHeader.sizeBytes, bodySizeBytes))
+        return (view, offset + RecordHeader.sizeBytes + bodySizeBytes)
     }
 }

@@ -82,6 +82,20 @@ public struct LogReader {
 
     /// The next record, or nil at the end of the log (check `tornTail`).
     public mutating func next() throws(LogError) -> LogRecord? {
+        var record: LogRecord?
+        _ = try withNext {
+            record = $0.record
+            return true
+        }
+        return record
+    }
+
+    /// Hands the next record to `body` borrowed — its body a view of the reader's block, not an array of its
+    /// own — and returns `body`'s answer (the caller's meaning: a replay answers "within the bound"); nil at the end
+    /// of the log (check `tornTail`). The same records, checks and errors as ``next()``; the view must not be kept
+    /// past `body` (a verified replay decodes each body in it). A `Bool`, not a generic result: across modules a
+    /// generic result cost a runtime metadata lookup per record.
+    public mutating func withNext(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool? {
         while true {
             if scanner == nil {
                 guard position < segments.count else { return nil }
@@ -98,7 +112,7 @@ public struct LogReader {
                 scanner = opened
             }
             let current = scanner!
-            if let record = try current.nextRecord() { return record }
+            if let answer = try current.withNextRecord(body) { return answer }
             switch current.end {
             case .torn(let offset, let sizeBytes, let reason):
                 guard position == segments.count - 1 else {

@@ -37,3 +37,20 @@ extension LogRecord {
         self.init(seq: seq, timeMs: input.timeMs, type: input.type, body: input.body, checksum: checksum)
     }
 }
+
+/// One record read back, borrowed: the same fields as ``LogRecord`` with the body as a view of the reader's
+/// decompressed block instead of an array of its own. Valid only inside the closure it is handed to
+/// (``LogReader/withNext(_:)``): a replay that decodes each body at once need not copy every body first.
+public struct LogRecordView {
+    public let seq: UInt64
+    public let timeMs: Int64
+    public let type: UInt8
+    public let checksum: UInt32
+    /// The record's body bytes, in the reader's buffer: never to be kept past the closure.
+    public let body: UnsafeRawBufferPointer
+
+    /// A copy that owns its body.
+    public var record: LogRecord {
+        LogRecord(seq: seq, timeMs: timeMs, type: type, body: Array(body), checksum: checksum)
+    }
+}

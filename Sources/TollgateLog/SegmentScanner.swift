@@ -365,14 +365,30 @@ final class SegmentScanner {
 
     /// The next record, nil at the end of the segment.
     func nextRecord() throws(LogError) -> LogRecord? {
+        var record: LogRecord?
+        _ = try withNextRecord {
+            record = $0.record
+            return true
+        }
+        return record
+    }
+
+    /// Hands the next record to `body` as a view of the window (no copy of its body) and returns `body`'s answer;
+    /// nil at the end of the segment. The view is valid only inside `body`. Not generic on purpose: called from
+    /// another module, a generic result cost a runtime tuple-metadata lookup per record.
+    func withNextRecord(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool? {
         while true {
             if let batch, recordIndex < Int(batch.recordCount) {
-                let (record, nextOffset) = window.withUnsafeBytes {
-                    BatchCodec.record(in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex)
+                var answer = false
+                let nextOffset = window.withUnsafeBytes {
+                    let (view, nextOffset) = BatchCodec.recordView(
+                        in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex)
+                    answer = body(view)
+                    return nextOffset
                 }
                 recordIndex += 1
                 recordOffsetInWindow = nextOffset
-                return record
+                return answer
             }
             guard try nextBatch() != nil else { return nil }
         }
@@ -393,8 +409,8 @@ final class SegmentScanner {
         }
         guard try nextBatch(validateFrom: seq) != nil, let batch else { return }
         while recordIndex < Int(batch.recordCount), batch.baseSeq + UInt64(recordIndex) < seq {
-            let (_, nextOffset) = window.withUnsafeBytes {
-                BatchCodec.record(in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex)
+            let nextOffset = window.withUnsafeBytes {
+                BatchCodec.recordView(in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex).1
             }
             recordIndex += 1
             recordOffsetInWindow = nextOffset
