@@ -19,6 +19,20 @@ extension LedgerRecord {
         decode(typeTag: typeTag, buffer: bodyBytes.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// The body of a debit record (``CompactDebit/typeTag``) as a ``CompactDebit``; nil when it does not decode
+    /// or carries an optional string — the caller then decodes it with ``decode(typeTag:bodyBytes:)``, which gives
+    /// the record or the error. The same checks as that decoding, without building a ``LedgerRecord``.
+    public static func decodeCompactDebit(bodyBytes: UnsafeRawBufferPointer) -> CompactDebit? {
+        var reader = BodyReader(bytes: bodyBytes.assumingMemoryBound(to: UInt8.self), typeTag: CompactDebit.typeTag)
+        do throws(RecordDecodingError) {
+            let record = try decodeDebit(from: &reader)
+            try reader.expectEnd()
+            return CompactDebit(record)
+        } catch {
+            return nil
+        }
+    }
+
     private static func decode(
         typeTag: UInt8, buffer: UnsafeBufferPointer<UInt8>
     ) -> Result<LedgerRecord, RecordDecodingError> {

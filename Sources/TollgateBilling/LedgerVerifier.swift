@@ -76,7 +76,7 @@ public struct LedgerVerifier: Sendable {
             // Debits (almost every record) are re-decided without building a `Command` or a `Decision`.
             let slotBefore = focusSlot(of: recorded.command.userID, userKey)
             checkBeforeFold(record, seq: seq, time: time, slot: slotBefore)
-            redecideDebit(recorded, record, seq: seq, time: time)
+            redecideDebit(recorded, seq: seq, time: time)
             foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore, userKey: userKey)
             return
         }
@@ -104,16 +104,45 @@ public struct LedgerVerifier: Sendable {
         foldAndCheck(record, seq: seq, time: time, slotBefore: slotBefore, userKey: userKey)
     }
 
+    /// ``check(seq:time:decoded:userKey:)`` of `.success(.debit(debit.record))`, without the enum: a replay hands
+    /// its debits over as ``CompactDebit``s. Same checks in the same order, same violations (the enum path's debit
+    /// steps are the functions called here).
+    public mutating func check(seq: Int64, time recordedTime: Timestamp, debit: CompactDebit, userKey: Int32) {
+        let recorded = debit.record
+        guard expectedBreaker == nil else {
+            // The record after a debit that tripped the breaker: the general path reports the missing suspension.
+            check(.debit(recorded), seq: seq, recordedTime: recordedTime, userKey: userKey)
+            return
+        }
+        let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
+        let userID = debit.userID
+        let slotBefore = focusSlot(of: userID, userKey)
+        checkDebitBeforeFold(recorded, seq: seq, slot: slotBefore)
+        redecideDebit(recorded, seq: seq, time: time)
+        // `foldAndCheck`, for a debit.
+        let balanceBefore: Int64? = balance(ofSlot: slotBefore)
+        let liabilityBefore = state.liabilityTotal
+        state.apply(debit: recorded, seq: seq, time: time)
+        let slotAfter = slotBefore ?? state.slot(of: userID)
+        if slotBefore == nil, let slotAfter { remember(slot: slotAfter, userKey: userKey) }
+        ledgerSums.focus(userID: userID, slot: slotAfter)
+        let balanceAfter: Int64? = balance(ofSlot: slotAfter)
+        checkDebitAfterFold(
+            recorded, seq: seq, balanceBefore: balanceBefore, balanceAfter: balanceAfter,
+            liabilityBefore: liabilityBefore)
+    }
+
     /// Re-decides a recorded debit from the state before it (``State/debitVerdict(_:seq:time:)``) and reports what
     /// `decide` would disagree with, in the words the general path uses. The re-decided record would carry the
     /// recorded command with its `at` cleared, so it equals the recorded one exactly when the outcome and the
     /// enforcement match and the recorded command has no `at` (decoding never gives one).
-    private mutating func redecideDebit(_ recorded: DebitRecord, _ record: LedgerRecord, seq: Int64, time: Timestamp) {
+    private mutating func redecideDebit(_ recorded: DebitRecord, seq: Int64, time: Timestamp) {
         assert(state.lastRecordTime.map { $0 <= time } ?? true, "decision time never decreases")
         let verdict = state.debitVerdict(recorded.command, seq: seq, time: time)
         guard let outcome = verdict.outcome else {
             let result = Decision(records: [], resultStorage: verdict.resultStorage).result
-            report("decision_replays", seq, "recorded \(record.summary), re-decided as \(result.rendered)")
+            report(
+                "decision_replays", seq, "recorded \(LedgerRecord.debit(recorded).summary), re-decided as \(result.rendered)")
             return
         }
         if outcome != recorded.outcome || verdict.enforcementEnabled != recorded.enforcementEnabled
@@ -121,7 +150,7 @@ public struct LedgerVerifier: Sendable {
         {
             let first = LedgerRecord.debit(
                 DebitRecord(command: recorded.command, enforcementEnabled: verdict.enforcementEnabled, outcome: outcome))
-            report("decision_replays", seq, "recorded \(record.summary), re-decided \(first.summary)")
+            report("decision_replays", seq, "recorded \(LedgerRecord.debit(recorded).summary), re-decided \(first.summary)")
         } else if verdict.tripsBreaker {
             expectedBreaker = (.breakerSuspension(userID: recorded.command.userID), seq)
         }
@@ -236,22 +265,7 @@ public struct LedgerVerifier: Sendable {
     /// Checks that need the state before the record; `slot` is the record's user's slot before it.
     private mutating func checkBeforeFold(_ record: LedgerRecord, seq: Int64, time: Timestamp, slot: Int?) {
         switch record {
-        case .debit(let r):
-            if r.enforcementEnabled != state.effectiveEnforcementEnabled {
-                report(
-                    "recorded_enforcement_matches", seq,
-                    "debit recorded enforcement \(r.enforcementEnabled) but the configuration and flags give "
-                        + "\(state.effectiveEnforcementEnabled)")
-            }
-            if case .charged = r.outcome {
-                let before = balance(ofSlot: slot)
-                if r.enforcementEnabled && before <= 0 {
-                    report(
-                        "no_charge_under_enforcement_at_non_positive_balance", seq,
-                        "charged debit with enforcement on at balance \(Millicredits(rawValue: before).formatted)")
-                }
-            }
-            if r.rejection == nil { checkKeyUnused(r.command.userID, slot, .debit, r.command.idempotencyKey, seq: seq) }
+        case .debit(let r): checkDebitBeforeFold(r, seq: seq, slot: slot)
         case .grant(let r):
             if r.rejection == nil { checkKeyUnused(r.command.userID, slot, .grant, r.command.idempotencyKey, seq: seq) }
         case .consume(let r):
@@ -289,6 +303,25 @@ public struct LedgerVerifier: Sendable {
         }
     }
 
+    /// ``checkBeforeFold(_:seq:time:slot:)`` of a debit.
+    private mutating func checkDebitBeforeFold(_ r: DebitRecord, seq: Int64, slot: Int?) {
+        if r.enforcementEnabled != state.effectiveEnforcementEnabled {
+            report(
+                "recorded_enforcement_matches", seq,
+                "debit recorded enforcement \(r.enforcementEnabled) but the configuration and flags give "
+                    + "\(state.effectiveEnforcementEnabled)")
+        }
+        if case .charged = r.outcome {
+            let before = balance(ofSlot: slot)
+            if r.enforcementEnabled && before <= 0 {
+                report(
+                    "no_charge_under_enforcement_at_non_positive_balance", seq,
+                    "charged debit with enforcement on at balance \(Millicredits(rawValue: before).formatted)")
+            }
+        }
+        if r.rejection == nil { checkKeyUnused(r.command.userID, slot, .debit, r.command.idempotencyKey, seq: seq) }
+    }
+
     private mutating func checkKeyUnused(
         _ userID: String, _ slot: Int?, _ op: IdempotencyKey.Op, _ key: String?, seq: Int64
     ) {
@@ -301,6 +334,11 @@ public struct LedgerVerifier: Sendable {
     private mutating func checkAfterFold(
         _ record: LedgerRecord, seq: Int64, balanceBefore: Int64?, balanceAfter: Int64?, liabilityBefore: Int128
     ) {
+        if case .debit(let r) = record {
+            checkDebitAfterFold(
+                r, seq: seq, balanceBefore: balanceBefore, balanceAfter: balanceAfter, liabilityBefore: liabilityBefore)
+            return
+        }
         if record.rejection != nil {
             if balanceAfter != balanceBefore || state.liabilityTotal != liabilityBefore {
                 report("rejected_changes_nothing", seq, "a rejected record changed a balance")
@@ -312,22 +350,29 @@ public struct LedgerVerifier: Sendable {
         case .refund(let r): ledgerSums[r.command.userID, default: 0] += Int128(r.amount.rawValue)
         case .purchaseGrant(let r): ledgerSums[r.userID, default: 0] += Int128(r.amount.rawValue)
         case .cashRefund(let r): ledgerSums[r.userID, default: 0] -= Int128(r.amount.rawValue)
-        case .debit(let r):
-            switch r.outcome {
-            case .charged(let charged, _, _):
-                ledgerSums[r.command.userID, default: 0] -= Int128(charged.rawValue)
-            case .free, .shadow:
-                ledgerSums[r.command.userID, default: 0] += 0  // Listed in balances, unchanged.
-                if balanceAfter != balanceBefore {
-                    report(
-                        "shadow_free_balance_unchanged", seq,
-                        "a \(r.outcome == .free ? "free" : "shadow") debit changed the balance")
-                }
-            case .rejected:
-                break
-            }
         default:
             break
+        }
+    }
+
+    /// ``checkAfterFold(_:seq:balanceBefore:balanceAfter:liabilityBefore:)`` of a debit.
+    private mutating func checkDebitAfterFold(
+        _ r: DebitRecord, seq: Int64, balanceBefore: Int64?, balanceAfter: Int64?, liabilityBefore: Int128
+    ) {
+        switch r.outcome {
+        case .rejected:
+            if balanceAfter != balanceBefore || state.liabilityTotal != liabilityBefore {
+                report("rejected_changes_nothing", seq, "a rejected record changed a balance")
+            }
+        case .charged(let charged, _, _):
+            ledgerSums[r.command.userID, default: 0] -= Int128(charged.rawValue)
+        case .free, .shadow:
+            ledgerSums[r.command.userID, default: 0] += 0  // Listed in balances, unchanged.
+            if balanceAfter != balanceBefore {
+                report(
+                    "shadow_free_balance_unchanged", seq,
+                    "a \(r.outcome == .free ? "free" : "shadow") debit changed the balance")
+            }
         }
     }
 }

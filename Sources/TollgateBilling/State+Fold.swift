@@ -111,6 +111,15 @@ extension State {
         noticeEnforcement(slot: slot, seq: seq, time: time)
     }
 
+    /// ``apply(_:seq:time:)`` of `.debit(record)`, for a replay that holds debits apart from the enum
+    /// (``CompactDebit``): the same steps.
+    mutating func apply(debit record: DebitRecord, seq: Int64, time: Timestamp) {
+        recordCount += 1
+        lastRecordTime = time
+        guard record.rejection == nil else { return }  // Rejected decisions change no state.
+        applyDebit(record, seq: seq, time: time)
+    }
+
     private mutating func applyDebit(_ record: DebitRecord, seq: Int64, time: Timestamp) {
         let command = record.command
         let slot = ensureSlot(of: command.userID)

@@ -92,6 +92,20 @@ public struct AccountingJournal: Sendable {
         }
     }
 
+    /// ``apply(_:userSlot:posting:)`` of a debit held apart from the enum (``CompactDebit``): `chargedMillicredits`
+    /// is what it charged (0 for a free, shadow or rejected debit, which post nothing). Same slots, same lines.
+    public mutating func applyDebit(
+        userID: String, chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int,
+        posting lines: inout [JournalLine]
+    ) {
+        if slot == userIDsBySlot.count { addUser(userID) }
+        precondition(slot >= 0 && slot < userIDsBySlot.count, "user slots are given in order of first sight")
+        assert(userID == userIDsBySlot[slot], "the slot is the record's user's")
+        guard chargedMillicredits > 0 else { return }
+        consume(
+            userID: userID, slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time, posting: &lines)
+    }
+
     /// A purchase of `millicredits` (cash value: the same number of micro-dollars) as a new lot named by `seq`:
     /// Dr cash / Cr deferred_revenue. The entry point for a payment-linked purchase record.
     public mutating func applyPurchase(

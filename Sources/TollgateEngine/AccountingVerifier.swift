@@ -27,6 +27,15 @@ public struct AccountingVerifier: Sendable {
         for line in lines { check.add(line) }
     }
 
+    /// ``add(_:userSlot:)`` of a debit held apart from the enum (``CompactDebit``).
+    public mutating func add(debit: CompactDebit, seq: Int64, time: Timestamp, userSlot: Int) {
+        lines.removeAll(keepingCapacity: true)
+        journal.applyDebit(
+            userID: debit.userID, chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time,
+            userSlot: userSlot, posting: &lines)
+        for line in lines { check.add(line) }
+    }
+
     /// The journal's invariants, then every user's credits against `balances` (the billing state's).
     public mutating func finish(balances: [(userID: String, balance: Millicredits)]) -> [Violation] {
         var violations = check.finish(unconsumedPurchasedMicroUSD: Int128(journal.unconsumedPurchasedMicroUSD))

@@ -14,11 +14,41 @@ struct DecodedRecords {
         var seq: UInt64
         var timeMs: Int64
         var typeTag: UInt8
-        var decoded: Result<LedgerRecord, RecordDecodingError>
+        var body: Body
         /// The record's user's key (``UserKeys``: dense, in order of first sight), which the billing verifier and
         /// the accounting journal index their per-user data by; -1 for a record without a user, one that does not
         /// decode, or when keys were not asked for.
         var userKey: Int32 = -1
+
+        /// A body as decoded: a debit without optional strings as a ``CompactDebit`` when asked for (a verified
+        /// replay: `compactDebits`), every other record (or why it does not decode) as a ``LedgerRecord``.
+        enum Body: Sendable {
+            case decoded(Result<LedgerRecord, RecordDecodingError>)
+            case debit(CompactDebit)
+        }
+
+        init(
+            seq: UInt64, timeMs: Int64, typeTag: UInt8, decoded: Result<LedgerRecord, RecordDecodingError>,
+            userKey: Int32 = -1
+        ) {
+            self.init(seq: seq, timeMs: timeMs, typeTag: typeTag, body: .decoded(decoded), userKey: userKey)
+        }
+
+        init(seq: UInt64, timeMs: Int64, typeTag: UInt8, body: Body, userKey: Int32 = -1) {
+            self.seq = seq
+            self.timeMs = timeMs
+            self.typeTag = typeTag
+            self.body = body
+            self.userKey = userKey
+        }
+
+        /// The body as a ``LedgerRecord`` whichever way it is held.
+        var decoded: Result<LedgerRecord, RecordDecodingError> {
+            switch body {
+            case .decoded(let result): result
+            case .debit(let debit): .success(.debit(debit.record))
+            }
+        }
     }
 
     /// How the records ended: at the end of the log or the bound, or at `failure`.
@@ -46,14 +76,18 @@ struct DecodedRecords {
     private var ended = false
     /// Set when keys were asked for (a verified replay).
     private var userKeys: UserKeys?
+    /// Debits without optional strings are handed out as ``CompactDebit``s (a verified replay).
+    private let compactDebits: Bool
 
-    /// Opens the log at `fromSeq`; `userKeys` numbers the records' users (a verified replay).
+    /// Opens the log at `fromSeq`; `userKeys` numbers the records' users and `compactDebits` hands debits out as
+    /// ``CompactDebit``s where they fit (both for a verified replay).
     init(
         directory: String, storage: any LogStorage, fromSeq: Int64 = 1, until bound: Projection.Bound,
-        chunkRecordCount: Int, userKeys: Bool = false
+        chunkRecordCount: Int, userKeys: Bool = false, compactDebits: Bool = false
     ) {
         precondition(fromSeq >= 1 && chunkRecordCount >= 1)
         self.bound = bound
+        self.compactDebits = compactDebits
         self.chunkRecordCount = chunkRecordCount
         if userKeys { self.userKeys = UserKeys() }
         do throws(LogError) {
@@ -83,6 +117,16 @@ struct DecodedRecords {
                     let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
                     if case .seq(let last) = bound, seq > last { return false }
                     if case .time(let last) = bound, time > last { return false }
+                    if compactDebits, record.type == CompactDebit.typeTag,
+                        let debit = LedgerRecord.decodeCompactDebit(bodyBytes: record.body)
+                    {
+                        let userKey = userKeys?.key(of: debit.userID) ?? -1
+                        chunk.append(
+                            Item(
+                                seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .debit(debit),
+                                userKey: userKey))
+                        return true
+                    }
                     let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
                     var userKey: Int32 = -1
                     // The record's user id is hashed here, once; the verifier and the journal use the key.
@@ -116,7 +160,22 @@ struct DecodedRecords {
     /// Folds `items` (in log order) into the accounting journal, each record's user by its key when it has one.
     static func journal(_ items: [Item], into accounting: inout AccountingVerifier) {
         for index in items.indices {  // By index: no copy of each item.
-            guard case .success(let record) = items[index].decoded else { continue }
+            let record: LedgerRecord
+            switch items[index].body {
+            case .debit(let debit):
+                let time = Timestamp(millisecondsSinceEpoch: items[index].timeMs)
+                let userKey = items[index].userKey
+                if userKey >= 0 {
+                    accounting.add(debit: debit, seq: Int64(items[index].seq), time: time, userSlot: Int(userKey))
+                } else {
+                    accounting.add(LedgerEntry(seq: Int64(items[index].seq), time: time, record: .debit(debit.record)))
+                }
+                continue
+            case .decoded(.failure):
+                continue
+            case .decoded(.success(let decoded)):
+                record = decoded
+            }
             let entry = LedgerEntry(
                 seq: Int64(items[index].seq), time: Timestamp(millisecondsSinceEpoch: items[index].timeMs),
                 record: record)

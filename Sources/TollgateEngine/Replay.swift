@@ -77,7 +77,7 @@ public enum Replay {
                 DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
                     DecodedRecords(
                         directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                        userKeys: true)
+                        userKeys: true, compactDebits: true)
                 }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax) : nil
         defer { readAhead?.stop() }
         var direct =
@@ -85,7 +85,7 @@ public enum Replay {
             ? nil
             : DecodedRecords(
                 directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                userKeys: true)
+                userKeys: true, compactDebits: true)
         // Folded here when there is no journal thread.
         var sequentialAccounting = AccountingVerifier()
         var outcome = DecodedRecords.Outcome()
@@ -111,7 +111,12 @@ public enum Replay {
                                       detail: "record time \(time.rfc3339) is before the previous \(lastTime.rfc3339)"))
                     }
                     lastTime = time
-                    verifier.check(seq: seq, time: time, decoded: items[index].decoded, userKey: items[index].userKey)
+                    switch items[index].body {
+                    case .debit(let debit):
+                        verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
+                    case .decoded(let decoded):
+                        verifier.check(seq: seq, time: time, decoded: decoded, userKey: items[index].userKey)
+                    }
                     recordCount += 1
                     if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }
                 }

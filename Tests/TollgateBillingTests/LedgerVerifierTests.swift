@@ -133,6 +133,87 @@ import Testing
         return verifier.finish()
     }
 
+    /// Verifies `log` as a replay does since debits travel apart from the enum: user keys, and every debit that
+    /// fits a ``CompactDebit`` decoded straight into one (``LedgerRecord/decodeCompactDebit(bodyBytes:)``) and
+    /// checked through ``LedgerVerifier/check(seq:time:debit:userKey:)``.
+    static func verifyWithCompactDebits(_ log: [Logged], configuration: BillingConfiguration) -> [Violation] {
+        var verifier = LedgerVerifier(configuration: configuration)
+        var keys: [String: Int32] = [:]
+        func key(_ userID: String) -> Int32 {
+            let key = keys[userID] ?? Int32(keys.count)
+            keys[userID] = key
+            return key
+        }
+        for entry in log {
+            let compact =
+                entry.typeTag == CompactDebit.typeTag
+                ? entry.body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) } : nil
+            if let compact {
+                verifier.check(seq: entry.seq, time: entry.time, debit: compact, userKey: key(compact.userID))
+                continue
+            }
+            let decoded = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
+            var userKey: Int32 = -1
+            if case .success(let record) = decoded, let userID = record.userID { userKey = key(userID) }
+            verifier.check(seq: entry.seq, time: entry.time, decoded: decoded, userKey: userKey)
+        }
+        return verifier.finish()
+    }
+
+    /// A compact debit decodes exactly when the body decodes to a debit without optional strings, and is that
+    /// debit; on random logs, clean and with garbled bodies.
+    @Test(arguments: 0..<6 as Range<UInt64>)
+    func compactDebitsDecodeAsTheRecordsDo(seed: UInt64) {
+        let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
+        var random = BillingSplitMix64(seed: seed &+ 3000)
+        var bodies = run.harness.log.map(\.body)
+        for index in bodies.indices where Int.random(in: 0..<100, using: &random) < 30 && !bodies[index].isEmpty {
+            bodies.append(bodies[index])
+            bodies[bodies.count - 1][Int.random(in: 0..<bodies[index].count, using: &random)] ^= 0x5a
+        }
+        var compactCount = 0
+        for body in bodies {
+            let compact = body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }
+            var expected: CompactDebit?
+            if case .success(.debit(let record)) = LedgerRecord.decode(typeTag: CompactDebit.typeTag, body: body) {
+                expected = CompactDebit(record)
+            }
+            #expect(compact == expected)
+            if let compact {
+                compactCount += 1
+                #expect(LedgerRecord.decode(typeTag: CompactDebit.typeTag, body: body) == .success(.debit(compact.record)))
+            }
+        }
+        #expect(compactCount > 0)
+    }
+
+    /// Compact debits change how a debit reaches the checks, never what is reported: every tampering gives the
+    /// same violations, in the same order.
+    @Test(arguments: tampers)
+    func compactDebitsReportTheSameViolations(_ tamper: Tamper) {
+        let harness = Self.baseline()
+        let log = Self.replacing(harness.log, seq: tamper.seq, with: tamper.record)
+        let compact = Self.verifyWithCompactDebits(log, configuration: harness.state.configuration)
+        #expect(compact == harness.verify(log: log))
+        #expect(compact.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq })
+    }
+
+    /// The same over random command streams (several users, breakers, refunds), clean and garbled.
+    @Test(arguments: 0..<6 as Range<UInt64>)
+    func compactDebitsReportTheSameViolationsOnRandomLogs(seed: UInt64) {
+        let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
+        let configuration = run.harness.state.configuration
+        #expect(Self.verifyWithCompactDebits(run.harness.log, configuration: configuration) == run.harness.verify())
+        var random = BillingSplitMix64(seed: seed &+ 4000)
+        var log = run.harness.log
+        for index in log.indices where Int.random(in: 0..<100, using: &random) < 10 {
+            let other = log.randomElement(using: &random)!
+            log[index].typeTag = other.typeTag
+            log[index].body = other.body
+        }
+        #expect(Self.verifyWithCompactDebits(log, configuration: configuration) == run.harness.verify(log: log))
+    }
+
     /// User keys change how the verifier finds a user's slot, never what it reports: every tampering gives the same
     /// violations, in the same order, with and without them.
     @Test(arguments: tampers)

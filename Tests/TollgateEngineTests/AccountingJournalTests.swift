@@ -479,6 +479,71 @@ import TollgateSimulation
         #expect(reported.contains { $0.detail.hasPrefix("user eve: the journal holds no") })
     }
 
+    /// A replay hands debits to the journal as ``CompactDebit``s: with the caller's slots, the journal posts the
+    /// same lines, holds the same pools and gives the same verdict as one fed every record as a `LedgerEntry`.
+    @Test(arguments: 0..<16 as Range<UInt64>)
+    func compactDebitsPostWhatTheRecordsPost(seed: UInt64) {
+        var random = SplitMix64(seed: seed &+ 100)
+        var ledger = Ledger()
+        var refundable: [(user: String, seq: Int64)] = []
+        let users = ["ann", "ben", "cid", "dee", "a-user-id-longer-than-fifteen-bytes"]
+        for _ in 0..<200 {
+            let user = users[Int(random.next() % 5)]
+            let amount = Int64(random.next() % 20_000) + 1
+            switch random.next() % 12 {
+            case 0...2: ledger.grant(user, 2 * amount, GrantSource.allCases[Int(random.next() % 4)])
+            case 3...6: refundable.append((user, ledger.debit(user, amount).seq))
+            case 7, 8:
+                let outcome: DebitOutcome = [.rejected(.insufficientCredits), .free, .shadow][Int(random.next() % 3)]
+                ledger.add(
+                    .debit(
+                        DebitRecord(
+                            command: .init(userID: user, amount: Millicredits(rawValue: amount)),
+                            enforcementEnabled: true, outcome: outcome)))
+            default:
+                guard let target = refundable.randomElement(using: &random) else { continue }
+                ledger.refund(target.user, debitSeq: target.seq, Int64(random.next() % 3_000) + 1)
+            }
+        }
+        var compactFed = AccountingVerifier()
+        var callerSlots: [String: Int] = [:]
+        var compactJournal = AccountingJournal()
+        var compactJournalSlots: [String: Int] = [:]
+        var plain = AccountingJournal()
+        var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        var compactCount = 0
+        for (index, record) in ledger.records.enumerated() {
+            time = time.adding(milliseconds: Timestamp.millisecondsPerMinute)
+            let seq = Int64(index + 1)
+            let entry = LedgerEntry(seq: seq, time: time, record: record)
+            var expected: [JournalLine] = []
+            var actual: [JournalLine] = []
+            plain.apply(entry, posting: &expected)
+            let userID = record.userID!
+            let callerSlot = callerSlots[userID] ?? callerSlots.count
+            callerSlots[userID] = callerSlot
+            let journalSlot = compactJournalSlots[userID] ?? compactJournalSlots.count
+            compactJournalSlots[userID] = journalSlot
+            if case .debit(let debitRecord) = record, let debit = CompactDebit(debitRecord) {
+                compactCount += 1
+                #expect(debit.record == debitRecord)
+                compactFed.add(debit: debit, seq: seq, time: time, userSlot: callerSlot)
+                compactJournal.applyDebit(
+                    userID: debit.userID, chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time,
+                    userSlot: journalSlot, posting: &actual)
+            } else {
+                compactFed.add(entry, userSlot: callerSlot)
+                compactJournal.apply(entry, userSlot: journalSlot, posting: &actual)
+            }
+            #expect(actual == expected, "seed \(seed) seq \(seq)")
+        }
+        #expect(compactCount > 50)
+        #expect(compactJournal.pools == plain.pools)
+        let balances = ledger.balances.sorted { $0.key < $1.key }.map { ($0.key, Millicredits(rawValue: $0.value)) }
+        var plainAgain = ledger.verifier
+        #expect(compactFed.finish(balances: balances) == plainAgain.finish(balances: balances))
+    }
+
     @Test(arguments: ["2026-03-01", "2024-02-29"])
     func calendarDaysParse(text: String) {
         #expect(CalendarDay(text)?.text == text)
