@@ -17,14 +17,14 @@ public struct AccountingVerifier: Sendable {
     public mutating func add(_ entry: LedgerEntry) {
         lines.removeAll(keepingCapacity: true)
         journal.apply(entry, posting: &lines)
-        for line in lines { check.add(line) }
+        checkLines()
     }
 
     /// ``add(_:)`` for a record whose user's slot the caller numbered (``AccountingJournal/apply(_:userSlot:posting:)``).
     public mutating func add(_ entry: LedgerEntry, userSlot: Int) {
         lines.removeAll(keepingCapacity: true)
         journal.apply(entry, userSlot: userSlot, posting: &lines)
-        for line in lines { check.add(line) }
+        checkLines()
     }
 
     /// ``add(_:userSlot:)`` of a debit held apart from the enum (``CompactDebit``).
@@ -33,7 +33,16 @@ public struct AccountingVerifier: Sendable {
         journal.applyDebit(
             userID: debit.userID, chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time,
             userSlot: userSlot, posting: &lines)
-        for line in lines { check.add(line) }
+        checkLines()
+    }
+
+    /// Feeds the lines just posted to the check, in place.
+    private mutating func checkLines() {
+        for index in lines.indices {
+            check.add(
+                time: lines[index].time, seq: lines[index].seq, account: lines[index].account,
+                debitMicroUSD: lines[index].debitMicroUSD, creditMicroUSD: lines[index].creditMicroUSD)
+        }
     }
 
     /// The journal's invariants, then every user's credits against `balances` (the billing state's).

@@ -110,23 +110,23 @@ struct DecodedRecords {
         chunk.reserveCapacity(chunkRecordCount)
         var atBound = false
         do throws(LogError) {
-            // Each body is decoded where the reader holds it (a view of its block: no copy of the body).
-            while chunk.count < chunkRecordCount,
-                let more = try active.withNext({ record -> Bool in
-                    let seq = Int64(record.seq)
-                    let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
-                    if case .seq(let last) = bound, seq > last { return false }
-                    if case .time(let last) = bound, time > last { return false }
-                    if compactDebits, record.type == CompactDebit.typeTag,
-                        let debit = LedgerRecord.decodeCompactDebit(bodyBytes: record.body)
-                    {
-                        let userKey = userKeys?.key(of: debit.userID) ?? -1
-                        chunk.append(
-                            Item(
-                                seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .debit(debit),
-                                userKey: userKey))
-                        return true
-                    }
+            // Each body is decoded where the reader holds it (a view of its block: no copy of the body), a batch
+            // of records per call into the reader.
+            let stopped = try active.withEach { record -> Bool in
+                let seq = Int64(record.seq)
+                let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
+                if case .seq(let last) = bound, seq > last { atBound = true }
+                if case .time(let last) = bound, time > last { atBound = true }
+                if atBound { return false }
+                if compactDebits, record.type == CompactDebit.typeTag,
+                    let debit = LedgerRecord.decodeCompactDebit(bodyBytes: record.body)
+                {
+                    let userKey = userKeys?.key(of: debit.userID) ?? -1
+                    chunk.append(
+                        Item(
+                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .debit(debit),
+                            userKey: userKey))
+                } else {
                     let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
                     var userKey: Int32 = -1
                     // The record's user id is hashed here, once; the verifier and the journal use the key.
@@ -137,15 +137,11 @@ struct DecodedRecords {
                         Item(
                             seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded,
                             userKey: userKey))
-                    return true
-                })
-            {
-                if !more {
-                    atBound = true
-                    break
                 }
+                return chunk.count < chunkRecordCount
             }
-            if chunk.count == chunkRecordCount && !atBound { reader = active }
+            // Stopped by a full chunk: read on from here next time (past the bound or at the end: never again).
+            if stopped && !atBound { reader = active }
         } catch {
             outcome.failure = error
         }

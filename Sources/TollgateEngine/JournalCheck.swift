@@ -23,14 +23,24 @@ public struct JournalCheck: Sendable {
     public init() {}
 
     public mutating func add(_ line: JournalLine) {
-        let lineDay = line.time.utcDayNumber
+        add(
+            time: line.time, seq: line.seq, account: line.account, debitMicroUSD: line.debitMicroUSD,
+            creditMicroUSD: line.creditMicroUSD)
+    }
+
+    /// ``add(_:)`` given the fields it reads, so that a replay checks its lines in place (a copy of each line
+    /// retained and released its strings).
+    mutating func add(
+        time: Timestamp, seq: Int64, account: JournalAccount, debitMicroUSD: Int64, creditMicroUSD: Int64
+    ) {
+        let lineDay = time.utcDayNumber
         if lineDay != day { closeDay() }
         day = lineDay
-        dayLastSeq = line.seq
-        dayDebits += Int128(line.debitMicroUSD)
-        dayCredits += Int128(line.creditMicroUSD)
-        if line.account == .deferredRevenue {
-            deferredRevenueMicroUSD += Int128(line.creditMicroUSD) - Int128(line.debitMicroUSD)
+        dayLastSeq = seq
+        dayDebits += Int128(debitMicroUSD)
+        dayCredits += Int128(creditMicroUSD)
+        if account == .deferredRevenue {
+            deferredRevenueMicroUSD += Int128(creditMicroUSD) - Int128(debitMicroUSD)
         }
     }
 

@@ -96,9 +96,22 @@ public struct LogReader {
     /// past `body` (a verified replay decodes each body in it). A `Bool`, not a generic result: across modules a
     /// generic result cost a runtime metadata lookup per record.
     public mutating func withNext(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool? {
+        var answer = false
+        let stopped = try withEach {
+            answer = body($0)
+            return false
+        }
+        return stopped ? answer : nil
+    }
+
+    /// Hands the records from here on to `body`, borrowed as in ``withNext(_:)``, until `body` answers false (that
+    /// record counts as read: the next call starts after it) or the log ends. Returns true when `body` stopped,
+    /// false at the end of the log (check `tornTail`). The same records, checks and errors as ``next()``; a scan
+    /// pays the segment and batch bookkeeping once per batch instead of once per record.
+    public mutating func withEach(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool {
         while true {
             if scanner == nil {
-                guard position < segments.count else { return nil }
+                guard position < segments.count else { return false }
                 let entry = segments[position]
                 let opened = try SegmentScanner.open(storage: storage, directory: directory, entry: entry)
                 if let header = opened.header, let expectedNextSeq, let expectedChain {
@@ -112,7 +125,7 @@ public struct LogReader {
                 scanner = opened
             }
             let current = scanner!
-            if let answer = try current.withNextRecord(body) { return answer }
+            if try current.withEachRecord(body) { return true }
             switch current.end {
             case .torn(let offset, let sizeBytes, let reason):
                 guard position == segments.count - 1 else {
@@ -124,7 +137,7 @@ public struct LogReader {
                     file: current.name, offset: offset, sizeBytes: sizeBytes, seq: current.nextSeq, reason: reason)
                 position += 1
                 scanner = nil
-                return nil
+                return false
             case .clean, nil:
                 expectedNextSeq = current.nextSeq
                 expectedChain = current.chain

@@ -363,38 +363,34 @@ final class SegmentScanner {
         }
     }
 
-    /// The next record, nil at the end of the segment.
-    func nextRecord() throws(LogError) -> LogRecord? {
-        var record: LogRecord?
-        _ = try withNextRecord {
-            record = $0.record
-            return true
-        }
-        return record
-    }
-
-    /// Hands the next record to `body` as a view of the window (no copy of its body) and returns `body`'s answer;
-    /// nil at the end of the segment. The view is valid only inside `body`. Not generic on purpose: called from
-    /// another module, a generic result cost a runtime tuple-metadata lookup per record.
-    func withNextRecord(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool? {
+    /// Hands records to `body`, each a view of the window, until `body` answers false (that record counts as read)
+    /// or the segment ends. Returns true when `body` stopped, false at the end of the segment (`end` says how).
+    /// One pass over a batch's records per `withUnsafeBytes`: no per-record retain of the window.
+    func withEachRecord(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool {
         while true {
             if let batch, recordIndex < Int(batch.recordCount) {
-                var answer = false
-                let nextOffset = window.withUnsafeBytes {
-                    let (view, nextOffset) = BatchCodec.recordView(
-                        in: $0, at: recordOffsetInWindow, header: batch, index: recordIndex)
-                    answer = body(view)
-                    return nextOffset
+                var index = recordIndex
+                var offset = recordOffsetInWindow
+                let recordCount = Int(batch.recordCount)
+                let stopped = window.withUnsafeBytes { bytes in
+                    while index < recordCount {  // Bounded by the batch's record count.
+                        let (view, nextOffset) = BatchCodec.recordView(
+                            in: bytes, at: offset, header: batch, index: index)
+                        index += 1
+                        offset = nextOffset
+                        if !body(view) { return true }
+                    }
+                    return false
                 }
-                recordIndex += 1
-                recordOffsetInWindow = nextOffset
-                return answer
+                recordIndex = index
+                recordOffsetInWindow = offset
+                if stopped { return true }
             }
-            guard try nextBatch() != nil else { return nil }
+            guard try nextBatch() != nil else { return false }
         }
     }
 
-    /// Positions so that `nextRecord()` returns `seq` (or the end, when the segment ends before it).
+    /// Positions so that the next record handed out (`withEachRecord`) is `seq` (or the end, when the segment ends before it).
     func seek(to seq: UInt64) throws(LogError) {
         if kind == .sealed, let layout, seq > baseSeq {
             let block = layout.blockIndex(for: seq)
@@ -444,7 +440,7 @@ final class SegmentScanner {
         batch = nil
     }
 
-    /// The position of the batch holding the record last returned by `nextRecord` (raw segments only).
+    /// The position of the batch holding the record last handed out by `withEachRecord` (raw segments only).
     var currentBatchPosition: BatchPosition? {
         guard kind == .raw, let batch else { return nil }
         return BatchPosition(
