@@ -5,7 +5,7 @@
 /// their per-user data in arrays indexed by it instead of hashing the id again (docs/engine.md, "How
 /// `replay --verify` uses the second core").
 ///
-/// An open-addressing table (linear probing, at most half full) over an FNV-1a hash of the id's UTF-8 bytes rather
+/// An open-addressing table (linear probing, at most half full) over a word-at-a-time hash of the id's UTF-8 bytes rather
 /// than a `[String: Int32]`: the per-record `Dictionary` lookup (SipHash set-up and finalisation for a ≤ 15-byte id)
 /// was ~7 % of the reading thread. Only the answer (which key an id has) matters; the table's order is never read.
 struct UserKeys {
@@ -58,17 +58,34 @@ struct UserKeys {
         buckets = grown
     }
 
-    /// FNV-1a 64 over the id's UTF-8 bytes, then a multiply–xorshift finaliser so that the low bits (the bucket)
-    /// depend on every byte.
+    /// A hash of the id's UTF-8 bytes read 8 at a time (ids are short: one or two words), each word mixed in by a
+    /// multiply–xorshift, the length too; then a finaliser so that the low bits (the bucket) depend on every byte.
+    /// Byte-at-a-time FNV-1a through `String.utf8` was ~2.5 % of a replay.
     private static func hash(_ userID: String) -> UInt64 {
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        for byte in userID.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 1_099_511_628_211
+        var copy = userID  // `withUTF8` may make the string native and contiguous; ids from the log already are.
+        return copy.withUTF8 { bytes in
+            var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(bytes.count)
+            var offset = 0
+            let raw = UnsafeRawBufferPointer(bytes)
+            while offset + 8 <= raw.count {  // Bounded by the id's length.
+                hash = mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
+            }
+            if offset < raw.count {
+                var tail: UInt64 = 0
+                for index in offset..<raw.count { tail |= UInt64(raw[index]) << (UInt64(index - offset) * 8) }
+                hash = mix(hash ^ tail)
+            }
+            return mix(hash)
         }
-        hash ^= hash >> 33
-        hash = hash &* 0xff51_afd7_ed55_8ccd
-        hash ^= hash >> 33
-        return hash
+    }
+
+    @inline(__always)
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var x = value &* 0xff51_afd7_ed55_8ccd
+        x ^= x >> 32
+        x = x &* 0xc4ce_b9fe_1a85_ec53
+        x ^= x >> 29
+        return x
     }
 }
