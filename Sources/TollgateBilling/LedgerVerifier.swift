@@ -141,8 +141,8 @@ public struct LedgerVerifier: Sendable {
         let verdict = state.debitVerdict(recorded.command, seq: seq, time: time)
         guard let outcome = verdict.outcome else {
             let result = Decision(records: [], resultStorage: verdict.resultStorage).result
-            report(
-                "decision_replays", seq, "recorded \(LedgerRecord.debit(recorded).summary), re-decided as \(result.rendered)")
+            let summary = LedgerRecord.debit(recorded).summary
+            report("decision_replays", seq, "recorded \(summary), re-decided as \(result.rendered)")
             return
         }
         if outcome != recorded.outcome || verdict.enforcementEnabled != recorded.enforcementEnabled
@@ -150,7 +150,8 @@ public struct LedgerVerifier: Sendable {
         {
             let first = LedgerRecord.debit(
                 DebitRecord(command: recorded.command, enforcementEnabled: verdict.enforcementEnabled, outcome: outcome))
-            report("decision_replays", seq, "recorded \(LedgerRecord.debit(recorded).summary), re-decided \(first.summary)")
+            let summary = LedgerRecord.debit(recorded).summary
+            report("decision_replays", seq, "recorded \(summary), re-decided \(first.summary)")
         } else if verdict.tripsBreaker {
             expectedBreaker = (.breakerSuspension(userID: recorded.command.userID), seq)
         }

@@ -5,9 +5,10 @@
 /// their per-user data in arrays indexed by it instead of hashing the id again (docs/engine.md, "How
 /// `replay --verify` uses the second core").
 ///
-/// An open-addressing table (linear probing, at most half full) over a word-at-a-time hash of the id's UTF-8 bytes rather
-/// than a `[String: Int32]`: the per-record `Dictionary` lookup (SipHash set-up and finalisation for a ≤ 15-byte id)
-/// was ~7 % of the reading thread. Only the answer (which key an id has) matters; the table's order is never read.
+/// An open-addressing table (linear probing, at most half full) over a word-at-a-time hash of the id's UTF-8 bytes
+/// rather than a `[String: Int32]`: the per-record `Dictionary` lookup (SipHash set-up and finalisation for a
+/// ≤ 15-byte id) was ~7 % of the reading thread. Only the answer (which key an id has) matters; the table's order
+/// is never read. A log crafted for hash collisions slows its own replay down, never changes its answer.
 struct UserKeys {
     /// The user id of each key.
     private var userIDs: [String] = []

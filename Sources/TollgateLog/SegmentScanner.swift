@@ -390,7 +390,8 @@ final class SegmentScanner {
         }
     }
 
-    /// Positions so that the next record handed out (`withEachRecord`) is `seq` (or the end, when the segment ends before it).
+    /// Positions so that the next record handed out (`withEachRecord`) is `seq` (or the end, when the segment ends
+    /// before it).
     func seek(to seq: UInt64) throws(LogError) {
         if kind == .sealed, let layout, seq > baseSeq {
             let block = layout.blockIndex(for: seq)

@@ -181,7 +181,8 @@ import Testing
             #expect(compact == expected)
             if let compact {
                 compactCount += 1
-                #expect(LedgerRecord.decode(typeTag: CompactDebit.typeTag, body: body) == .success(.debit(compact.record)))
+                let decoded = LedgerRecord.decode(typeTag: CompactDebit.typeTag, body: body)
+                #expect(decoded == .success(.debit(compact.record)))
             }
         }
         #expect(compactCount > 0)
