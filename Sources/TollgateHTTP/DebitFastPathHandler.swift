@@ -46,6 +46,8 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private var mode = Mode.idle
+    /// The connection's last authenticated key.
+    private var principals = PrincipalCache()
     /// Taken requests in request order, answered or not; written from the front as they are answered.
     private var slots: [Slot] = []
     private var nextSlotID: UInt64 = 0
@@ -94,7 +96,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 pass(part, context: context)
                 return
             }
-            if routerRequestsInFlight == 0, let principal = fastPath.accepts(head) {
+            if routerRequestsInFlight == 0, let principal = fastPath.accepts(head, principals: &principals) {
                 mode = .collecting(head, principal, body: nil, start: .now)
             } else {
                 delegate([part], context: context)
@@ -136,7 +138,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         head: HTTPRequest, principal: Principal, body: ByteBuffer?, trailers: HTTPFields?,
         start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
-        switch fastPath.admit(head: head, body: body, principal: principal, channel: context.channel, start: start) {
+        let admission = fastPath.admit(
+            head: DebitFastPath.Head(head.headerFields), body: body, principal: principal, channel: context.channel,
+            start: start)
+        switch admission {
         case .delegate:
             var parts: [HTTPRequestPart] = [.head(head)]
             if let body { parts.append(.body(body)) }
@@ -155,7 +160,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             let fastPath = fastPath
             fastPath.backend.submit(command) { outcome in
                 mailbox.post {
-                    let answer = fastPath.response(to: command, outcome: outcome, head: head, contexts: contexts)
+                    let answer = fastPath.response(to: command, outcome: outcome, contexts: contexts)
                     loopBound.value.answer(slotID: slotID, with: answer)
                 }
             }
