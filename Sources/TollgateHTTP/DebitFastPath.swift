@@ -36,6 +36,8 @@ struct DebitFastPath: Sendable {
     let logger: Logger
     /// Requests taken (answered here, not by the router): for tests and for an operator's curiosity.
     let takenCount = TakenCount()
+    /// Of those, the requests the byte-level front took (``DebitFastPathFront``), before NIO's HTTP parser.
+    let frontTakenCount = TakenCount()
     /// Where the engine's results are posted for each event loop.
     let mailboxes = EventLoopMailbox.Registry()
 

@@ -103,12 +103,31 @@ import TollgateEngine
     struct Run {
         var responses: [String]
         var taken: Int
+        /// Of `taken`, what the byte-level front took (``DebitFastPathFront``).
+        var frontTaken: Int
+    }
+
+    /// One keep-alive connection's writes, each written in one go, and how many responses each should get back
+    /// before the next is written (0: the next write follows after a millisecond, to split a request across reads).
+    struct Connection {
+        var writes: [String]
+        var responseCounts: [Int]
+
+        init(writes: [String], responseCounts: [Int]) {
+            self.writes = writes
+            self.responseCounts = responseCounts
+        }
+
+        /// Each element written in one go, answered by as many responses as it holds requests.
+        init(_ exchanges: [[String]]) {
+            self.init(writes: exchanges.map { $0.joined() }, responseCounts: exchanges.map(\.count))
+        }
     }
 
     /// Sends ``exchanges`` over one keep-alive connection to a live server; returns every response, normalized
     /// (the `Date` value and generated request ids replaced).
     static func run(
-        fastPath: Bool, writes: [String]? = nil, responseCounts: [Int]? = nil,
+        fastPath: Bool, connections: [Connection] = [Connection(exchanges)],
         beforeWrite: @escaping @Sendable (Int, APIKeyRing) -> Void = { _, _ in }
     ) async throws -> Run {
         let directory = FileManager.default.temporaryDirectory
@@ -135,13 +154,18 @@ import TollgateEngine
             clock: fixed, onFastPath: { taken.fastPath = $0 })
         let responses = try await app.test(.live) { client in
             let port = try #require(client.port)
-            return try await RawConnection.exchange(
-                port: port, writes: writes ?? exchanges.map { $0.joined() },
-                responseCounts: responseCounts ?? exchanges.map(\.count),
-                beforeWrite: { index in beforeWrite(index, keys) })
+            var responses: [String] = []
+            for connection in connections {
+                responses += try await RawConnection.exchange(
+                    port: port, writes: connection.writes, responseCounts: connection.responseCounts,
+                    beforeWrite: { index in beforeWrite(index, keys) })
+            }
+            return responses
         }
         try? engine.shutdown()
-        return Run(responses: responses.map(normalize), taken: taken.fastPath?.takenCount.value ?? 0)
+        return Run(
+            responses: responses.map(normalize), taken: taken.fastPath?.takenCount.value ?? 0,
+            frontTaken: taken.fastPath?.frontTakenCount.value ?? 0)
     }
 
     /// The connection's cached principal (``PrincipalCache``) lasts only until the key ring is replaced: a key
@@ -154,7 +178,8 @@ import TollgateEngine
             Self.debit(body, requestID: "k-4"),
         ]
         let (admin, service, user) = (Self.admin, Self.service, Self.user)
-        let run = try await Self.run(fastPath: true, writes: writes, responseCounts: [1, 1, 1, 1]) { index, keys in
+        let connection = Connection(writes: writes, responseCounts: [1, 1, 1, 1])
+        let run = try await Self.run(fastPath: true, connections: [connection]) { index, keys in
             switch index {
             case 2: keys.replace(with: try! APIKeyStore(entries: [admin.entry, user.entry]))  // revoked
             case 3: keys.replace(with: try! APIKeyStore(entries: [admin.entry, service.entry, user.entry]))
@@ -165,6 +190,7 @@ import TollgateEngine
         // u1 has no credit here: 402, a decision the fast path answers like any other.
         #expect(statuses == ["402", "402", "401", "402"], "\(statuses)")
         #expect(run.taken == 3)
+        #expect(run.frontTaken == 2)  // the front switched the connection to the codec at the refused key
     }
 
     final class TakenBox: @unchecked Sendable {
@@ -228,6 +254,7 @@ enum RawConnection {
             for (index, (write, count)) in zip(writes, responseCounts).enumerated() {
                 beforeWrite(index)
                 try await outbound.write(ByteBuffer(string: write))
+                if count == 0 { try await Task.sleep(for: .milliseconds(1)) }
                 var received = 0
                 while received < count {
                     if let (response, rest) = split(pending) {
