@@ -55,6 +55,7 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
     private var principals = PrincipalCache()
     private var readPending = false
     private var quiescePending = false
+    private var inputClosedPending = false
     private var context: ChannelHandlerContext?
     private var mailbox: EventLoopMailbox?
 
@@ -190,6 +191,10 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
             }
             pending = nil
         }
+        if inputClosedPending {
+            inputClosedPending = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
         if quiescePending {
             quiescePending = false
             context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
@@ -206,11 +211,26 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard mode != .passThrough else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
         // Graceful shutdown: Hummingbird closes a connection it thinks idle, and it does not see the debits taken
         // here; so the event waits until their answers are written (and, when switching, the held bytes passed).
-        if event is ChannelShouldQuiesceEvent, mode != .passThrough, !slots.isEmpty || mode == .switching {
+        if event is ChannelShouldQuiesceEvent, !slots.isEmpty || mode == .switching {
             quiescePending = true
             return
+        }
+        // The client closed its sending side (half-close; Hummingbird allows it): Hummingbird ends the connection
+        // when its request stream ends, which must not cut off the answers owed for debits taken here. The start
+        // of a request left unread goes to the codec, which reports it as it would without the front.
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            if mode == .front, let pending, pending.readableBytes > 0 { mode = .switching }
+            if !slots.isEmpty || mode == .switching {
+                inputClosedPending = true
+                writeAnswered(context: context)
+                return
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -112,8 +112,19 @@ import Testing
 
     static let grant = Connection([[DebitFastPathTests.grant]])
 
+    /// Three pipelined debits, then the client closes its sending side: all three are still answered.
+    static let halfClosed = Connection(
+        writes: [(1...3).map { debit(small, requestID: "half-\($0)") }.joined()], responseCounts: [3], halfCloses: true)
+
+    /// The same after a router request, on a connection the front has handed to the codec.
+    static let halfClosedAfterGet = Connection(
+        writes: [get("/healthz"), (1...2).map { debit(small, requestID: "half-get-\($0)") }.joined()],
+        responseCounts: [1, 2], halfCloses: true)
+
     @Test func responsesAreByteIdenticalToTheRouters() async throws {
-        let connections = [Self.grant, Self.plainConnection, Self.splitConnection] + Self.handedOnConnections
+        let connections =
+            [Self.grant, Self.plainConnection, Self.splitConnection, Self.halfClosed, Self.halfClosedAfterGet]
+            + Self.handedOnConnections
         let viaRouter = try await DebitFastPathTests.run(fastPath: false, connections: connections)
         let viaFastPath = try await DebitFastPathTests.run(fastPath: true, connections: connections)
         #expect(viaRouter.taken == 0)
@@ -122,11 +133,12 @@ import Testing
             #expect(routed == fast, "response \(index) differs:\n\(routed)\n---\n\(fast)")
         }
         let plainCount = Self.plainDebits.joined().count
-        // Taken by the front: the plain debits before the GET, the three split ones, and the debit before each
+        // Taken by the front: the plain debits before the GET, the three split ones, the three half-closed ones,
+        // and the debit before each
         // request handed on.
-        #expect(viaFastPath.frontTaken == plainCount + 3 + Self.handedOn.count)
-        // The post-codec handler took the two debits after the GET (and any handed-on request it takes itself).
-        #expect(viaFastPath.taken >= viaFastPath.frontTaken + 2)
+        #expect(viaFastPath.frontTaken == plainCount + 3 + 3 + Self.handedOn.count)
+        // The post-codec handler took the debits after a GET (and any handed-on request it takes itself).
+        #expect(viaFastPath.taken >= viaFastPath.frontTaken + 4)
         let statuses = viaFastPath.responses.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
         #expect(statuses.contains("402") && statuses.contains("409") && statuses.contains("429"), "\(statuses)")
         #expect(statuses.contains("400") && statuses.contains("401") && statuses.contains("403"), "\(statuses)")

@@ -112,10 +112,13 @@ import TollgateEngine
     struct Connection {
         var writes: [String]
         var responseCounts: [Int]
+        /// Whether the client closes its sending side after the last write (and then reads the answers).
+        var halfCloses = false
 
-        init(writes: [String], responseCounts: [Int]) {
+        init(writes: [String], responseCounts: [Int], halfCloses: Bool = false) {
             self.writes = writes
             self.responseCounts = responseCounts
+            self.halfCloses = halfCloses
         }
 
         /// Each element written in one go, answered by as many responses as it holds requests.
@@ -158,7 +161,7 @@ import TollgateEngine
             for connection in connections {
                 responses += try await RawConnection.exchange(
                     port: port, writes: connection.writes, responseCounts: connection.responseCounts,
-                    beforeWrite: { index in beforeWrite(index, keys) })
+                    halfCloses: connection.halfCloses, beforeWrite: { index in beforeWrite(index, keys) })
             }
             return responses
         }
@@ -218,12 +221,14 @@ import TollgateEngine
 enum RawConnection {
     /// Bounded: a response that never comes fails the test instead of hanging the suite.
     static func exchange(
-        port: Int, writes: [String], responseCounts: [Int], beforeWrite: @escaping @Sendable (Int) -> Void = { _ in }
+        port: Int, writes: [String], responseCounts: [Int], halfCloses: Bool = false,
+        beforeWrite: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> [String] {
         try await withThrowingTaskGroup(of: [String]?.self) { group in
             group.addTask {
                 try await unbounded(
-                    port: port, writes: writes, responseCounts: responseCounts, beforeWrite: beforeWrite)
+                    port: port, writes: writes, responseCounts: responseCounts, halfCloses: halfCloses,
+                    beforeWrite: beforeWrite)
             }
             group.addTask {
                 try await Task.sleep(for: .seconds(30))
@@ -239,12 +244,14 @@ enum RawConnection {
     }
 
     private static func unbounded(
-        port: Int, writes: [String], responseCounts: [Int], beforeWrite: @Sendable (Int) -> Void
+        port: Int, writes: [String], responseCounts: [Int], halfCloses: Bool, beforeWrite: @Sendable (Int) -> Void
     ) async throws -> [String] {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: true))
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
@@ -254,6 +261,7 @@ enum RawConnection {
             for (index, (write, count)) in zip(writes, responseCounts).enumerated() {
                 beforeWrite(index)
                 try await outbound.write(ByteBuffer(string: write))
+                if halfCloses, index == writes.count - 1 { outbound.finish() }
                 if count == 0 { try await Task.sleep(for: .milliseconds(1)) }
                 var received = 0
                 while received < count {
