@@ -57,6 +57,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: [HTTPRequestPart] = []
     private var readPending = false
     private var quiescePending = false
+    private var inputClosedPending = false
     /// An error (an HTTP parse error) that waits for the taken requests before it: Hummingbird answers it with a
     /// 400 and closes, which must not overtake their answers.
     private var errorPending: (any Error)?
@@ -240,6 +241,12 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             quiescePending = true
             return
         }
+        // The client closed its sending side (half-close; Hummingbird allows it): Hummingbird ends the connection
+        // when its request stream ends, which must not cut off the answers owed for taken requests.
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed, !isIdle {
+            inputClosedPending = true
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -266,6 +273,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if let error = errorPending, slots.isEmpty, held.isEmpty {
             errorPending = nil
             context.fireErrorCaught(error)
+        }
+        if inputClosedPending, isIdle {
+            inputClosedPending = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
         if quiescePending, isIdle {
             quiescePending = false

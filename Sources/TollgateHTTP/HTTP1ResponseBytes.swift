@@ -9,13 +9,14 @@ import NIOHTTP1
 /// `HTTP1ToHTTPServerCodec` + `HTTPResponseEncoder` serialise it: the status line with NIO's reason phrase for the
 /// code (NIO writes its own phrase for every code it knows, the given one only for others), every field in order
 /// as `name: value` with the field's name as written, an empty line, the body. Framing is the response's own
-/// `Content-Length`, which every rendered response carries (the encoder would add `transfer-encoding: chunked`
-/// without it, so a response without one is refused here rather than framed differently).
+/// `Content-Length`, which every rendered response carries (Hummingbird's `Response` sets it from its one-buffer
+/// body; the encoder would add `transfer-encoding: chunked` without it).
 enum HTTP1ResponseBytes {
     /// One buffer: head and body (one `write` per response instead of head, body and end).
     static func render(_ response: HTTPResponse, body: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
-        precondition(response.headerFields[.contentLength] != nil, "a fast-path response carries Content-Length")
-        precondition(response.headerFields[.transferEncoding] == nil, "a fast-path response is not chunked")
+        // Checked in debug builds only: two header lookups per response were 2.6 % of a debit's server CPU.
+        assert(response.headerFields[.contentLength] != nil, "a fast-path response carries Content-Length")
+        assert(response.headerFields[.transferEncoding] == nil, "a fast-path response is not chunked")
         let status = HTTPResponseStatus(statusCode: response.status.code, reasonPhrase: response.status.reasonPhrase)
         var buffer = allocator.buffer(capacity: 256 + body.readableBytes)
         buffer.writeStaticString("HTTP/1.1 ")

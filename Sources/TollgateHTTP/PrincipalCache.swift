@@ -28,11 +28,16 @@ struct PrincipalCache {
     /// Compares every byte (no early exit on the first difference), as the store compares digests: the cached key is
     /// the connection's own earlier key, but timing should not tell a client how much of a key it guessed.
     private static func equal(_ left: String, _ right: String) -> Bool {
-        let leftBytes = left.utf8
-        let rightBytes = right.utf8
-        guard leftBytes.count == rightBytes.count else { return false }
-        var difference: UInt8 = 0
-        for (leftByte, rightByte) in zip(leftBytes, rightBytes) { difference |= leftByte ^ rightByte }
-        return difference == 0
+        var left = left
+        var right = right
+        // Native strings are contiguous already; the closures compare their bytes in place.
+        return left.withUTF8 { leftBytes in
+            right.withUTF8 { rightBytes in
+                guard leftBytes.count == rightBytes.count else { return false }
+                var difference: UInt8 = 0
+                for index in 0..<leftBytes.count { difference |= leftBytes[index] ^ rightBytes[index] }
+                return difference == 0
+            }
+        }
     }
 }

@@ -116,7 +116,8 @@ import Testing
     static let halfClosed = Connection(
         writes: [(1...3).map { debit(small, requestID: "half-\($0)") }.joined()], responseCounts: [3], halfCloses: true)
 
-    /// The same after a router request, on a connection the front has handed to the codec.
+    /// The same after a router request, on a connection the front has handed to the codec: the post-codec handler's
+    /// debits are answered too (whether the half-close arrives before their answers depends on timing).
     static let halfClosedAfterGet = Connection(
         writes: [get("/healthz"), (1...2).map { debit(small, requestID: "half-get-\($0)") }.joined()],
         responseCounts: [1, 2], halfCloses: true)
