@@ -36,6 +36,8 @@ struct DebitFastPath: Sendable {
     let logger: Logger
     /// Requests taken (answered here, not by the router): for tests and for an operator's curiosity.
     let takenCount = TakenCount()
+    /// Of those, the requests the byte-level front took (``DebitFastPathFront``), before NIO's HTTP parser.
+    let frontTakenCount = TakenCount()
     /// Where the engine's results are posted for each event loop.
     let mailboxes = EventLoopMailbox.Registry()
 
@@ -48,20 +50,56 @@ struct DebitFastPath: Sendable {
     /// Bodies larger than this go to the router (which answers 413).
     var bodySizeBytesMax: Int { correlation.bodySizeBytesMax }
 
+    /// What the fast path reads of a request head: the few headers the route and its middleware look at. Built
+    /// from NIO's parsed head (``DebitFastPathHandler``) or from the raw bytes (``DebitFastPathFront``).
+    struct Head: Equatable {
+        var contentType: String?
+        var contentLengthBytes: Int?
+        var connection: String?
+        var hasExpect = false
+        var authorization: String?
+        var apiKey: String?
+        var requestID: String?
+        var idempotencyKey: String?
+
+        init() {}
+
+        init(_ fields: HTTPFields) {
+            contentType = fields[.contentType]
+            if let length = fields[.contentLength] {
+                // An unparsable length is never a fast debit: -1 fails the limit check below.
+                contentLengthBytes = Int(length) ?? -1
+            }
+            connection = fields[.connection]
+            hasExpect = fields[.expect] != nil
+            authorization = fields[.authorization]
+            apiKey = fields[.apiKey]
+            requestID = fields[.requestID]
+            idempotencyKey = fields[.idempotencyKey]
+        }
+    }
+
     /// A request head that may be a fast debit: POST to the exact path, a JSON content type, no declared body over
     /// the limit, no `Connection` or `Expect` negotiation, and a valid service key. Anything else (including
     /// every error that only the router phrases) goes to the router.
-    func accepts(_ head: HTTPRequest) -> Principal? {
-        guard head.method == .post, head.path == Self.path else { return nil }
-        let headers = head.headerFields
-        guard let contentType = headers[.contentType], Request.isJSON(contentType) else { return nil }
-        if let length = headers[.contentLength] {
-            guard let lengthBytes = Int(length), lengthBytes <= bodySizeBytesMax else { return nil }
+    ///
+    /// `principals` is the connection's cache of its last key (``PrincipalCache``).
+    func accepts(_ request: HTTPRequest, principals: inout PrincipalCache) -> Principal? {
+        guard request.method == .post, request.path == Self.path else { return nil }
+        return accepts(Head(request.headerFields), principals: &principals)
+    }
+
+    /// The same checks as ``accepts(_:principals:)-(HTTPRequest,_)`` once method and path are known to be the fast
+    /// path's.
+    func accepts(_ head: Head, principals: inout PrincipalCache) -> Principal? {
+        guard let contentType = head.contentType, Request.isJSON(contentType) else { return nil }
+        if let lengthBytes = head.contentLengthBytes {
+            guard lengthBytes >= 0, lengthBytes <= bodySizeBytesMax else { return nil }
         }
-        if let connection = headers[.connection], connection.lowercased() != "keep-alive" { return nil }
-        guard headers[.expect] == nil else { return nil }
-        guard let key = AuthMiddleware.presentedKey(headers), let principal = keys.current.authenticate(key: key),
-            principal.role == .service
+        if let connection = head.connection, connection.lowercased() != "keep-alive" { return nil }
+        guard !head.hasExpect else { return nil }
+        guard let key = AuthMiddleware.presentedKey(authorization: head.authorization, apiKey: head.apiKey),
+            let principal = principals.authenticate(key: key, in: keys), principal.role == .service
         else { return nil }
         return principal
     }
@@ -86,14 +124,13 @@ struct DebitFastPath: Sendable {
 
     /// Decodes the body with the route's grammar and admits it past the charge limit, in the route's order.
     func admit(
-        head: HTTPRequest, body: ByteBuffer?, principal: Principal, channel: any Channel,
-        start: ContinuousClock.Instant
+        head: Head, body: ByteBuffer?, principal: Principal, channel: any Channel, start: ContinuousClock.Instant
     ) -> Admission {
         let bytes = body.map { Array($0.readableBytesView) } ?? []
         let command: Command
         do {
             command = try CommandBody.command(
-                op: "debit", body: bytes, setting: Request.idempotencyMember(head.headerFields))
+                op: "debit", body: bytes, setting: Request.idempotencyMember(key: head.idempotencyKey))
         } catch {
             return .delegate
         }
@@ -104,7 +141,7 @@ struct DebitFastPath: Sendable {
             try serviceRoutes.admit(userID: debit.userID)
         } catch {
             let rendered = correlation.errorResponse(for: error, context: contexts.outer)
-            let (response, buffer) = finish(rendered, head: head, contexts: contexts)
+            let (response, buffer) = finish(rendered, contexts: contexts)
             takenCount.increment()
             return .answered(response, buffer)
         }
@@ -114,7 +151,7 @@ struct DebitFastPath: Sendable {
 
     /// The engine's answer as the response the router would send.
     func response(
-        to command: Command, outcome: Result<JSONValue, any Error>, head: HTTPRequest, contexts: Contexts
+        to command: Command, outcome: Result<JSONValue, any Error>, contexts: Contexts
     ) -> (HTTPResponse, ByteBuffer) {
         var rendered: RenderedResponse
         do {
@@ -124,32 +161,31 @@ struct DebitFastPath: Sendable {
         } catch {
             rendered = correlation.errorResponse(for: error, context: contexts.outer)
         }
-        return finish(rendered, head: head, contexts: contexts)
+        return finish(rendered, contexts: contexts)
     }
 
     /// The correlation middleware's closing (metric, log line) and the headers Hummingbird's application adds
     /// to every response it writes (`Date`, `Server`).
-    private func finish(
-        _ rendered: RenderedResponse, head: HTTPRequest, contexts: Contexts
-    ) -> (HTTPResponse, ByteBuffer) {
+    private func finish(_ rendered: RenderedResponse, contexts: Contexts) -> (HTTPResponse, ByteBuffer) {
         var response = rendered.response
+        // The method and path are the fast path's own: ``accepts(_:principals:)`` took no other.
         correlation.finish(
-            method: head.method, path: head.path ?? "", status: response.status, context: contexts.outer,
-            start: contexts.start)
+            method: .post, path: Self.path, status: response.status, context: contexts.outer, start: contexts.start)
         response.headers[.date] = HTTPDate.now
         if let serverName { response.headers[.server] = serverName }
         return (response.head, rendered.body)
     }
 
     private func makeContexts(
-        head: HTTPRequest, principal: Principal, channel: any Channel, start: ContinuousClock.Instant
+        head: Head, principal: Principal, channel: any Channel, start: ContinuousClock.Instant
     ) -> Contexts {
-        // As Hummingbird's application does for each request it routes.
-        var requestLogger = logger
-        requestLogger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
-        var outer = Context(source: ApplicationRequestContextSource(channel: channel, logger: requestLogger))
+        // As Hummingbird's application does for each request it routes, except that its `hb.request.id` goes on a
+        // line only when one is logged (``TollgateRequestContext/deferredHummingbirdRequestID``): setting logger
+        // metadata per request re-rendered the log handler's metadata for every debit, logged or not.
+        var outer = Context(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+        outer.deferredHummingbirdRequestID = RequestID()
         outer.coreContext.endpointPath.value = Self.routeTemplate
-        correlation.begin(&outer, requestIDHeader: head.headerFields[.requestID])
+        correlation.begin(&outer, requestIDHeader: head.requestID)
         var inner = outer
         inner.principal = principal
         return Contexts(outer: outer, inner: inner, start: start)

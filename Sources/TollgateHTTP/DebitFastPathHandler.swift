@@ -46,6 +46,8 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     private var mode = Mode.idle
+    /// The connection's last authenticated key.
+    private var principals = PrincipalCache()
     /// Taken requests in request order, answered or not; written from the front as they are answered.
     private var slots: [Slot] = []
     private var nextSlotID: UInt64 = 0
@@ -55,6 +57,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: [HTTPRequestPart] = []
     private var readPending = false
     private var quiescePending = false
+    private var inputClosedPending = false
     /// An error (an HTTP parse error) that waits for the taken requests before it: Hummingbird answers it with a
     /// 400 and closes, which must not overtake their answers.
     private var errorPending: (any Error)?
@@ -94,7 +97,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 pass(part, context: context)
                 return
             }
-            if routerRequestsInFlight == 0, let principal = fastPath.accepts(head) {
+            if routerRequestsInFlight == 0, let principal = fastPath.accepts(head, principals: &principals) {
                 mode = .collecting(head, principal, body: nil, start: .now)
             } else {
                 delegate([part], context: context)
@@ -136,7 +139,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         head: HTTPRequest, principal: Principal, body: ByteBuffer?, trailers: HTTPFields?,
         start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
-        switch fastPath.admit(head: head, body: body, principal: principal, channel: context.channel, start: start) {
+        let admission = fastPath.admit(
+            head: DebitFastPath.Head(head.headerFields), body: body, principal: principal, channel: context.channel,
+            start: start)
+        switch admission {
         case .delegate:
             var parts: [HTTPRequestPart] = [.head(head)]
             if let body { parts.append(.body(body)) }
@@ -155,7 +161,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             let fastPath = fastPath
             fastPath.backend.submit(command) { outcome in
                 mailbox.post {
-                    let answer = fastPath.response(to: command, outcome: outcome, head: head, contexts: contexts)
+                    let answer = fastPath.response(to: command, outcome: outcome, contexts: contexts)
                     loopBound.value.answer(slotID: slotID, with: answer)
                 }
             }
@@ -235,6 +241,12 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             quiescePending = true
             return
         }
+        // The client closed its sending side (half-close; Hummingbird allows it): Hummingbird ends the connection
+        // when its request stream ends, which must not cut off the answers owed for taken requests.
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed, !isIdle {
+            inputClosedPending = true
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -261,6 +273,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if let error = errorPending, slots.isEmpty, held.isEmpty {
             errorPending = nil
             context.fireErrorCaught(error)
+        }
+        if inputClosedPending, isIdle {
+            inputClosedPending = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
         if quiescePending, isIdle {
             quiescePending = false

@@ -39,7 +39,12 @@ extension Request {
     var idempotencyMember: [(String, JSONValue)] { Self.idempotencyMember(headers) }
 
     static func idempotencyMember(_ headers: HTTPFields) -> [(String, JSONValue)] {
-        guard let key = headers[.idempotencyKey] else { return [] }
+        idempotencyMember(key: headers[.idempotencyKey])
+    }
+
+    /// The member for an `Idempotency-Key` value (shared with the debit fast path, which reads raw bytes).
+    static func idempotencyMember(key: String?) -> [(String, JSONValue)] {
+        guard let key else { return [] }
         return [("idempotency_key", .string(key))]
     }
 }

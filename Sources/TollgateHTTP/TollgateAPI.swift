@@ -101,16 +101,23 @@ public enum TollgateAPI {
         let assembly = assemble(
             backend: backend, history: LogHistory(directory: dataDirectory), keys: keys,
             configuration: configuration, metrics: metrics, clock: clock)
-        var channel = HTTP1Channel.Configuration()
+        var server = HTTPServerBuilder.http1()
         var fastPath: DebitFastPath?
         if configuration.debitFastPath {
             let shared = assembly.debitFastPath(backend: backend, keys: keys, serverName: serverName, logger: logger)
-            channel = HTTP1Channel.Configuration(additionalChannelHandlers: [DebitFastPathHandler(fastPath: shared)])
+            // The front takes a connection's plain debits before NIO's codec; the post-codec handler keeps the
+            // debits of a connection the front has handed on (docs/http-api.md, "The debit fast path").
+            let channel = HTTP1Channel.Configuration(
+                additionalChannelHandlers: [DebitFastPathHandler(fastPath: shared)])
+            server = HTTPServerBuilder { responder in
+                DebitFastPathChannel(
+                    inner: HTTP1Channel(responder: responder, configuration: channel), fastPath: shared)
+            }
             fastPath = shared
         }
         onFastPath(fastPath)
         return Application(
-            router: assembly.router, server: .http1(configuration: channel),
+            router: assembly.router, server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
             services: services, logger: logger)

@@ -13,6 +13,11 @@ public struct TollgateRequestContext: RequestContext {
     /// The largest request body a route reads (see ``HTTPConfiguration/bodySizeBytesMax``).
     public var bodySizeBytesMax: Int = HTTPConfiguration.defaultBodySizeBytesMax
 
+    /// Hummingbird's per-request id (`hb.request.id`) for a context the debit fast path built: added to a line only
+    /// when one is logged, where Hummingbird sets it on the request's logger up front. The line is the same (the
+    /// log handler merges and sorts metadata); nil on the router's contexts, whose logger carries it already.
+    var deferredHummingbirdRequestID: RequestID?
+
     /// The connection, kept so the peer's address is formatted only by the routes that ask for it.
     private let channel: any Channel
 
@@ -41,6 +46,9 @@ public struct TollgateRequestContext: RequestContext {
         var merged = metadata()
         merged["request_id"] = .string(requestID)
         if let principal { merged["key_id"] = .string(principal.keyID) }
+        if let hummingbirdRequestID = deferredHummingbirdRequestID {
+            merged["hb.request.id"] = .stringConvertible(hummingbirdRequestID)
+        }
         logger.log(level: level, message(), metadata: merged)
     }
 
