@@ -108,6 +108,10 @@ public struct LedgerVerifier: Sendable {
     /// its debits over as ``CompactDebit``s. Same checks in the same order, same violations (the enum path's debit
     /// steps are the functions called here).
     public mutating func check(seq: Int64, time recordedTime: Timestamp, debit: CompactDebit, userKey: Int32) {
+        if expectedBreaker == nil, let slot = knownSlot(userKey) {
+            checkKnownUser(seq: seq, recordedTime: recordedTime, debit: debit, slot: slot)
+            return
+        }
         let recorded = debit.record
         guard expectedBreaker == nil else {
             // The record after a debit that tripped the breaker: the general path reports the missing suspension.
@@ -130,6 +134,68 @@ public struct LedgerVerifier: Sendable {
         checkDebitAfterFold(
             recorded, seq: seq, balanceBefore: balanceBefore, balanceAfter: balanceAfter,
             liabilityBefore: liabilityBefore)
+    }
+
+    /// The slot the verifier has seen `userKey` with, if any.
+    private func knownSlot(_ userKey: Int32) -> Int? {
+        guard userKey >= 0, Int(userKey) < slotsByUserKey.count else { return nil }
+        let known = slotsByUserKey[Int(userKey)]
+        return known >= 0 ? Int(known) : nil
+    }
+
+    /// ``check(seq:time:debit:userKey:)`` of a user who has a slot, by the slot alone: the same checks, in the same
+    /// order and words, as ``checkDebitBeforeFold(_:seq:slot:)``, ``redecideDebit(_:seq:time:)``, the fold and
+    /// ``checkDebitAfterFold(_:seq:balanceBefore:balanceAfter:liabilityBefore:)``, through
+    /// ``State/compactDebitVerdict(slot:amount:time:)`` and ``State/apply(compactDebitOutcome:slot:seq:time:)``;
+    /// the `DebitRecord` and the user id are built only for a report.
+    private mutating func checkKnownUser(seq: Int64, recordedTime: Timestamp, debit: CompactDebit, slot: Int) {
+        let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
+        // Before the fold (a compact debit has no idempotency key to check).
+        let enforcement = state.effectiveEnforcementEnabled
+        if debit.enforcementEnabled != enforcement {
+            report(
+                "recorded_enforcement_matches", seq,
+                "debit recorded enforcement \(debit.enforcementEnabled) but the configuration and flags give "
+                    + "\(enforcement)")
+        }
+        let balanceBefore = state.accounts[slot].balance.rawValue
+        if case .charged = debit.outcome, debit.enforcementEnabled && balanceBefore <= 0 {
+            report(
+                "no_charge_under_enforcement_at_non_positive_balance", seq,
+                "charged debit with enforcement on at balance \(Millicredits(rawValue: balanceBefore).formatted)")
+        }
+        // Re-decided from the state before it.
+        let verdict = state.compactDebitVerdict(slot: slot, amount: debit.amount, time: time)
+        if verdict.outcome != debit.outcome || verdict.enforcementEnabled != debit.enforcementEnabled {
+            let recorded = debit.record
+            let first = LedgerRecord.debit(
+                DebitRecord(
+                    command: recorded.command, enforcementEnabled: verdict.enforcementEnabled,
+                    outcome: verdict.outcome))
+            let summary = LedgerRecord.debit(recorded).summary
+            report("decision_replays", seq, "recorded \(summary), re-decided \(first.summary)")
+        } else if verdict.tripsBreaker {
+            expectedBreaker = (.breakerSuspension(userID: debit.userID), seq)
+        }
+        // The fold, then the checks against the state before it.
+        let liabilityBefore = state.liabilityTotal
+        state.apply(compactDebitOutcome: debit.outcome, slot: slot, seq: seq, time: time)
+        let balanceAfter = state.accounts[slot].balance.rawValue
+        switch debit.outcome {
+        case .rejected:
+            if balanceAfter != balanceBefore || state.liabilityTotal != liabilityBefore {
+                report("rejected_changes_nothing", seq, "a rejected record changed a balance")
+            }
+        case .charged(let charged, _, _):
+            ledgerSums.add(-Int128(charged.rawValue), slot: slot)
+        case .free, .shadow:
+            ledgerSums.add(0, slot: slot)  // Listed in balances, unchanged.
+            if balanceAfter != balanceBefore {
+                report(
+                    "shadow_free_balance_unchanged", seq,
+                    "a \(debit.outcome == .free ? "free" : "shadow") debit changed the balance")
+            }
+        }
     }
 
     /// Re-decides a recorded debit from the state before it (``State/debitVerdict(_:seq:time:)``) and reports what
