@@ -96,9 +96,12 @@ import Testing
             for entry in log {
                 general.check(seq: entry.seq, time: entry.time, typeTag: entry.typeTag, body: entry.body)
             }
-            let (violations, state) = Self.verifyBySlot(log, configuration: configuration)
-            #expect(violations == general.finish(), "seed \(seed)")
-            #expect(state.snapshotBytes() == general.state.snapshotBytes(), "seed \(seed)")
+            let expected = general.finish()
+            for keyed in [false, true] {
+                let (violations, state) = Self.verifyBySlot(log, configuration: configuration, keyed: keyed)
+                #expect(violations == expected, "seed \(seed) keyed \(keyed)")
+                #expect(state.snapshotBytes() == general.state.snapshotBytes(), "seed \(seed) keyed \(keyed)")
+            }
         }
     }
 
@@ -108,14 +111,21 @@ import Testing
         for seed in Self.seeds {
             let run = Self.run(seed)
             let log = Self.tampered(run.harness.log, seed: seed)
-            invariants.formUnion(Self.verifyBySlot(log, configuration: run.harness.state.configuration).0.map(\.invariant))
+            let (violations, _) = Self.verifyBySlot(log, configuration: run.harness.state.configuration, keyed: true)
+            invariants.formUnion(violations.map(\.invariant))
         }
-        #expect(invariants.isSuperset(of: ["decision_replays", "recorded_enforcement_matches", "balance_equation"]))
+        let expected: Set = [
+            "decision_replays", "recorded_enforcement_matches", "no_charge_under_enforcement_at_non_positive_balance",
+        ]
+        #expect(invariants.isSuperset(of: expected), "\(invariants)")
     }
 
     /// Verifies as a replay does: user keys in order of first sight, compact debits through
-    /// ``LedgerVerifier/check(seq:time:debit:userKey:)``.
-    static func verifyBySlot(_ log: [Logged], configuration: BillingConfiguration) -> ([Violation], State) {
+    /// ``LedgerVerifier/check(seq:time:debit:userKey:)``; `keyed`: a compact debit of a user named before as a
+    /// ``KeyedDebit`` (no id), as the replay's reader hands it.
+    static func verifyBySlot(_ log: [Logged], configuration: BillingConfiguration, keyed: Bool = false)
+        -> ([Violation], State)
+    {
         var verifier = LedgerVerifier(configuration: configuration)
         var keys: [String: Int32] = [:]
         func key(_ userID: String) -> Int32 {
@@ -125,7 +135,13 @@ import Testing
         }
         for entry in log {
             if let compact = compactDebit(entry) {
-                verifier.check(seq: entry.seq, time: entry.time, debit: compact, userKey: key(compact.userID))
+                let knownCount = keys.count
+                let userKey = key(compact.userID)
+                if keyed && Int(userKey) < knownCount {
+                    verifier.check(seq: entry.seq, time: entry.time, debit: KeyedDebit(compact), userKey: userKey)
+                } else {
+                    verifier.check(seq: entry.seq, time: entry.time, debit: compact, userKey: userKey)
+                }
                 continue
             }
             let decoded = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
