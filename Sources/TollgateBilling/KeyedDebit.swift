@@ -7,6 +7,12 @@ public struct KeyedDebit: Hashable, Sendable {
     public var enforcementEnabled: Bool
     public var outcome: DebitOutcome
 
+    public init(amount: Millicredits, enforcementEnabled: Bool, outcome: DebitOutcome) {
+        self.amount = amount
+        self.enforcementEnabled = enforcementEnabled
+        self.outcome = outcome
+    }
+
     public init(_ debit: CompactDebit) {
         amount = debit.amount
         enforcementEnabled = debit.enforcementEnabled

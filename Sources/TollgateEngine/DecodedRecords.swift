@@ -125,13 +125,20 @@ struct DecodedRecords {
                 if case .time(let last) = bound, time > last { atBound = true }
                 if atBound { return false }
                 if compactDebits, record.type == CompactDebit.typeTag,
-                    let debit = LedgerRecord.decodeCompactDebit(bodyBytes: record.body)
+                    let (debit, userIDBytes) = LedgerRecord.decodeKeyedDebit(bodyBytes: record.body)
                 {
-                    let knownCount = userKeys?.count ?? 0
-                    let userKey = userKeys?.key(of: debit.userID) ?? -1
-                    // A user named before travels by key alone; the first record of a user carries the id.
-                    let body: Item.Body =
-                        userKey >= 0 && Int(userKey) < knownCount ? .keyedDebit(KeyedDebit(debit)) : .debit(debit)
+                    // A user named before travels by key alone, found by the id's bytes (no `String`); the first
+                    // record of a user carries the id.
+                    let body: Item.Body
+                    var userKey: Int32 = -1
+                    if let known = userKeys?.existingKey(ofUTF8: userIDBytes) {
+                        userKey = known
+                        body = .keyedDebit(debit)
+                    } else {
+                        let userID = String(decoding: userIDBytes, as: UTF8.self)
+                        if userKeys != nil { userKey = userKeys!.key(of: userID) }
+                        body = .debit(debit.named(userID))
+                    }
                     chunk.append(
                         Item(
                             seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: body,

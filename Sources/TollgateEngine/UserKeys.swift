@@ -36,6 +36,21 @@ struct UserKeys {
         preconditionFailure("a user-key table with no empty bucket")
     }
 
+    /// The key of the user id spelled by `userIDBytes` (UTF-8) if it has one; nil on first sight (nothing is
+    /// inserted: ``key(of:)`` does that). Lets a reader look a known user up without making a `String`.
+    func existingKey(ofUTF8 userIDBytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let hash = Self.hash(bytes: UnsafeRawBufferPointer(userIDBytes))
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        for _ in 0..<buckets.count {  // Bounded: the table is at most half full, so an empty bucket comes first.
+            let key = buckets[bucket]
+            if key < 0 { return nil }
+            if hashesByKey[Int(key)] == hash && userIDs[Int(key)].utf8.elementsEqual(userIDBytes) { return key }
+            bucket = (bucket + 1) & mask
+        }
+        preconditionFailure("a user-key table with no empty bucket")
+    }
+
     private mutating func insert(_ userID: String, hash: UInt64, at bucket: Int) -> Int32 {
         precondition(userIDs.count < Int(Int32.max), "user count limit reached")
         let key = Int32(userIDs.count)
@@ -64,21 +79,23 @@ struct UserKeys {
     /// Byte-at-a-time FNV-1a through `String.utf8` was ~2.5 % of a replay.
     private static func hash(_ userID: String) -> UInt64 {
         var copy = userID  // `withUTF8` may make the string native and contiguous; ids from the log already are.
-        return copy.withUTF8 { bytes in
-            var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(bytes.count)
-            var offset = 0
-            let raw = UnsafeRawBufferPointer(bytes)
-            while offset + 8 <= raw.count {  // Bounded by the id's length.
-                hash = mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset += 8
-            }
-            if offset < raw.count {
-                var tail: UInt64 = 0
-                for index in offset..<raw.count { tail |= UInt64(raw[index]) << (UInt64(index - offset) * 8) }
-                hash = mix(hash ^ tail)
-            }
-            return mix(hash)
+        return copy.withUTF8 { hash(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``hash(_:)`` of an id's UTF-8 bytes.
+    private static func hash(bytes raw: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(raw.count)
+        var offset = 0
+        while offset + 8 <= raw.count {  // Bounded by the id's length.
+            hash = mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
         }
+        if offset < raw.count {
+            var tail: UInt64 = 0
+            for index in offset..<raw.count { tail |= UInt64(raw[index]) << (UInt64(index - offset) * 8) }
+            hash = mix(hash ^ tail)
+        }
+        return mix(hash)
     }
 
     @inline(__always)

@@ -21,6 +21,30 @@ import Testing
         return entry.body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }
     }
 
+    /// A keyed debit decodes exactly when a compact one does, with the same fields and the id's bytes; on random
+    /// logs, clean and with garbled bodies.
+    @Test(arguments: seeds)
+    func keyedDebitsDecodeAsCompactOnes(seed: UInt64) {
+        let run = Self.run(seed)
+        var random = BillingSplitMix64(seed: seed &+ 7000)
+        var bodies = run.harness.log.map(\.body)
+        for index in bodies.indices where Int.random(in: 0..<100, using: &random) < 30 && !bodies[index].isEmpty {
+            bodies.append(bodies[index])
+            bodies[bodies.count - 1][Int.random(in: 0..<bodies[index].count, using: &random)] ^= 0x5a
+        }
+        var keyedCount = 0
+        for body in bodies {
+            let compact = body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }
+            let keyed = body.withUnsafeBytes { raw in
+                LedgerRecord.decodeKeyedDebit(bodyBytes: raw).map { ($0.debit, Array($0.userIDBytes)) }
+            }
+            #expect(keyed?.0 == compact.map(KeyedDebit.init))
+            #expect(keyed?.1 == compact.map { Array($0.userID.utf8) })
+            if keyed != nil { keyedCount += 1 }
+        }
+        #expect(keyedCount > 0)
+    }
+
     /// Before every record of a random log, every user with a slot and several amounts (the record's own among them)
     /// are re-decided both ways: the same outcome, enforcement and breaker.
     @Test(arguments: seeds)
