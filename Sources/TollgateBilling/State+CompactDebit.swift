@@ -19,7 +19,8 @@ extension State {
     }
 
     /// Re-decides a debit of `amount` with no session id and no idempotency key by the user of `slot` at `time`.
-    func compactDebitVerdict(slot: Int, amount: Millicredits, time: Timestamp) -> CompactDebitVerdict {
+    /// Mutating only for the per-slot cache of step 6 (``shadowedBySlot``); the decision is the state's.
+    mutating func compactDebitVerdict(slot: Int, amount: Millicredits, time: Timestamp) -> CompactDebitVerdict {
         assert(slot >= 0 && slot < accounts.count, "the user has a slot")
         let enforcement = effectiveEnforcementEnabled
         func rejected(_ code: RejectionCode) -> CompactDebitVerdict {
@@ -39,7 +40,7 @@ extension State {
         if !flags.billingChargingEnabled {
             return CompactDebitVerdict(outcome: .free, enforcementEnabled: enforcement, tripsBreaker: false)
         }
-        if (flags.shadowBillingEnabled || flags.rolloutPercentage < 100) && isShadowed(accounts[slot].userID) {
+        if (flags.shadowBillingEnabled || flags.rolloutPercentage < 100) && isShadowed(slot: slot) {
             return CompactDebitVerdict(outcome: .shadow, enforcementEnabled: enforcement, tripsBreaker: false)
         }
         // 7. Daily cap; no session id, so no session cap.
@@ -60,6 +61,20 @@ extension State {
         return CompactDebitVerdict(
             outcome: .charged(amount, warned: balance <= 0, anomaly: anomaly), enforcementEnabled: enforcement,
             tripsBreaker: tripsBreaker)
+    }
+
+    /// ``isShadowed(_:)`` of the user of `slot`, computed once per user and flag change (the FNV-1a hash of the id
+    /// and the allowlist lookup were per debit).
+    private mutating func isShadowed(slot: Int) -> Bool {
+        if slot < shadowedBySlot.count, shadowedBySlot[slot] >> 1 == flagsVersion {
+            return shadowedBySlot[slot] & 1 != 0
+        }
+        let shadowed = isShadowed(accounts[slot].userID)
+        if slot >= shadowedBySlot.count {
+            shadowedBySlot.append(contentsOf: repeatElement(0, count: slot + 1 - shadowedBySlot.count))
+        }
+        shadowedBySlot[slot] = flagsVersion << 1 | (shadowed ? 1 : 0)
+        return shadowed
     }
 
     /// Folds a recorded compact debit with `outcome` by the user of `slot`: ``apply(debit:seq:time:)`` without the
