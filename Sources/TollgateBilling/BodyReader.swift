@@ -42,6 +42,11 @@ struct BodyReader {
     }
 
     mutating func readIdentifier() throws(RecordDecodingError) -> String {
+        String(decoding: try readIdentifierBytes(), as: UTF8.self)
+    }
+
+    /// ``readIdentifier()``'s bytes, checked the same way, as a view of the body (no `String`).
+    mutating func readIdentifierBytes() throws(RecordDecodingError) -> UnsafeBufferPointer<UInt8> {
         let count = Int(try readByte())
         guard count >= 1 && count <= RecordLimits.identifierSizeBytesMax else { throw failure("bad identifier length") }
         guard count <= remainingCount else { throw failure("truncated identifier") }
@@ -49,9 +54,9 @@ struct BodyReader {
             offset = index
             throw failure("bad identifier byte")
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + count)]), as: UTF8.self)
+        let identifier = UnsafeBufferPointer(rebasing: bytes[offset..<(offset + count)])
         offset += count
-        return text
+        return identifier
     }
 
     mutating func readText(sizeBytesMax: Int = RecordLimits.textSizeBytesMax) throws(RecordDecodingError) -> String {

@@ -15,6 +15,13 @@ public struct CompactDebit: Hashable, Sendable {
     /// The type tag of the records this represents (a debit, layout version 1).
     public static let typeTag: UInt8 = LedgerRecordKind.debit.rawValue
 
+    public init(userID: String, amount: Millicredits, enforcementEnabled: Bool, outcome: DebitOutcome) {
+        self.userID = userID
+        self.amount = amount
+        self.enforcementEnabled = enforcementEnabled
+        self.outcome = outcome
+    }
+
     /// nil when `record` carries an optional string (or `at`): such a debit stays a ``LedgerRecord``.
     public init?(_ record: DebitRecord) {
         let command = record.command

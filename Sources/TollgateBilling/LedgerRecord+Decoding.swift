@@ -23,11 +23,25 @@ extension LedgerRecord {
     /// or carries an optional string — the caller then decodes it with ``decode(typeTag:bodyBytes:)``, which gives
     /// the record or the error. The same checks as that decoding, without building a ``LedgerRecord``.
     public static func decodeCompactDebit(bodyBytes: UnsafeRawBufferPointer) -> CompactDebit? {
+        guard let (debit, userIDBytes) = decodeKeyedDebit(bodyBytes: bodyBytes) else { return nil }
+        return debit.named(String(decoding: userIDBytes, as: UTF8.self))
+    }
+
+    /// ``decodeCompactDebit(bodyBytes:)`` without making the user id a `String`: the debit and the id's bytes (a
+    /// view into `bodyBytes`), so that a reader can find a user it has seen by the bytes alone. nil exactly when
+    /// `decodeCompactDebit` is nil: a debit that decodes and carries no optional string.
+    public static func decodeKeyedDebit(
+        bodyBytes: UnsafeRawBufferPointer
+    ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
         var reader = BodyReader(bytes: bodyBytes.assumingMemoryBound(to: UInt8.self), typeTag: CompactDebit.typeTag)
         do throws(RecordDecodingError) {
-            let record = try decodeDebit(from: &reader)
+            let head = try decodeDebitHead(from: &reader)
+            guard head.flags & 0b111 == 0 else { return nil }  // A session id, request id or idempotency key.
             try reader.expectEnd()
-            return CompactDebit(record)
+            return (
+                KeyedDebit(amount: head.amount, enforcementEnabled: head.enforcementEnabled, outcome: head.outcome),
+                head.userIDBytes
+            )
         } catch {
             return nil
         }
@@ -165,9 +179,29 @@ extension LedgerRecord {
     }
 
     private static func decodeDebit(from reader: inout BodyReader) throws(RecordDecodingError) -> DebitRecord {
+        let head = try decodeDebitHead(from: &reader)
+        let flags = head.flags
+        let sessionID = flags & (1 << 0) != 0 ? try reader.readIdentifier() : nil
+        let requestID = flags & (1 << 1) != 0 ? try reader.readText() : nil
+        let key = flags & (1 << 2) != 0 ? try reader.readIdentifier() : nil
+        return DebitRecord(
+            command: Command.Debit(
+                userID: String(decoding: head.userIDBytes, as: UTF8.self), amount: head.amount, sessionID: sessionID,
+                requestID: requestID, idempotencyKey: key),
+            enforcementEnabled: head.enforcementEnabled, outcome: head.outcome)
+    }
+
+    /// A debit body up to its optional strings (`flags` bits 0–2 say which follow): what ``decodeDebit(from:)`` and
+    /// ``decodeKeyedDebit(bodyBytes:)`` share, the user id as a view of the body.
+    private static func decodeDebitHead(
+        from reader: inout BodyReader
+    ) throws(RecordDecodingError) -> (
+        flags: UInt8, userIDBytes: UnsafeBufferPointer<UInt8>, amount: Millicredits, enforcementEnabled: Bool,
+        outcome: DebitOutcome
+    ) {
         let flags = try readFlags(from: &reader, allowedMask: 0b111_1111)
         let outcomeByte = try reader.readByte()
-        let userID = try reader.readIdentifier()
+        let userIDBytes = try reader.readIdentifierBytes()
         let amount = try reader.readAmount(positiveAmounts)
         let warned = flags & (1 << 4) != 0
         let anomaly = flags & (1 << 5) != 0
@@ -194,13 +228,7 @@ extension LedgerRecord {
         } else if warned || anomaly || flags & (1 << 6) != 0 {
             throw reader.failure("warned/anomaly without charge")
         }
-        let sessionID = flags & (1 << 0) != 0 ? try reader.readIdentifier() : nil
-        let requestID = flags & (1 << 1) != 0 ? try reader.readText() : nil
-        let key = flags & (1 << 2) != 0 ? try reader.readIdentifier() : nil
-        return DebitRecord(
-            command: Command.Debit(
-                userID: userID, amount: amount, sessionID: sessionID, requestID: requestID, idempotencyKey: key),
-            enforcementEnabled: flags & (1 << 3) != 0, outcome: outcome)
+        return (flags, userIDBytes, amount, flags & (1 << 3) != 0, outcome)
     }
 
     private static func decodeRefund(from reader: inout BodyReader) throws(RecordDecodingError) -> RefundRecord {

@@ -50,6 +50,19 @@ struct LedgerSums: Sendable {
         }
     }
 
+    /// Adds `amount` to the sum of the user of `slot` (which has one): the subscript's array path without naming the
+    /// user (``LedgerVerifier``'s compact debits carry no id to compare).
+    mutating func add(_ amount: Int128, slot: Int) {
+        assert(slot >= 0 && slot < State.userCountMax, "user slot out of range")
+        if slot >= sumBySlot.count {
+            let missing = slot + 1 - sumBySlot.count
+            sumBySlot.append(contentsOf: repeatElement(0, count: missing))
+            touched.append(contentsOf: repeatElement(false, count: missing))
+        }
+        sumBySlot[slot] += amount
+        touched[slot] = true
+    }
+
     /// Every user with ledger records and its sum, keyed by user id (end of replay only: builds a dictionary).
     func byUserID(in state: State) -> [String: Int128] {
         var all = unslotted

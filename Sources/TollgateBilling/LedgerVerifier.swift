@@ -13,6 +13,9 @@ public struct LedgerVerifier: Sendable {
     /// The state's slot of each user key a caller has named (``check(seq:time:decoded:userKey:)``); -1: the user
     /// has no slot yet. Lets a replay that numbers its users anyway skip hashing the user id per record.
     private var slotsByUserKey: [Int32] = []
+    /// The user id of each user key, in order of first sight (keys are dense and given in that order): what a
+    /// ``KeyedDebit`` of a user without a slot yet is checked with.
+    private var userIDsByKey: [String] = []
 
     /// How many violations are kept; a log broken everywhere should not exhaust memory.
     static let violationCountMax = 10_000
@@ -50,6 +53,9 @@ public struct LedgerVerifier: Sendable {
     ) {
         switch decoded {
         case .success(let record):
+            if userKey >= 0 && Int(userKey) == userIDsByKey.count, let userID = record.userID {
+                userIDsByKey.append(userID)
+            }
             check(record, seq: seq, recordedTime: recordedTime, userKey: userKey)
         case .failure(let error):
             report("record_decodes", seq, error.description)
@@ -108,6 +114,11 @@ public struct LedgerVerifier: Sendable {
     /// its debits over as ``CompactDebit``s. Same checks in the same order, same violations (the enum path's debit
     /// steps are the functions called here).
     public mutating func check(seq: Int64, time recordedTime: Timestamp, debit: CompactDebit, userKey: Int32) {
+        if userKey >= 0 && Int(userKey) == userIDsByKey.count { userIDsByKey.append(debit.userID) }
+        if expectedBreaker == nil, let slot = knownSlot(userKey) {
+            checkKnownUser(seq: seq, recordedTime: recordedTime, debit: KeyedDebit(debit), slot: slot)
+            return
+        }
         let recorded = debit.record
         guard expectedBreaker == nil else {
             // The record after a debit that tripped the breaker: the general path reports the missing suspension.
@@ -130,6 +141,80 @@ public struct LedgerVerifier: Sendable {
         checkDebitAfterFold(
             recorded, seq: seq, balanceBefore: balanceBefore, balanceAfter: balanceAfter,
             liabilityBefore: liabilityBefore)
+    }
+
+    /// ``check(seq:time:debit:userKey:)`` of `debit.named(id)`, where `id` is the user id an earlier record named
+    /// with `userKey` (a replay's reader hands a debit this way once its user has a key): no `String` per record.
+    public mutating func check(seq: Int64, time recordedTime: Timestamp, debit: KeyedDebit, userKey: Int32) {
+        precondition(userKey >= 0 && Int(userKey) < userIDsByKey.count, "an earlier record named the user's key")
+        if expectedBreaker == nil, let slot = knownSlot(userKey) {
+            checkKnownUser(seq: seq, recordedTime: recordedTime, debit: debit, slot: slot)
+            return
+        }
+        check(seq: seq, time: recordedTime, debit: debit.named(userIDsByKey[Int(userKey)]), userKey: userKey)
+    }
+
+    /// The slot the verifier has seen `userKey` with, if any.
+    private func knownSlot(_ userKey: Int32) -> Int? {
+        guard userKey >= 0, Int(userKey) < slotsByUserKey.count else { return nil }
+        let known = slotsByUserKey[Int(userKey)]
+        return known >= 0 ? Int(known) : nil
+    }
+
+    /// ``check(seq:time:debit:userKey:)`` of a user who has a slot, by the slot alone: the same checks, in the same
+    /// order and words, as ``checkDebitBeforeFold(_:seq:slot:)``, ``redecideDebit(_:seq:time:)``, the fold and
+    /// ``checkDebitAfterFold(_:seq:balanceBefore:balanceAfter:liabilityBefore:)``, through
+    /// ``State/compactDebitVerdict(slot:amount:time:)`` and ``State/apply(compactDebitOutcome:slot:seq:time:)``;
+    /// the `DebitRecord` is built only for a report, and the user id (the account's) read only then and for the
+    /// breaker's suspension.
+    private mutating func checkKnownUser(seq: Int64, recordedTime: Timestamp, debit: KeyedDebit, slot: Int) {
+        let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
+        // Before the fold (a compact debit has no idempotency key to check).
+        let enforcement = state.effectiveEnforcementEnabled
+        if debit.enforcementEnabled != enforcement {
+            report(
+                "recorded_enforcement_matches", seq,
+                "debit recorded enforcement \(debit.enforcementEnabled) but the configuration and flags give "
+                    + "\(enforcement)")
+        }
+        let balanceBefore = state.accounts[slot].balance.rawValue
+        if case .charged = debit.outcome, debit.enforcementEnabled && balanceBefore <= 0 {
+            report(
+                "no_charge_under_enforcement_at_non_positive_balance", seq,
+                "charged debit with enforcement on at balance \(Millicredits(rawValue: balanceBefore).formatted)")
+        }
+        // Re-decided from the state before it.
+        let verdict = state.compactDebitVerdict(slot: slot, amount: debit.amount, time: time)
+        if verdict.outcome != debit.outcome || verdict.enforcementEnabled != debit.enforcementEnabled {
+            let recorded = debit.named(state.accounts[slot].userID).record
+            let first = LedgerRecord.debit(
+                DebitRecord(
+                    command: recorded.command, enforcementEnabled: verdict.enforcementEnabled,
+                    outcome: verdict.outcome))
+            let summary = LedgerRecord.debit(recorded).summary
+            report("decision_replays", seq, "recorded \(summary), re-decided \(first.summary)")
+        } else if verdict.tripsBreaker {
+            expectedBreaker = (.breakerSuspension(userID: state.accounts[slot].userID), seq)
+        }
+        // The fold, then the checks against the state before it.
+        let liabilityBefore = state.liabilityTotal
+        state.apply(compactDebitOutcome: debit.outcome, slot: slot, seq: seq, time: time)
+        let balanceAfter = state.accounts[slot].balance.rawValue
+        switch debit.outcome {
+        case .rejected:
+            if balanceAfter != balanceBefore || state.liabilityTotal != liabilityBefore {
+                report("rejected_changes_nothing", seq, "a rejected record changed a balance")
+            }
+        case .charged(let charged, _, _):
+            ledgerSums.add(-Int128(charged.rawValue), slot: slot)
+        case .free, .shadow:
+            ledgerSums.add(0, slot: slot)  // Listed in balances, unchanged.
+            if balanceAfter != balanceBefore {
+                report(
+                    "shadow_free_balance_unchanged", seq,
+                    "a \(debit.outcome == .free ? "free" : "shadow") debit changed the balance")
+            }
+        }
     }
 
     /// Re-decides a recorded debit from the state before it (``State/debitVerdict(_:seq:time:)``) and reports what

@@ -9,7 +9,11 @@ public struct State: Sendable {
     public internal(set) var lastRecordTime: Timestamp?
     public internal(set) var recordCount: Int64 = 0
 
-    var flags = FlagSettings()
+    /// Every change (a `set_flag` or `clear_flag` fold, a what-if's candidate flags, a snapshot's) moves
+    /// `flagsVersion` on, which is what invalidates ``shadowedBySlot``.
+    var flags = FlagSettings() {
+        didSet { flagsVersion &+= 1 }
+    }
     var userSlots: [String: Int32] = [:]
     var accounts: ContiguousArray<UserAccount> = []
     var details: ContiguousArray<AccountDetails> = []
@@ -23,6 +27,13 @@ public struct State: Sendable {
     /// hashing the user id again (a verified replay hashed it 3–4 times per record). A pure cache: slots are
     /// never removed or renumbered, so the pair stays true for the life of the state.
     private var slotHint: (userID: String, slot: Int32)?
+    /// Step 6 of the debit rule (shadow by flag, allowlist or rollout hash) per user slot, for
+    /// ``compactDebitVerdict(slot:amount:time:)``: `flagsVersion << 1 | shadowed`, valid while its version is
+    /// the current one. A pure cache: the answer depends only on the user id and the flags, and every change of
+    /// `flags` moves `flagsVersion` on, so a stale entry is never read.
+    var shadowedBySlot: [UInt64] = []
+    /// Counts the flag changes folded (starts at 1, so that 0 is never a valid cache entry).
+    var flagsVersion: UInt64 = 1
 
     public init(configuration: BillingConfiguration) {
         self.configuration = configuration

@@ -106,6 +106,18 @@ public struct AccountingJournal: Sendable {
             userID: userID, slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time, posting: &lines)
     }
 
+    /// ``applyDebit(userID:chargedMillicredits:seq:time:userSlot:posting:)`` of a user who has `slot` already (a
+    /// ``KeyedDebit``): the journal's own copy of the id.
+    public mutating func applyDebit(
+        chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int, posting lines: inout [JournalLine]
+    ) {
+        precondition(slot >= 0 && slot < userIDsBySlot.count, "the user has its slot")
+        guard chargedMillicredits > 0 else { return }
+        consume(
+            userID: userIDsBySlot[slot], slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time,
+            posting: &lines)
+    }
+
     /// A purchase of `millicredits` (cash value: the same number of micro-dollars) as a new lot named by `seq`:
     /// Dr cash / Cr deferred_revenue. The entry point for a payment-linked purchase record.
     public mutating func applyPurchase(

@@ -36,6 +36,14 @@ public struct AccountingVerifier: Sendable {
         checkLines()
     }
 
+    /// ``add(debit:seq:time:userSlot:)`` of a debit whose user an earlier record gave `userSlot` (``KeyedDebit``).
+    public mutating func add(debit: KeyedDebit, seq: Int64, time: Timestamp, userSlot: Int) {
+        lines.removeAll(keepingCapacity: true)
+        journal.applyDebit(
+            chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time, userSlot: userSlot, posting: &lines)
+        checkLines()
+    }
+
     /// Feeds the lines just posted to the check, in place.
     private mutating func checkLines() {
         for index in lines.indices {

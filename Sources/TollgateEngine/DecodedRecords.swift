@@ -25,6 +25,9 @@ struct DecodedRecords {
         enum Body: Sendable {
             case decoded(Result<LedgerRecord, RecordDecodingError>)
             case debit(CompactDebit)
+            /// A compact debit of a user that an earlier item named with the same key (`compactDebits` and user
+            /// keys): integers only, nothing reference-counted between the threads.
+            case keyedDebit(KeyedDebit)
         }
 
         init(
@@ -47,6 +50,9 @@ struct DecodedRecords {
             switch body {
             case .decoded(let result): result
             case .debit(let debit): .success(.debit(debit.record))
+            case .keyedDebit:
+                // Only a verified replay asks for keyed debits, and it reads `body`.
+                preconditionFailure("a keyed debit has no user id to decode with")
             }
         }
     }
@@ -119,12 +125,23 @@ struct DecodedRecords {
                 if case .time(let last) = bound, time > last { atBound = true }
                 if atBound { return false }
                 if compactDebits, record.type == CompactDebit.typeTag,
-                    let debit = LedgerRecord.decodeCompactDebit(bodyBytes: record.body)
+                    let (debit, userIDBytes) = LedgerRecord.decodeKeyedDebit(bodyBytes: record.body)
                 {
-                    let userKey = userKeys?.key(of: debit.userID) ?? -1
+                    // A user named before travels by key alone, found by the id's bytes (no `String`); the first
+                    // record of a user carries the id.
+                    let body: Item.Body
+                    var userKey: Int32 = -1
+                    if let known = userKeys?.existingKey(ofUTF8: userIDBytes) {
+                        userKey = known
+                        body = .keyedDebit(debit)
+                    } else {
+                        let userID = String(decoding: userIDBytes, as: UTF8.self)
+                        if userKeys != nil { userKey = userKeys!.key(of: userID) }
+                        body = .debit(debit.named(userID))
+                    }
                     chunk.append(
                         Item(
-                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .debit(debit),
+                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: body,
                             userKey: userKey))
                 } else {
                     let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
@@ -166,6 +183,11 @@ struct DecodedRecords {
                 } else {
                     accounting.add(LedgerEntry(seq: Int64(items[index].seq), time: time, record: .debit(debit.record)))
                 }
+                continue
+            case .keyedDebit(let debit):
+                let time = Timestamp(millisecondsSinceEpoch: items[index].timeMs)
+                accounting.add(
+                    debit: debit, seq: Int64(items[index].seq), time: time, userSlot: Int(items[index].userKey))
                 continue
             case .decoded(.failure):
                 continue

@@ -114,6 +114,8 @@ public enum Replay {
                     switch items[index].body {
                     case .debit(let debit):
                         verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
+                    case .keyedDebit(let debit):
+                        verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
                     case .decoded(let decoded):
                         verifier.check(seq: seq, time: time, decoded: decoded, userKey: items[index].userKey)
                     }

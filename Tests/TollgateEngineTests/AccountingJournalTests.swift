@@ -512,6 +512,7 @@ import TollgateSimulation
         var plain = AccountingJournal()
         var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
         var compactCount = 0
+        var keyedCount = 0
         for (index, record) in ledger.records.enumerated() {
             time = time.adding(milliseconds: Timestamp.millisecondsPerMinute)
             let seq = Int64(index + 1)
@@ -522,15 +523,25 @@ import TollgateSimulation
             let userID = record.userID!
             let callerSlot = callerSlots[userID] ?? callerSlots.count
             callerSlots[userID] = callerSlot
+            let known = compactJournalSlots[userID] != nil
             let journalSlot = compactJournalSlots[userID] ?? compactJournalSlots.count
             compactJournalSlots[userID] = journalSlot
             if case .debit(let debitRecord) = record, let debit = CompactDebit(debitRecord) {
                 compactCount += 1
                 #expect(debit.record == debitRecord)
-                compactFed.add(debit: debit, seq: seq, time: time, userSlot: callerSlot)
-                compactJournal.applyDebit(
-                    userID: debit.userID, chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time,
-                    userSlot: journalSlot, posting: &actual)
+                // A user named before: every other debit by key alone (``KeyedDebit``), as a replay's reader hands it.
+                if known && random.next() % 2 == 0 {
+                    keyedCount += 1
+                    compactFed.add(debit: KeyedDebit(debit), seq: seq, time: time, userSlot: callerSlot)
+                    compactJournal.applyDebit(
+                        chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time, userSlot: journalSlot,
+                        posting: &actual)
+                } else {
+                    compactFed.add(debit: debit, seq: seq, time: time, userSlot: callerSlot)
+                    compactJournal.applyDebit(
+                        userID: debit.userID, chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time,
+                        userSlot: journalSlot, posting: &actual)
+                }
             } else {
                 compactFed.add(entry, userSlot: callerSlot)
                 compactJournal.apply(entry, userSlot: journalSlot, posting: &actual)
@@ -538,6 +549,7 @@ import TollgateSimulation
             #expect(actual == expected, "seed \(seed) seq \(seq)")
         }
         #expect(compactCount > 50)
+        #expect(keyedCount > 10)
         #expect(compactJournal.pools == plain.pools)
         let balances = ledger.balances.sorted { $0.key < $1.key }.map { ($0.key, Millicredits(rawValue: $0.value)) }
         var plainAgain = ledger.verifier

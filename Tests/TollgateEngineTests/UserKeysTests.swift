@@ -23,6 +23,9 @@ import TollgateSimulation
             default: userID = "ü-\(n)"
             }
             let expected = model[userID] ?? Int32(model.count)
+            // Looking up by the id's bytes finds exactly the ids that have a key, and inserts nothing.
+            var bytes = userID
+            #expect(bytes.withUTF8 { keys.existingKey(ofUTF8: $0) } == model[userID])
             model[userID] = expected
             #expect(keys.key(of: userID) == expected)
         }
@@ -34,5 +37,11 @@ import TollgateSimulation
         let ids = (0..<5_000).map { "same-long-prefix-for-every-user-\($0)" } + ["", "a", "A", "a\u{0}"]
         for (index, id) in ids.enumerated() { #expect(keys.key(of: id) == Int32(index)) }
         for (index, id) in ids.enumerated().reversed() { #expect(keys.key(of: id) == Int32(index)) }
+        for (index, id) in ids.enumerated() {
+            var bytes = id
+            #expect(bytes.withUTF8 { keys.existingKey(ofUTF8: $0) } == Int32(index))
+        }
+        var unknown = "same-long-prefix-for-every-user-5000"
+        #expect(unknown.withUTF8 { keys.existingKey(ofUTF8: $0) } == nil)
     }
 }

@@ -1,0 +1,208 @@
+import Testing
+
+@testable import TollgateBilling
+
+/// The slot-keyed debit path (`State.compactDebitVerdict`, `State.apply(compactDebitOutcome:…)`, the verifier's
+/// `checkKnownUser`) against the general one (`debitVerdict`, `fold`, the enum checks) on random command streams —
+/// flag flips, partial rollouts and allowlists, shadow and kill switch, caps of users and flags, overrides, plans,
+/// suspensions, the anomaly rule and the breaker — clean and with tampered debits.
+@Suite struct CompactDebitPathTests {
+    typealias Logged = BillingHarness.LoggedRecord
+
+    static let seeds = 0..<16 as Range<UInt64>
+
+    static func run(_ seed: UInt64) -> ModelPropertyTests.Run {
+        ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
+    }
+
+    /// The recorded debit of `entry` when it is a compact one.
+    static func compactDebit(_ entry: Logged) -> CompactDebit? {
+        guard entry.typeTag == CompactDebit.typeTag else { return nil }
+        return entry.body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }
+    }
+
+    /// A keyed debit decodes exactly when a compact one does, with the same fields and the id's bytes; on random
+    /// logs, clean and with garbled bodies.
+    @Test(arguments: seeds)
+    func keyedDebitsDecodeAsCompactOnes(seed: UInt64) {
+        let run = Self.run(seed)
+        var random = BillingSplitMix64(seed: seed &+ 7000)
+        var bodies = run.harness.log.map(\.body)
+        for index in bodies.indices where Int.random(in: 0..<100, using: &random) < 30 && !bodies[index].isEmpty {
+            bodies.append(bodies[index])
+            bodies[bodies.count - 1][Int.random(in: 0..<bodies[index].count, using: &random)] ^= 0x5a
+        }
+        var keyedCount = 0
+        for body in bodies {
+            let compact = body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }
+            let keyed = body.withUnsafeBytes { raw in
+                LedgerRecord.decodeKeyedDebit(bodyBytes: raw).map { ($0.debit, Array($0.userIDBytes)) }
+            }
+            #expect(keyed?.0 == compact.map(KeyedDebit.init))
+            #expect(keyed?.1 == compact.map { Array($0.userID.utf8) })
+            if keyed != nil { keyedCount += 1 }
+        }
+        #expect(keyedCount > 0)
+    }
+
+    /// Before every record of a random log, every user with a slot and several amounts (the record's own among them)
+    /// are re-decided both ways: the same outcome, enforcement and breaker.
+    @Test(arguments: seeds)
+    func theSlotVerdictIsTheGeneralVerdict(seed: UInt64) {
+        let run = Self.run(seed)
+        var random = BillingSplitMix64(seed: seed &+ 5000)
+        var state = State(configuration: run.harness.state.configuration)
+        var compared = 0
+        var outcomes: Set<String> = []
+        for entry in run.harness.log {
+            let time = max(entry.time, state.lastRecordTime ?? entry.time)
+            var amounts: [Int64] = [
+                Int64.random(in: 1...2_000, using: &random), Int64.random(in: 1...200_000, using: &random),
+                Int64.random(in: 1...9_000_000_000_000_000, using: &random),
+            ]
+            if let debit = Self.compactDebit(entry) { amounts.append(debit.amount.rawValue) }
+            for slot in state.accounts.indices {
+                for amount in amounts {
+                    let millicredits = Millicredits(rawValue: amount)
+                    let general = state.debitVerdict(
+                        Command.Debit(userID: state.accounts[slot].userID, amount: millicredits), seq: entry.seq,
+                        time: time)
+                    let bySlot = state.compactDebitVerdict(slot: slot, amount: millicredits, time: time)
+                    #expect(general.outcome == bySlot.outcome, "seed \(seed) seq \(entry.seq) slot \(slot)")
+                    #expect(general.enforcementEnabled == bySlot.enforcementEnabled)
+                    #expect(general.tripsBreaker == bySlot.tripsBreaker, "seed \(seed) seq \(entry.seq)")
+                    outcomes.insert("\(bySlot.outcome)".prefix(12).description)
+                    compared += 1
+                }
+            }
+            fold(&state, try! LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body).get(), seq: entry.seq,
+                time: time)
+        }
+        #expect(compared > 1000)
+        #expect(outcomes.count >= 3, "\(outcomes)")
+    }
+
+    /// Folding compact debits of users with a slot by slot gives the same state, byte for byte, after every record,
+    /// on the recorded log and with the debits' outcomes tampered (a fold applies what is recorded).
+    @Test(arguments: seeds)
+    func theSlotFoldIsTheGeneralFold(seed: UInt64) {
+        let run = Self.run(seed)
+        for log in [run.harness.log, Self.tampered(run.harness.log, seed: seed)] {
+            var general = State(configuration: run.harness.state.configuration)
+            var bySlot = general
+            var folded = 0
+            for entry in log {
+                guard case .success(let record) = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
+                else { continue }
+                let time = max(entry.time, general.lastRecordTime ?? entry.time)
+                fold(&general, record, seq: entry.seq, time: time)
+                if let debit = Self.compactDebit(entry), let slot = bySlot.slot(of: debit.userID) {
+                    bySlot.apply(compactDebitOutcome: debit.outcome, slot: slot, seq: entry.seq, time: time)
+                    folded += 1
+                } else {
+                    fold(&bySlot, record, seq: entry.seq, time: time)
+                }
+                #expect(general.snapshotBytes() == bySlot.snapshotBytes(), "seed \(seed) seq \(entry.seq)")
+            }
+            #expect(folded > 20)
+        }
+    }
+
+    /// The verifier reports the same violations, in the same order, and ends with the same state, whether compact
+    /// debits take the slot path or the enum; on the clean log and with tampered debits (outcome, amount,
+    /// recorded enforcement).
+    @Test(arguments: seeds)
+    func theVerifierReportsTheSameBySlot(seed: UInt64) {
+        let run = Self.run(seed)
+        let configuration = run.harness.state.configuration
+        for log in [run.harness.log, Self.tampered(run.harness.log, seed: seed)] {
+            var general = LedgerVerifier(configuration: configuration)
+            for entry in log {
+                general.check(seq: entry.seq, time: entry.time, typeTag: entry.typeTag, body: entry.body)
+            }
+            let expected = general.finish()
+            for keyed in [false, true] {
+                let (violations, state) = Self.verifyBySlot(log, configuration: configuration, keyed: keyed)
+                #expect(violations == expected, "seed \(seed) keyed \(keyed)")
+                #expect(state.snapshotBytes() == general.state.snapshotBytes(), "seed \(seed) keyed \(keyed)")
+            }
+        }
+    }
+
+    /// The tampered logs do reach the reports the slot path makes.
+    @Test func tamperedDebitsAreReportedBySlot() {
+        var invariants: Set<String> = []
+        for seed in Self.seeds {
+            let run = Self.run(seed)
+            let log = Self.tampered(run.harness.log, seed: seed)
+            let (violations, _) = Self.verifyBySlot(log, configuration: run.harness.state.configuration, keyed: true)
+            invariants.formUnion(violations.map(\.invariant))
+        }
+        let expected: Set = [
+            "decision_replays", "recorded_enforcement_matches", "no_charge_under_enforcement_at_non_positive_balance",
+        ]
+        #expect(invariants.isSuperset(of: expected), "\(invariants)")
+    }
+
+    /// Verifies as a replay does: user keys in order of first sight, compact debits through
+    /// ``LedgerVerifier/check(seq:time:debit:userKey:)``; `keyed`: a compact debit of a user named before as a
+    /// ``KeyedDebit`` (no id), as the replay's reader hands it.
+    static func verifyBySlot(_ log: [Logged], configuration: BillingConfiguration, keyed: Bool = false)
+        -> ([Violation], State)
+    {
+        var verifier = LedgerVerifier(configuration: configuration)
+        var keys: [String: Int32] = [:]
+        func key(_ userID: String) -> Int32 {
+            let key = keys[userID] ?? Int32(keys.count)
+            keys[userID] = key
+            return key
+        }
+        for entry in log {
+            if let compact = compactDebit(entry) {
+                let knownCount = keys.count
+                let userKey = key(compact.userID)
+                if keyed && Int(userKey) < knownCount {
+                    verifier.check(seq: entry.seq, time: entry.time, debit: KeyedDebit(compact), userKey: userKey)
+                } else {
+                    verifier.check(seq: entry.seq, time: entry.time, debit: compact, userKey: userKey)
+                }
+                continue
+            }
+            let decoded = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
+            var userKey: Int32 = -1
+            if case .success(let record) = decoded, let userID = record.userID { userKey = key(userID) }
+            verifier.check(seq: entry.seq, time: entry.time, decoded: decoded, userKey: userKey)
+        }
+        let violations = verifier.finish()
+        return (violations, verifier.state)
+    }
+
+    /// `log` with about a fifth of its compact debits changed: another outcome, another amount or the other
+    /// recorded enforcement (re-encoded, as a tamperer who recomputes checksums would).
+    static func tampered(_ log: [Logged], seed: UInt64) -> [Logged] {
+        var random = BillingSplitMix64(seed: seed &+ 6000)
+        var log = log
+        for index in log.indices {
+            guard let debit = compactDebit(log[index]), Int.random(in: 0..<100, using: &random) < 20 else { continue }
+            var record = debit.record
+            switch Int.random(in: 0..<6, using: &random) {
+            case 0: record.enforcementEnabled.toggle()
+            case 1: record.outcome = .free
+            case 2: record.outcome = .shadow
+            case 3:
+                let codes: [RejectionCode] = [
+                    .accountSuspended, .insufficientCredits, .dailyCapExceeded, .requestCapExceeded,
+                ]
+                record.outcome = .rejected(codes.randomElement(using: &random)!)
+            case 4:
+                record.outcome = .charged(
+                    Millicredits(rawValue: Int64.random(in: 1...50_000, using: &random)),
+                    warned: Bool.random(using: &random), anomaly: Bool.random(using: &random))
+            default:
+                record.command.amount = Millicredits(rawValue: Int64.random(in: 1...50_000, using: &random))
+            }
+            log[index].body = LedgerRecord.debit(record).encodedBody
+        }
+        return log
+    }
+}
