@@ -90,18 +90,8 @@ extension State {
             accounts[slot].hasLedgerActivity = true
         case .charged(let charged, _, let anomaly):
             accounts[slot].hasLedgerActivity = true
-            let amount = charged.rawValue
-            accounts[slot].balance.rawValue &-= amount
-            liabilityTotal -= Int128(amount)
-            accounts[slot].addCharge(amount, onDay: time.utcDayNumber)
-            accounts[slot].recentCharges.append(amount)
-            chargedDebits.append(seq: seq, userSlot: Int32(slot), charged: amount)
-            if anomaly {
-                let detailsSlot = ensureDetails(ofSlot: slot)
-                let anomalyWindowStart = time.rawValue &- Self.anomalyWindowMilliseconds
-                details[detailsSlot].anomalyTimes.removeAll { $0.rawValue <= anomalyWindowStart }
-                details[detailsSlot].anomalyTimes.append(time)
-            }
+            postCharge(charged.rawValue, slot: slot, seq: seq, time: time)
+            if anomaly { noteAnomaly(detailsSlot: ensureDetails(ofSlot: slot), time: time) }
         }
         noticeEnforcement(slot: slot, seq: seq, time: time)
     }

@@ -136,11 +136,7 @@ extension State {
                 lowBalance: balance <= flags.lowBalanceThreshold, warned: false, anomaly: false)
         case .charged(let charged, let warned, let anomaly):
             let amount = charged.rawValue
-            accounts[slot].balance.rawValue &-= amount
-            liabilityTotal -= Int128(amount)
-            accounts[slot].addCharge(amount, onDay: time.utcDayNumber)
-            accounts[slot].recentCharges.append(amount)
-            chargedDebits.append(seq: seq, userSlot: Int32(slot), charged: amount)
+            postCharge(amount, slot: slot, seq: seq, time: time)
             if command.sessionID != nil || anomaly {
                 let detailsSlot = ensureDetails(ofSlot: slot)
                 let windowStart = time.rawValue &- Self.sessionWindowMilliseconds
@@ -149,11 +145,7 @@ extension State {
                     details[detailsSlot].sessionCharges.append(
                         AccountDetails.SessionCharge(sessionID: sessionID, time: time, amount: amount))
                 }
-                if anomaly {
-                    let anomalyWindowStart = time.rawValue &- Self.anomalyWindowMilliseconds
-                    details[detailsSlot].anomalyTimes.removeAll { $0.rawValue <= anomalyWindowStart }
-                    details[detailsSlot].anomalyTimes.append(time)
-                }
+                if anomaly { noteAnomaly(detailsSlot: detailsSlot, time: time) }
             }
             let balance = accounts[slot].balance
             snapshot = ResultSnapshot.DebitSnapshot(
@@ -164,6 +156,24 @@ extension State {
             slot: slot, op: .debit, key: command.idempotencyKey,
             payload: .debit(command.amount, sessionID: command.sessionID), snapshot: .debit(seq: seq, snapshot))
         noticeEnforcement(slot: slot, seq: seq, time: time)
+    }
+
+    /// A charged debit's effect on the user's balance, the liability, the day's and the recent charges and the
+    /// charged-debit ledger: one place for the general fold and the compact one
+    /// (``apply(compactDebitOutcome:slot:seq:time:)``).
+    mutating func postCharge(_ amount: Int64, slot: Int, seq: Int64, time: Timestamp) {
+        accounts[slot].balance.rawValue &-= amount
+        liabilityTotal -= Int128(amount)
+        accounts[slot].addCharge(amount, onDay: time.utcDayNumber)
+        accounts[slot].recentCharges.append(amount)
+        chargedDebits.append(seq: seq, userSlot: Int32(slot), charged: amount)
+    }
+
+    /// An anomalous charge at `time`, with the times that fell out of the breaker's window dropped.
+    mutating func noteAnomaly(detailsSlot: Int, time: Timestamp) {
+        let anomalyWindowStart = time.rawValue &- Self.anomalyWindowMilliseconds
+        details[detailsSlot].anomalyTimes.removeAll { $0.rawValue <= anomalyWindowStart }
+        details[detailsSlot].anomalyTimes.append(time)
     }
 
     private mutating func applyConsume(_ record: ConsumeRecord, seq: Int64, time: Timestamp) {

@@ -26,12 +26,7 @@ import Testing
     @Test(arguments: seeds)
     func keyedDebitsDecodeAsCompactOnes(seed: UInt64) {
         let run = Self.run(seed)
-        var random = BillingSplitMix64(seed: seed &+ 7000)
-        var bodies = run.harness.log.map(\.body)
-        for index in bodies.indices where Int.random(in: 0..<100, using: &random) < 30 && !bodies[index].isEmpty {
-            bodies.append(bodies[index])
-            bodies[bodies.count - 1][Int.random(in: 0..<bodies[index].count, using: &random)] ^= 0x5a
-        }
+        let bodies = LedgerVerifierTests.bodiesWithFlippedCopies(run.harness.log, seed: seed &+ 7000)
         var keyedCount = 0
         for body in bodies {
             let compact = body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }

@@ -165,12 +165,7 @@ import Testing
     @Test(arguments: 0..<6 as Range<UInt64>)
     func compactDebitsDecodeAsTheRecordsDo(seed: UInt64) {
         let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
-        var random = BillingSplitMix64(seed: seed &+ 3000)
-        var bodies = run.harness.log.map(\.body)
-        for index in bodies.indices where Int.random(in: 0..<100, using: &random) < 30 && !bodies[index].isEmpty {
-            bodies.append(bodies[index])
-            bodies[bodies.count - 1][Int.random(in: 0..<bodies[index].count, using: &random)] ^= 0x5a
-        }
+        let bodies = Self.bodiesWithFlippedCopies(run.harness.log, seed: seed &+ 3000)
         var compactCount = 0
         for body in bodies {
             let compact = body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) }
@@ -188,58 +183,62 @@ import Testing
         #expect(compactCount > 0)
     }
 
-    /// Compact debits change how a debit reaches the checks, never what is reported: every tampering gives the
-    /// same violations, in the same order.
-    @Test(arguments: tampers)
-    func compactDebitsReportTheSameViolations(_ tamper: Tamper) {
+    /// How a replay may hand records to the verifier; each must report exactly what ``BillingHarness/verify(log:)``
+    /// reports.
+    enum KeyedPath: String, CaseIterable, CustomTestStringConvertible {
+        case userKeys, compactDebits
+        var testDescription: String { rawValue }
+
+        func verify(_ log: [Logged], configuration: BillingConfiguration) -> [Violation] {
+            switch self {
+            case .userKeys: LedgerVerifierTests.verifyWithUserKeys(log, configuration: configuration)
+            case .compactDebits: LedgerVerifierTests.verifyWithCompactDebits(log, configuration: configuration)
+            }
+        }
+    }
+
+    /// User keys and compact debits change how a record reaches the checks, never what is reported: every
+    /// tampering gives the same violations, in the same order.
+    @Test(arguments: tampers, KeyedPath.allCases)
+    func keyedPathsReportTheSameViolations(_ tamper: Tamper, path: KeyedPath) {
         let harness = Self.baseline()
         let log = Self.replacing(harness.log, seq: tamper.seq, with: tamper.record)
-        let compact = Self.verifyWithCompactDebits(log, configuration: harness.state.configuration)
-        #expect(compact == harness.verify(log: log))
-        #expect(compact.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq })
+        let violations = path.verify(log, configuration: harness.state.configuration)
+        #expect(violations == harness.verify(log: log))
+        #expect(violations.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq })
     }
 
     /// The same over random command streams (several users, breakers, refunds), clean and garbled.
-    @Test(arguments: 0..<6 as Range<UInt64>)
-    func compactDebitsReportTheSameViolationsOnRandomLogs(seed: UInt64) {
+    @Test(arguments: 0..<6 as Range<UInt64>, KeyedPath.allCases)
+    func keyedPathsReportTheSameViolationsOnRandomLogs(seed: UInt64, path: KeyedPath) {
         let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
         let configuration = run.harness.state.configuration
-        #expect(Self.verifyWithCompactDebits(run.harness.log, configuration: configuration) == run.harness.verify())
-        var random = BillingSplitMix64(seed: seed &+ 4000)
-        var log = run.harness.log
-        for index in log.indices where Int.random(in: 0..<100, using: &random) < 10 {
-            let other = log.randomElement(using: &random)!
-            log[index].typeTag = other.typeTag
-            log[index].body = other.body
-        }
-        #expect(Self.verifyWithCompactDebits(log, configuration: configuration) == run.harness.verify(log: log))
+        #expect(path.verify(run.harness.log, configuration: configuration) == run.harness.verify())
+        let log = Self.withRecordsSwapped(run.harness.log, seed: seed &+ 2000)
+        #expect(path.verify(log, configuration: configuration) == run.harness.verify(log: log))
     }
 
-    /// User keys change how the verifier finds a user's slot, never what it reports: every tampering gives the same
-    /// violations, in the same order, with and without them.
-    @Test(arguments: tampers)
-    func userKeysReportTheSameViolations(_ tamper: Tamper) {
-        let harness = Self.baseline()
-        let log = Self.replacing(harness.log, seq: tamper.seq, with: tamper.record)
-        let keyed = Self.verifyWithUserKeys(log, configuration: harness.state.configuration)
-        #expect(keyed == harness.verify(log: log))
-        #expect(keyed.contains { $0.invariant == tamper.invariant && $0.seq == tamper.seq })
+    /// `log` with about one record in ten given another record's type and body (seqs and times kept).
+    static func withRecordsSwapped(_ log: [Logged], seed: UInt64) -> [Logged] {
+        var random = BillingSplitMix64(seed: seed)
+        var swapped = log
+        for index in swapped.indices where Int.random(in: 0..<100, using: &random) < 10 {
+            let other = log.randomElement(using: &random)!
+            swapped[index].typeTag = other.typeTag
+            swapped[index].body = other.body
+        }
+        return swapped
     }
 
-    /// The same over random command streams (several users, breakers, refunds), clean and garbled.
-    @Test(arguments: 0..<6 as Range<UInt64>)
-    func userKeysReportTheSameViolationsOnRandomLogs(seed: UInt64) {
-        let run = ModelPropertyTests.run(seed: seed, enforcement: seed % 2 == 1, checkEachStep: false)
-        let configuration = run.harness.state.configuration
-        #expect(Self.verifyWithUserKeys(run.harness.log, configuration: configuration) == run.harness.verify())
-        var random = BillingSplitMix64(seed: seed &+ 2000)
-        var log = run.harness.log
-        for index in log.indices where Int.random(in: 0..<100, using: &random) < 10 {
-            let other = log.randomElement(using: &random)!
-            log[index].typeTag = other.typeTag
-            log[index].body = other.body
+    /// The bodies of `log`, then a copy with one byte flipped of about three in ten of them.
+    static func bodiesWithFlippedCopies(_ log: [Logged], seed: UInt64) -> [[UInt8]] {
+        var random = BillingSplitMix64(seed: seed)
+        var bodies = log.map(\.body)
+        for index in bodies.indices where Int.random(in: 0..<100, using: &random) < 30 && !bodies[index].isEmpty {
+            bodies.append(bodies[index])
+            bodies[bodies.count - 1][Int.random(in: 0..<bodies[index].count, using: &random)] ^= 0x5a
         }
-        #expect(Self.verifyWithUserKeys(log, configuration: configuration) == run.harness.verify(log: log))
+        return bodies
     }
 
     /// A tampered debit is reported in the words of `decide`'s own records (the verifier re-decides debits without
