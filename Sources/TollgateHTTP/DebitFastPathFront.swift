@@ -160,8 +160,8 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
         let allocator = context.channel.allocator
         fastPath.backend.submit(command) { outcome in
             mailbox.post {
-                let (response, body) = fastPath.response(to: command, outcome: outcome, contexts: contexts)
-                let answer = HTTP1ResponseBytes.render(response, body: body, allocator: allocator)
+                let answer = fastPath.responseBytes(
+                    to: command, outcome: outcome, contexts: contexts, allocator: allocator)
                 loopBound.value.answer(slotID: slotID, with: answer)
             }
         }

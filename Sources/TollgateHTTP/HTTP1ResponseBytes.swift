@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import TollgateBilling
 
 /// A whole HTTP/1.1 response as the bytes NIO's HTTP/1 encoder would send for it, in one buffer.
 ///
@@ -33,6 +34,48 @@ enum HTTP1ResponseBytes {
         buffer.writeStaticString("\r\n")
         var body = body
         buffer.writeBuffer(&body)
+        return buffer
+    }
+
+    /// The response ``JSONResponse/render(status:body:requestID:rawMembers:)`` makes, with the `Date` and `Server`
+    /// fields the application adds, as ``render(_:body:allocator:)`` would write it — but straight from the
+    /// result, without building and walking `HTTPFields`. The fields and their order are those of that path:
+    /// `Content-Type`, `X-Request-ID` (when given), `Content-Length` (Hummingbird's, from the one-buffer body),
+    /// `Date`, `Server` (when named). `requestID`, `date` and `server` are the fast path's own well-formed values
+    /// (an accepted or generated request id, ``HTTPDate``, the configured server name). Kept identical to the
+    /// general path by `HTTP1ResponseBytesTests` and, end to end, `DebitFastPathFrontTests`.
+    static func renderJSON(
+        status: HTTPResponse.Status, body: JSONValue, requestID: String?, date: String, server: String?,
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var bodyBytes: [UInt8] = []
+        bodyBytes.reserveCapacity(256)
+        body.renderUTF8(into: &bodyBytes)
+        bodyBytes.append(UInt8(ascii: "\n"))
+        let nioStatus = HTTPResponseStatus(statusCode: status.code, reasonPhrase: status.reasonPhrase)
+        var buffer = allocator.buffer(capacity: 256 + bodyBytes.count)
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(nioStatus.code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(nioStatus.reasonPhrase)
+        buffer.writeStaticString("\r\nContent-Type: application/json; charset=utf-8\r\n")
+        if let requestID {
+            buffer.writeStaticString("X-Request-ID: ")
+            buffer.writeString(requestID)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeString(String(bodyBytes.count))
+        buffer.writeStaticString("\r\nDate: ")
+        buffer.writeString(date)
+        buffer.writeStaticString("\r\n")
+        if let server {
+            buffer.writeStaticString("Server: ")
+            buffer.writeString(server)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        buffer.writeBytes(bodyBytes)
         return buffer
     }
 }

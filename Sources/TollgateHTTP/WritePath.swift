@@ -28,6 +28,17 @@ struct WritePath: Sendable {
         to command: Command, outcome: Result<JSONValue, any Error>, submittedAt start: ContinuousClock.Instant,
         context: TollgateRequestContext
     ) throws(APIError) -> RenderedResponse {
+        let result = try acceptedResult(to: command, outcome: outcome, submittedAt: start, context: context)
+        return JSONResponse.render(status: .ok, body: result, requestID: context.requestID)
+    }
+
+    /// The body of a 200 (`applied` or `duplicate`), its metrics and log line done; any other outcome as the
+    /// ``APIError`` to render. The debit fast path's front writes a 200's bytes itself
+    /// (``HTTP1ResponseBytes/renderJSON(status:body:requestID:date:server:allocator:)``).
+    func acceptedResult(
+        to command: Command, outcome: Result<JSONValue, any Error>, submittedAt start: ContinuousClock.Instant,
+        context: TollgateRequestContext
+    ) throws(APIError) -> JSONValue {
         let result: JSONValue
         switch outcome {
         case .success(let value):
@@ -46,7 +57,7 @@ struct WritePath: Sendable {
                     "status": "\(result["status"]?.rendered ?? "")",
                     "seq": "\(result["seq"]?.rendered ?? "")",
                 ])
-            return JSONResponse.render(status: .ok, body: result, requestID: context.requestID)
+            return result
         default:
             throw APIError(result: result)
         }
