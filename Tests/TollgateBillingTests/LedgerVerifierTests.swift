@@ -137,27 +137,7 @@ import Testing
     /// fits a ``CompactDebit`` decoded straight into one (``LedgerRecord/decodeCompactDebit(bodyBytes:)``) and
     /// checked through ``LedgerVerifier/check(seq:time:debit:userKey:)``.
     static func verifyWithCompactDebits(_ log: [Logged], configuration: BillingConfiguration) -> [Violation] {
-        var verifier = LedgerVerifier(configuration: configuration)
-        var keys: [String: Int32] = [:]
-        func key(_ userID: String) -> Int32 {
-            let key = keys[userID] ?? Int32(keys.count)
-            keys[userID] = key
-            return key
-        }
-        for entry in log {
-            let compact =
-                entry.typeTag == CompactDebit.typeTag
-                ? entry.body.withUnsafeBytes { LedgerRecord.decodeCompactDebit(bodyBytes: $0) } : nil
-            if let compact {
-                verifier.check(seq: entry.seq, time: entry.time, debit: compact, userKey: key(compact.userID))
-                continue
-            }
-            let decoded = LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body)
-            var userKey: Int32 = -1
-            if case .success(let record) = decoded, let userID = record.userID { userKey = key(userID) }
-            verifier.check(seq: entry.seq, time: entry.time, decoded: decoded, userKey: userKey)
-        }
-        return verifier.finish()
+        CompactDebitPathTests.verifyBySlot(log, configuration: configuration).0
     }
 
     /// A compact debit decodes exactly when the body decodes to a debit without optional strings, and is that
