@@ -42,16 +42,10 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
         case passThrough
     }
 
-    private struct Slot {
-        var id: UInt64
-        var answer: ByteBuffer?
-    }
-
     private var mode = Mode.front
     /// Bytes read and not yet taken: the start of a request (front), or the bytes to hand on (switching).
     private var pending: ByteBuffer?
-    private var slots: [Slot] = []
-    private var nextSlotID: UInt64 = 0
+    private var slots = OrderedAnswers<ByteBuffer>()
     private var principals = PrincipalCache()
     private var readPending = false
     private var quiescePending = false
@@ -132,8 +126,7 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
                     pending = Self.unread(bytes)
                     fastPath.frontTakenCount.increment()
                     let answer = HTTP1ResponseBytes.render(response, body: body, allocator: context.channel.allocator)
-                    slots.append(Slot(id: nextSlotID, answer: answer))
-                    nextSlotID += 1
+                    slots.append(answer)
                 case .submit(let command, let contexts):
                     bytes.moveReaderIndex(forwardBy: headSizeBytes + bodySizeBytes)
                     pending = Self.unread(bytes)
@@ -151,9 +144,7 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func submit(_ command: Command, contexts: DebitFastPath.Contexts, context: ChannelHandlerContext) {
-        let slotID = nextSlotID
-        nextSlotID += 1
-        slots.append(Slot(id: slotID, answer: nil))
+        let slotID = slots.reserve()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let mailbox = mailbox ?? fastPath.mailboxes.mailbox(for: context.eventLoop)
         let fastPath = fastPath
@@ -169,11 +160,7 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Called on the event loop with a taken request's response.
     private func answer(slotID: UInt64, with answer: ByteBuffer) {
-        guard let index = slots.firstIndex(where: { $0.id == slotID }) else {
-            assertionFailure("no slot \(slotID)")
-            return
-        }
-        slots[index].answer = answer
+        slots.fill(slotID, with: answer)
         guard let context else { return }  // the connection is gone; the debit stands, as on the router
         writeAnswered(context: context)
     }
@@ -181,9 +168,8 @@ final class DebitFastPathFront: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes the answered slots at the front, in order; then, with none owed, switches if a switch waits.
     private func writeAnswered(context: ChannelHandlerContext) {
         var written = 0
-        while let first = slots.first, let answer = first.answer {
+        while let answer = slots.popReady() {
             context.write(wrapOutboundOut(.byteBuffer(answer)), promise: nil)
-            slots.removeFirst()
             written += 1
         }
         if written > 0 { context.flush() }

@@ -40,17 +40,11 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case passing
     }
 
-    private struct Slot {
-        var id: UInt64
-        var answer: (HTTPResponse, ByteBuffer)?
-    }
-
     private var mode = Mode.idle
     /// The connection's last authenticated key.
     private var principals = PrincipalCache()
     /// Taken requests in request order, answered or not; written from the front as they are answered.
-    private var slots: [Slot] = []
-    private var nextSlotID: UInt64 = 0
+    private var slots = OrderedAnswers<(HTTPResponse, ByteBuffer)>()
     /// Requests passed to Hummingbird whose response's `.end` has not been written yet.
     private var routerRequestsInFlight = 0
     /// Parts of requests held back while taken requests are unanswered (see the type's comment).
@@ -149,13 +143,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             parts.append(.end(trailers))
             delegate(parts, context: context)
         case .answered(let response, let buffer):
-            slots.append(Slot(id: nextSlotID, answer: (response, buffer)))
-            nextSlotID += 1
+            slots.append((response, buffer))
             writeAnswered(context: context)
         case .submit(let command, let contexts):
-            let slotID = nextSlotID
-            nextSlotID += 1
-            slots.append(Slot(id: slotID, answer: nil))
+            let slotID = slots.reserve()
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             let mailbox = mailbox ?? fastPath.mailboxes.mailbox(for: context.eventLoop)
             let fastPath = fastPath
@@ -170,11 +161,7 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Called on the event loop with a taken request's response.
     private func answer(slotID: UInt64, with answer: (HTTPResponse, ByteBuffer)) {
-        guard let index = slots.firstIndex(where: { $0.id == slotID }) else {
-            assertionFailure("no slot \(slotID)")
-            return
-        }
-        slots[index].answer = answer
+        slots.fill(slotID, with: answer)
         guard let context else { return }  // the connection is gone; the debit stands, as on the router
         writeAnswered(context: context)
     }
@@ -182,11 +169,10 @@ final class DebitFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Writes the answered slots at the front, in order; then replays held parts once none is unanswered.
     private func writeAnswered(context: ChannelHandlerContext) {
         var written = 0
-        while let first = slots.first, let (response, buffer) = first.answer {
+        while let (response, buffer) = slots.popReady() {
             context.write(wrapOutboundOut(.head(response)), promise: nil)
             context.write(wrapOutboundOut(.body(buffer)), promise: nil)
             context.write(wrapOutboundOut(.end(nil)), promise: nil)
-            slots.removeFirst()
             written += 1
         }
         if written > 0 { context.flush() }
