@@ -4,12 +4,20 @@ import TollgateBilling
 extension AccountingJournal {
     /// A charged debit: free credits first, then lots oldest first; what no credit covers is an overdraft.
     mutating func consume(
-        userID: String, slot: Int, millicredits: Int64, debitSeq: Int64, time: Timestamp,
-        posting lines: inout [JournalLine]
+        slot: Int, millicredits: Int64, debitSeq: Int64, time: Timestamp, postings: inout [JournalPosting]
     ) {
+        // The common case first: no free credits and the oldest open lot holds the whole charge — what the
+        // general draw below does then, without building its `Draw`.
+        if let lotSeq = self[poolAt: slot].takeFromOpenLot(millicredits: millicredits) {
+            assert(poolExists(slot: slot), "a user with lots has a pool")
+            post(.consumption, debit: .deferredRevenue, credit: .revenue, microUSD: millicredits, seq: debitSeq,
+                 time: time, slot: slot, lotSeq: lotSeq, postings: &postings)
+            assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
+            singleLotDebits.append((debitSeq, lotSeq))
+            return
+        }
         let taken = draw(
-            userID: userID, slot: slot, millicredits: millicredits, kind: .consumption, seq: debitSeq, time: time,
-            posting: &lines)
+            slot: slot, millicredits: millicredits, kind: .consumption, seq: debitSeq, time: time, postings: &postings)
         if taken.shortfall > 0 {
             addOverdraft(slot: slot, millicredits: taken.shortfall, debitSeq: debitSeq)
         }
@@ -35,7 +43,7 @@ extension AccountingJournal {
             ? singleLotDebits[low].lotSeq : nil
     }
 
-    /// What ``draw(userID:slot:millicredits:kind:seq:time:posting:)`` took: free credits, lot parts in order, and
+    /// What ``draw(slot:millicredits:kind:seq:time:postings:)`` took: free credits, lot parts in order, and
     /// what was missing. Draws from free credits or from one lot (the common cases) allocate nothing: the first
     /// lot part is held inline, only further ones in an array.
     struct Draw {
@@ -67,8 +75,8 @@ extension AccountingJournal {
     /// Takes up to `millicredits` from the user's credits — free first, then lots oldest first, posting
     /// Dr deferred_revenue / Cr revenue for each lot — and returns what it took and what was missing.
     mutating func draw(
-        userID: String, slot: Int, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
-        posting lines: inout [JournalLine]
+        slot: Int, millicredits: Int64, kind: JournalEntryKind, seq: Int64, time: Timestamp,
+        postings: inout [JournalPosting]
     ) -> Draw {
         ensurePool(slot: slot)
         var left = millicredits
@@ -85,7 +93,7 @@ extension AccountingJournal {
                 left -= take
                 taken.appendLotPart(AllocationPart(source: .lot(seq: lot.seq), millicredits: take))
                 post(kind, debit: .deferredRevenue, credit: .revenue, microUSD: take, seq: seq, time: time,
-                     userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
+                     slot: slot, lotSeq: lot.seq, postings: &postings)
             }
             if lot.remainingMillicredits - take == 0 { self[poolAt: slot].firstOpenLot += 1 }
         }
@@ -103,13 +111,12 @@ extension AccountingJournal {
     /// Credits that arrive while the user is overdrawn pay the overdraft at once (free first, then lots oldest
     /// first; purchased credits so used are revenue), oldest uncovered consumption first. The debits whose
     /// consumption they cover now record the paying source, so a later refund gives it back.
-    mutating func settle(userID: String, slot: Int, seq: Int64, time: Timestamp, posting lines: inout [JournalLine]) {
+    mutating func settle(slot: Int, seq: Int64, time: Timestamp, postings: inout [JournalPosting]) {
         guard poolExists(slot: slot) else { return }
         let owed = self[poolAt: slot].overdraftMillicredits
         guard owed > 0 else { return }
         let taken = draw(
-            userID: userID, slot: slot, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time,
-            posting: &lines)
+            slot: slot, millicredits: owed, kind: .overdraftSettlement, seq: seq, time: time, postings: &postings)
         // Free and lot parts only: the shortfall stays uncovered.
         let parts = taken.parts.filter { $0.source != .uncovered }
         var pool = self[poolAt: slot]
@@ -156,8 +163,8 @@ extension AccountingJournal {
     /// charged only what is left of it. A lot takes back at most what it had consumed and is still paid for
     /// (after a cash refund the rest returns as free credits).
     mutating func reverse(
-        userID: String, slot: Int, debitSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
-        posting lines: inout [JournalLine]
+        slot: Int, debitSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
+        postings: inout [JournalPosting]
     ) {
         // A single-lot debit's refunds all go to its lot (the billing rules keep them within its charge).
         var parts =
@@ -203,8 +210,8 @@ extension AccountingJournal {
         self[poolAt: slot] = pool
         for (lot, amount) in reversals {
             post(.consumptionReversal, debit: .revenue, credit: .deferredRevenue, microUSD: amount, seq: seq,
-                 time: time, userID: userID, lotSeq: lot.seq, paymentID: lot.paymentID, posting: &lines)
+                 time: time, slot: slot, lotSeq: lot.seq, postings: &postings)
         }
-        settle(userID: userID, slot: slot, seq: seq, time: time, posting: &lines)
+        settle(slot: slot, seq: seq, time: time, postings: &postings)
     }
 }

@@ -7,7 +7,9 @@ import TollgateBilling
 ///
 /// Deterministic: the only collections iterated are arrays in seq order; dictionaries are only looked up.
 /// The caller owns the line buffer (``apply(_:posting:)`` appends), so a replay checks lines without keeping them
-/// and an export keeps only its day.
+/// and an export keeps only its day. Inside, an entry is posted as a ``JournalPosting`` (the user by slot, the
+/// payment id by lot: integers only); the public `apply`s spell its two lines out for their caller, a verified
+/// replay (``AccountingVerifier``) checks the postings as they are.
 public struct AccountingJournal: Sendable {
     /// Each user's pool by user slot (``userSlot(of:)``): a dense array, so a debit reads and writes its pool in
     /// place — one hash of the user id per record (the slot lookup), none per pool access, and no pool moved out
@@ -54,6 +56,13 @@ public struct AccountingJournal: Sendable {
     /// own (``userSlot(of:)``) or — for a journal fed only through this method, rejected records included — the
     /// caller's numbering in order of first sight (0, 1, 2, …), which the journal then adopts.
     public mutating func apply(_ entry: LedgerEntry, userSlot slot: Int, posting lines: inout [JournalLine]) {
+        var postings: [JournalPosting] = []
+        apply(entry, userSlot: slot, postings: &postings)
+        appendLines(of: postings, to: &lines)
+    }
+
+    /// ``apply(_:userSlot:posting:)`` posting ``JournalPosting``s (no strings).
+    mutating func apply(_ entry: LedgerEntry, userSlot slot: Int, postings: inout [JournalPosting]) {
         if slot == userIDsBySlot.count, let userID = entry.record.userID { addUser(userID) }
         precondition(slot >= 0 && slot < userIDsBySlot.count, "user slots are given in order of first sight")
         assert(entry.record.userID == userIDsBySlot[slot], "the slot is the record's user's")
@@ -62,31 +71,27 @@ public struct AccountingJournal: Sendable {
         case .grant(let r):
             let amount = r.command.amount.rawValue
             if r.command.source == .purchase {
-                applyPurchase(
-                    userID: r.command.userID, slot: slot, millicredits: amount, paymentID: nil, seq: entry.seq,
-                    time: entry.time, posting: &lines)
+                applyPurchase(slot: slot, millicredits: amount, paymentID: nil, seq: entry.seq, time: entry.time,
+                              postings: &postings)
             } else {
-                credit(userID: r.command.userID, slot: slot, freeMillicredits: amount, seq: entry.seq,
-                       time: entry.time, posting: &lines)
+                credit(slot: slot, freeMillicredits: amount, seq: entry.seq, time: entry.time, postings: &postings)
             }
         case .debit(let r):
             guard case .charged(let charged, _, _) = r.outcome, charged.rawValue > 0 else { return }
-            consume(userID: r.command.userID, slot: slot, millicredits: charged.rawValue, debitSeq: entry.seq,
-                    time: entry.time, posting: &lines)
+            consume(slot: slot, millicredits: charged.rawValue, debitSeq: entry.seq, time: entry.time,
+                    postings: &postings)
         case .refund(let r):
             guard r.amount.rawValue > 0 else { return }
-            reverse(userID: r.command.userID, slot: slot, debitSeq: r.command.debitSeq,
-                    millicredits: r.amount.rawValue, seq: entry.seq, time: entry.time, posting: &lines)
+            reverse(slot: slot, debitSeq: r.command.debitSeq, millicredits: r.amount.rawValue, seq: entry.seq,
+                    time: entry.time, postings: &postings)
         case .purchaseGrant(let r):
-            applyPurchase(
-                userID: r.userID, slot: slot, millicredits: r.amount.rawValue, paymentID: r.paymentID,
-                seq: entry.seq, time: entry.time, posting: &lines)
+            applyPurchase(slot: slot, millicredits: r.amount.rawValue, paymentID: r.paymentID, seq: entry.seq,
+                          time: entry.time, postings: &postings)
         case .cashRefund(let r):
             // The billing verifier checks that `purchaseSeq` is a purchase of this user; a tampered log that
             // names another posts nothing here and is reported there.
-            applyCashRefund(
-                userID: r.userID, slot: slot, lotSeq: r.purchaseSeq, millicredits: r.amount.rawValue,
-                seq: entry.seq, time: entry.time, posting: &lines)
+            applyCashRefund(slot: slot, lotSeq: r.purchaseSeq, millicredits: r.amount.rawValue, seq: entry.seq,
+                            time: entry.time, postings: &postings)
         default:
             return
         }
@@ -98,12 +103,23 @@ public struct AccountingJournal: Sendable {
         userID: String, chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int,
         posting lines: inout [JournalLine]
     ) {
+        var postings: [JournalPosting] = []
+        applyDebit(
+            userID: userID, chargedMillicredits: chargedMillicredits, seq: seq, time: time, userSlot: slot,
+            postings: &postings)
+        appendLines(of: postings, to: &lines)
+    }
+
+    /// ``applyDebit(userID:chargedMillicredits:seq:time:userSlot:posting:)`` posting ``JournalPosting``s.
+    mutating func applyDebit(
+        userID: String, chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int,
+        postings: inout [JournalPosting]
+    ) {
         if slot == userIDsBySlot.count { addUser(userID) }
         precondition(slot >= 0 && slot < userIDsBySlot.count, "user slots are given in order of first sight")
         assert(userID == userIDsBySlot[slot], "the slot is the record's user's")
         guard chargedMillicredits > 0 else { return }
-        consume(
-            userID: userID, slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time, posting: &lines)
+        consume(slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time, postings: &postings)
     }
 
     /// ``applyDebit(userID:chargedMillicredits:seq:time:userSlot:posting:)`` of a user who has `slot` already (a
@@ -111,11 +127,20 @@ public struct AccountingJournal: Sendable {
     public mutating func applyDebit(
         chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int, posting lines: inout [JournalLine]
     ) {
+        var postings: [JournalPosting] = []
+        applyDebit(chargedMillicredits: chargedMillicredits, seq: seq, time: time, userSlot: slot, postings: &postings)
+        appendLines(of: postings, to: &lines)
+    }
+
+    /// ``applyDebit(chargedMillicredits:seq:time:userSlot:posting:)`` posting ``JournalPosting``s: no string is
+    /// touched, the user is its slot.
+    mutating func applyDebit(
+        chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int,
+        postings: inout [JournalPosting]
+    ) {
         precondition(slot >= 0 && slot < userIDsBySlot.count, "the user has its slot")
         guard chargedMillicredits > 0 else { return }
-        consume(
-            userID: userIDsBySlot[slot], slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time,
-            posting: &lines)
+        consume(slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time, postings: &postings)
     }
 
     /// A purchase of `millicredits` (cash value: the same number of micro-dollars) as a new lot named by `seq`:
@@ -124,22 +149,24 @@ public struct AccountingJournal: Sendable {
         userID: String, millicredits: Int64, paymentID: String?, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) {
+        var postings: [JournalPosting] = []
         applyPurchase(
-            userID: userID, slot: Int(userSlot(of: userID)), millicredits: millicredits, paymentID: paymentID,
-            seq: seq, time: time, posting: &lines)
+            slot: Int(userSlot(of: userID)), millicredits: millicredits, paymentID: paymentID, seq: seq, time: time,
+            postings: &postings)
+        appendLines(of: postings, to: &lines)
     }
 
     mutating func applyPurchase(
-        userID: String, slot: Int, millicredits: Int64, paymentID: String?, seq: Int64, time: Timestamp,
-        posting lines: inout [JournalLine]
+        slot: Int, millicredits: Int64, paymentID: String?, seq: Int64, time: Timestamp,
+        postings: inout [JournalPosting]
     ) {
         guard millicredits > 0 else { return }
         ensurePool(slot: slot)
         assert(poolsBySlot[slot].lots.last.map { $0.seq < seq } ?? true, "lots arrive in seq order")
         poolsBySlot[slot].lots.append(PurchaseLot(seq: seq, paymentID: paymentID, purchasedMillicredits: millicredits))
         post(.purchase, debit: .cash, credit: .deferredRevenue, microUSD: millicredits, seq: seq, time: time,
-             userID: userID, lotSeq: seq, paymentID: paymentID, posting: &lines)
-        settle(userID: userID, slot: slot, seq: seq, time: time, posting: &lines)
+             slot: slot, lotSeq: seq, postings: &postings)
+        settle(slot: slot, seq: seq, time: time, postings: &postings)
     }
 
     /// A cash refund of `millicredits` of the lot `lotSeq`, removing as many credits from the user's balance.
@@ -152,15 +179,17 @@ public struct AccountingJournal: Sendable {
         userID: String, lotSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
         posting lines: inout [JournalLine]
     ) -> Bool {
-        applyCashRefund(
-            userID: userID, slot: Int(userSlot(of: userID)), lotSeq: lotSeq, millicredits: millicredits, seq: seq,
-            time: time, posting: &lines)
+        var postings: [JournalPosting] = []
+        let applied = applyCashRefund(
+            slot: Int(userSlot(of: userID)), lotSeq: lotSeq, millicredits: millicredits, seq: seq, time: time,
+            postings: &postings)
+        appendLines(of: postings, to: &lines)
+        return applied
     }
 
     @discardableResult
     mutating func applyCashRefund(
-        userID: String, slot: Int, lotSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp,
-        posting lines: inout [JournalLine]
+        slot: Int, lotSeq: Int64, millicredits: Int64, seq: Int64, time: Timestamp, postings: inout [JournalPosting]
     ) -> Bool {
         guard millicredits > 0, poolExists[slot], let index = poolsBySlot[slot].lotIndex(seq: lotSeq) else {
             return false
@@ -175,17 +204,16 @@ public struct AccountingJournal: Sendable {
         poolsBySlot[slot].lots[index] = lot
         if unconsumed > 0 {
             post(.cashRefund, debit: .deferredRevenue, credit: .cash, microUSD: unconsumed, seq: seq, time: time,
-                 userID: userID, lotSeq: lotSeq, paymentID: lot.paymentID, posting: &lines)
+                 slot: slot, lotSeq: lotSeq, postings: &postings)
         }
         if consumed > 0 {
-            post(.cashRefund, debit: .revenue, credit: .cash, microUSD: consumed, seq: seq, time: time,
-                 userID: userID, lotSeq: lotSeq, paymentID: lot.paymentID, posting: &lines)
+            post(.cashRefund, debit: .revenue, credit: .cash, microUSD: consumed, seq: seq, time: time, slot: slot,
+                 lotSeq: lotSeq, postings: &postings)
         }
         let rest = millicredits - unconsumed
         if rest > 0 {
             let taken = draw(
-                userID: userID, slot: slot, millicredits: rest, kind: .cashRefundCover, seq: seq, time: time,
-                posting: &lines)
+                slot: slot, millicredits: rest, kind: .cashRefundCover, seq: seq, time: time, postings: &postings)
             if taken.shortfall > 0 { addOverdraft(slot: slot, millicredits: taken.shortfall, debitSeq: nil) }
         }
         return true
@@ -193,13 +221,12 @@ public struct AccountingJournal: Sendable {
 
     /// Credits without cash (admin, promo, adjustment grants).
     mutating func credit(
-        userID: String, slot: Int, freeMillicredits: Int64, seq: Int64, time: Timestamp,
-        posting lines: inout [JournalLine]
+        slot: Int, freeMillicredits: Int64, seq: Int64, time: Timestamp, postings: inout [JournalPosting]
     ) {
         guard freeMillicredits > 0 else { return }
         ensurePool(slot: slot)
         poolsBySlot[slot].freeMillicredits &+= freeMillicredits
-        settle(userID: userID, slot: slot, seq: seq, time: time, posting: &lines)
+        settle(slot: slot, seq: seq, time: time, postings: &postings)
     }
 
     /// Σ over every user of the lots' unconsumed credits: what the deferred_revenue balance must equal.
@@ -282,18 +309,38 @@ public struct AccountingJournal: Sendable {
 
     mutating func post(
         _ kind: JournalEntryKind, debit: JournalAccount, credit: JournalAccount, microUSD: Int64, seq: Int64,
-        time: Timestamp, userID: String, lotSeq: Int64?, paymentID: String?, posting lines: inout [JournalLine]
+        time: Timestamp, slot: Int, lotSeq: Int64, postings: inout [JournalPosting]
     ) {
         precondition(microUSD > 0 && debit != credit, "an entry moves a positive amount between two accounts")
-        lines.append(
-            JournalLine(
-                time: time, seq: seq, entry: kind, account: debit, debitMicroUSD: microUSD, creditMicroUSD: 0,
-                userID: userID, lotSeq: lotSeq, paymentID: paymentID))
-        lines.append(
-            JournalLine(
-                time: time, seq: seq, entry: kind, account: credit, debitMicroUSD: 0, creditMicroUSD: microUSD,
-                userID: userID, lotSeq: lotSeq, paymentID: paymentID))
+        assert(poolsBySlot[slot].lotIndex(seq: lotSeq) != nil, "an entry names a lot of its user")
+        postings.append(
+            JournalPosting(
+                time: time, seq: seq, lotSeq: lotSeq, microUSD: microUSD, userSlot: Int32(truncatingIfNeeded: slot),
+                kind: kind, debitAccount: debit, creditAccount: credit))
         addToBalance(debit, debit: microUSD, credit: 0)
         addToBalance(credit, debit: 0, credit: microUSD)
+    }
+
+    /// The two lines of each posting (debit side first), with the user's id and the lot's payment id.
+    func appendLines(of postings: [JournalPosting], to lines: inout [JournalLine]) {
+        for posting in postings {
+            let slot = Int(posting.userSlot)
+            let pool = poolsBySlot[slot]
+            guard let lotIndex = pool.lotIndex(seq: posting.lotSeq) else {
+                preconditionFailure("a posting names a lot of its user")
+            }
+            let userID = userIDsBySlot[slot]
+            let paymentID = pool.lots[lotIndex].paymentID
+            lines.append(
+                JournalLine(
+                    time: posting.time, seq: posting.seq, entry: posting.kind, account: posting.debitAccount,
+                    debitMicroUSD: posting.microUSD, creditMicroUSD: 0, userID: userID, lotSeq: posting.lotSeq,
+                    paymentID: paymentID))
+            lines.append(
+                JournalLine(
+                    time: posting.time, seq: posting.seq, entry: posting.kind, account: posting.creditAccount,
+                    debitMicroUSD: 0, creditMicroUSD: posting.microUSD, userID: userID, lotSeq: posting.lotSeq,
+                    paymentID: paymentID))
+        }
     }
 }

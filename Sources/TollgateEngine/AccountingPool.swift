@@ -32,6 +32,20 @@ public struct AccountingPool: Hashable, Sendable {
         lots.reduce(0) { $0 &+ $1.remainingMillicredits }
     }
 
+    /// Takes `millicredits` (> 0) from the oldest open lot and returns that lot's seq — when the pool has no free
+    /// credits and that lot alone holds the charge (a debit's common case: exactly what the journal's general draw
+    /// does then). Otherwise changes nothing and returns nil.
+    mutating func takeFromOpenLot(millicredits: Int64) -> Int64? {
+        assert(millicredits > 0)
+        guard freeMillicredits == 0, firstOpenLot < lots.count else { return nil }
+        let index = firstOpenLot
+        let remaining = lots[index].remainingMillicredits
+        guard remaining >= millicredits else { return nil }
+        lots[index].remainingMillicredits = remaining - millicredits
+        if remaining == millicredits { firstOpenLot += 1 }
+        return lots[index].seq
+    }
+
     /// The index of the lot `seq` (lots are in seq order).
     func lotIndex(seq: Int64) -> Int? {
         var low = 0

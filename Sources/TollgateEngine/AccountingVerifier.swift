@@ -8,49 +8,47 @@ import TollgateBilling
 public struct AccountingVerifier: Sendable {
     public private(set) var journal = AccountingJournal()
     private var check = JournalCheck()
-    /// Reused for every record.
-    private var lines: [JournalLine] = []
+    /// Reused for every record: the entries it posted, checked as they are (no line is spelled out).
+    private var postings: [JournalPosting] = []
 
     public static let poolInvariant = "accounting_credits_match_balance"
     public init() {}
 
     public mutating func add(_ entry: LedgerEntry) {
-        lines.removeAll(keepingCapacity: true)
-        journal.apply(entry, posting: &lines)
-        checkLines()
+        postings.removeAll(keepingCapacity: true)
+        guard entry.record.rejection == nil, let userID = entry.record.userID else { return }
+        journal.apply(entry, userSlot: Int(journal.userSlot(of: userID)), postings: &postings)
+        checkPostings()
     }
 
     /// ``add(_:)`` for a record whose user's slot the caller numbered (``AccountingJournal/apply(_:userSlot:posting:)``).
     public mutating func add(_ entry: LedgerEntry, userSlot: Int) {
-        lines.removeAll(keepingCapacity: true)
-        journal.apply(entry, userSlot: userSlot, posting: &lines)
-        checkLines()
+        postings.removeAll(keepingCapacity: true)
+        journal.apply(entry, userSlot: userSlot, postings: &postings)
+        checkPostings()
     }
 
     /// ``add(_:userSlot:)`` of a debit held apart from the enum (``CompactDebit``).
     public mutating func add(debit: CompactDebit, seq: Int64, time: Timestamp, userSlot: Int) {
-        lines.removeAll(keepingCapacity: true)
+        postings.removeAll(keepingCapacity: true)
         journal.applyDebit(
             userID: debit.userID, chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time,
-            userSlot: userSlot, posting: &lines)
-        checkLines()
+            userSlot: userSlot, postings: &postings)
+        checkPostings()
     }
 
     /// ``add(debit:seq:time:userSlot:)`` of a debit whose user an earlier record gave `userSlot` (``KeyedDebit``).
     public mutating func add(debit: KeyedDebit, seq: Int64, time: Timestamp, userSlot: Int) {
-        lines.removeAll(keepingCapacity: true)
+        postings.removeAll(keepingCapacity: true)
         journal.applyDebit(
-            chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time, userSlot: userSlot, posting: &lines)
-        checkLines()
+            chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time, userSlot: userSlot,
+            postings: &postings)
+        checkPostings()
     }
 
-    /// Feeds the lines just posted to the check, in place.
-    private mutating func checkLines() {
-        for index in lines.indices {
-            check.add(
-                time: lines[index].time, seq: lines[index].seq, account: lines[index].account,
-                debitMicroUSD: lines[index].debitMicroUSD, creditMicroUSD: lines[index].creditMicroUSD)
-        }
+    /// Feeds the entries just posted to the check: each one's two lines (``JournalCheck/add(_:)``).
+    private mutating func checkPostings() {
+        for posting in postings { check.add(posting) }
     }
 
     /// The journal's invariants, then every user's credits against `balances` (the billing state's).

@@ -28,9 +28,22 @@ public struct JournalCheck: Sendable {
             creditMicroUSD: line.creditMicroUSD)
     }
 
-    /// ``add(_:)`` given the fields it reads, so that a replay checks its lines in place (a copy of each line
-    /// retained and released its strings).
-    mutating func add(
+    /// ``add(_:)`` of both lines of a posted entry (its debit line, then its credit line: one day, one seq), so
+    /// that a replay checks what the journal posted without spelling the lines out.
+    mutating func add(_ posting: JournalPosting) {
+        let lineDay = posting.time.utcDayNumber
+        if lineDay != day { closeDay() }
+        day = lineDay
+        dayLastSeq = posting.seq
+        let microUSD = Int128(posting.microUSD)
+        dayDebits += microUSD
+        dayCredits += microUSD
+        if posting.debitAccount == .deferredRevenue { deferredRevenueMicroUSD -= microUSD }
+        if posting.creditAccount == .deferredRevenue { deferredRevenueMicroUSD += microUSD }
+    }
+
+    /// ``add(_:)`` given the fields it reads.
+    private mutating func add(
         time: Timestamp, seq: Int64, account: JournalAccount, debitMicroUSD: Int64, creditMicroUSD: Int64
     ) {
         let lineDay = time.utcDayNumber
