@@ -21,34 +21,45 @@ struct DecodedRecords {
         var userKey: Int32 = -1
 
         /// A body as decoded: a debit without optional strings as a ``CompactDebit`` when asked for (a verified
-        /// replay: `compactDebits`), every other record (or why it does not decode) as a ``LedgerRecord``.
+        /// replay: `compactDebits`), every other record (or why it does not decode) as a ``LedgerRecord`` kept
+        /// beside the items (``Records/bodies``).
         enum Body: Sendable {
-            case decoded(Result<LedgerRecord, RecordDecodingError>)
+            /// The record (or its decoding error) is `bodies[index]` of the chunk: held apart because a
+            /// `LedgerRecord` is many words where a debit item is a few, and every item is as large as the largest
+            /// case — copying and touching those words per record was ~5 % of a verified replay.
+            case decoded(index: Int)
             case debit(CompactDebit)
             /// A compact debit of a user that an earlier item named with the same key (`compactDebits` and user
             /// keys): integers only, nothing reference-counted between the threads.
             case keyedDebit(KeyedDebit)
         }
+    }
 
-        init(
+    /// One chunk's records: the items in log order, and the bodies that are not compact debits.
+    struct Records: Sendable {
+        var items: [Item] = []
+        /// The bodies of the `.decoded` items, in log order (each item holds its index).
+        var bodies: [Result<LedgerRecord, RecordDecodingError>] = []
+
+        init(reservingCapacity capacity: Int = 0) {
+            items.reserveCapacity(capacity)
+        }
+
+        /// Appends a record held whole (or why it does not decode).
+        mutating func append(
             seq: UInt64, timeMs: Int64, typeTag: UInt8, decoded: Result<LedgerRecord, RecordDecodingError>,
             userKey: Int32 = -1
         ) {
-            self.init(seq: seq, timeMs: timeMs, typeTag: typeTag, body: .decoded(decoded), userKey: userKey)
+            bodies.append(decoded)
+            items.append(
+                Item(seq: seq, timeMs: timeMs, typeTag: typeTag, body: .decoded(index: bodies.count - 1),
+                     userKey: userKey))
         }
 
-        init(seq: UInt64, timeMs: Int64, typeTag: UInt8, body: Body, userKey: Int32 = -1) {
-            self.seq = seq
-            self.timeMs = timeMs
-            self.typeTag = typeTag
-            self.body = body
-            self.userKey = userKey
-        }
-
-        /// The body as a ``LedgerRecord`` whichever way it is held.
-        var decoded: Result<LedgerRecord, RecordDecodingError> {
-            switch body {
-            case .decoded(let result): result
+        /// The body of `items[index]` as a ``LedgerRecord`` whichever way it is held.
+        func decoded(at index: Int) -> Result<LedgerRecord, RecordDecodingError> {
+            switch items[index].body {
+            case .decoded(let body): bodies[body]
             case .debit(let debit): .success(.debit(debit.record))
             case .keyedDebit:
                 // Only a verified replay asks for keyed debits, and it reads `body`.
@@ -70,7 +81,7 @@ struct DecodedRecords {
 
     enum Chunk: Sendable {
         /// 1…``chunkRecordCount`` records, in log order.
-        case records([Item])
+        case records(Records)
         /// Nothing follows.
         case end(Outcome)
     }
@@ -112,8 +123,7 @@ struct DecodedRecords {
             return .end(outcome)
         }
         reader = nil  // keeps `active` uniquely referenced while it reads
-        var chunk: [Item] = []
-        chunk.reserveCapacity(chunkRecordCount)
+        var chunk = Records(reservingCapacity: chunkRecordCount)
         var atBound = false
         do throws(LogError) {
             // Each body is decoded where the reader holds it (a view of its block: no copy of the body), a batch
@@ -139,7 +149,7 @@ struct DecodedRecords {
                         if userKeys != nil { userKey = userKeys!.key(of: userID) }
                         body = .debit(debit.named(userID))
                     }
-                    chunk.append(
+                    chunk.items.append(
                         Item(
                             seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: body,
                             userKey: userKey))
@@ -151,19 +161,18 @@ struct DecodedRecords {
                         userKey = userKeys!.key(of: userID)
                     }
                     chunk.append(
-                        Item(
-                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded,
-                            userKey: userKey))
+                        seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded,
+                        userKey: userKey)
                 }
-                return chunk.count < chunkRecordCount
+                return chunk.items.count < chunkRecordCount
             }
             // Stopped by a full chunk: read on from here next time (past the bound or at the end: never again).
             if stopped && !atBound { reader = active }
         } catch {
             outcome.failure = error
         }
-        assert(chunk.count <= chunkRecordCount)
-        guard !chunk.isEmpty else {
+        assert(chunk.items.count <= chunkRecordCount)
+        guard !chunk.items.isEmpty else {
             ended = true
             return .end(outcome)
         }
@@ -171,7 +180,8 @@ struct DecodedRecords {
     }
 
     /// Folds `items` (in log order) into the accounting journal, each record's user by its key when it has one.
-    static func journal(_ items: [Item], into accounting: inout AccountingVerifier) {
+    static func journal(_ records: Records, into accounting: inout AccountingVerifier) {
+        let items = records.items
         for index in items.indices {  // By index: no copy of each item.
             let record: LedgerRecord
             switch items[index].body {
@@ -189,9 +199,8 @@ struct DecodedRecords {
                 accounting.add(
                     debit: debit, seq: Int64(items[index].seq), time: time, userSlot: Int(items[index].userKey))
                 continue
-            case .decoded(.failure):
-                continue
-            case .decoded(.success(let decoded)):
+            case .decoded(let body):
+                guard case .success(let decoded) = records.bodies[body] else { continue }
                 record = decoded
             }
             let entry = LedgerEntry(
@@ -218,8 +227,8 @@ struct DecodedRecords {
             var accounting = AccountingVerifier()
             while let chunk = source.next() {  // Bounded by the source's records.
                 switch chunk {
-                case .records(let items):
-                    journal(items, into: &accounting)
+                case .records(let records):
+                    journal(records, into: &accounting)
                     guard push(chunk) else { return }
                 case .end(var outcome):
                     outcome.accounting = accounting

@@ -129,11 +129,12 @@ public enum Projection {
     ) throws(EngineError) {
         while true {
             switch readAhead.next() {
-            case .records(let items):
-                for item in items {
+            case .records(let records):
+                for index in records.items.indices {
+                    let item = records.items[index]
                     let seq = Int64(item.seq)
                     guard seq == nextSeq else { throw notContiguous(seq, nextSeq) }
-                    switch item.decoded {
+                    switch records.decoded(at: index) {
                     case .success(let body):
                         fold(&state, body, seq: seq, time: Timestamp(millisecondsSinceEpoch: item.timeMs))
                     case .failure(let error):

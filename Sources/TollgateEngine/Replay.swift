@@ -93,8 +93,9 @@ public enum Replay {
             let chunk: DecodedRecords.Chunk?
             if let readAhead { chunk = readAhead.next() } else { chunk = direct!.nextChunk() }
             switch chunk {
-            case .records(let items):
-                if !concurrent { DecodedRecords.journal(items, into: &sequentialAccounting) }
+            case .records(let records):
+                if !concurrent { DecodedRecords.journal(records, into: &sequentialAccounting) }
+                let items = records.items
                 // By index: `for item in items` copied every item (its decoded record) once more.
                 for index in items.indices {
                     let seq = Int64(items[index].seq)
@@ -116,8 +117,9 @@ public enum Replay {
                         verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
                     case .keyedDebit(let debit):
                         verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
-                    case .decoded(let decoded):
-                        verifier.check(seq: seq, time: time, decoded: decoded, userKey: items[index].userKey)
+                    case .decoded(let body):
+                        verifier.check(
+                            seq: seq, time: time, decoded: records.bodies[body], userKey: items[index].userKey)
                     }
                     recordCount += 1
                     if let progress, recordCount & 0xFFFF == 0 { progress(recordCount) }

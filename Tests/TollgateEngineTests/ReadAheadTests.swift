@@ -29,8 +29,11 @@ import TollgateLog
         return records
     }
 
-    static func records(_ items: [DecodedRecords.Item]) throws -> [Record] {
-        try items.map { (Int64($0.seq), $0.timeMs, bytes(try $0.decoded.get()), $0.userKey) }
+    static func records(_ records: DecodedRecords.Records) throws -> [Record] {
+        try records.items.indices.map { index in
+            let item = records.items[index]
+            return (Int64(item.seq), item.timeMs, bytes(try records.decoded(at: index).get()), item.userKey)
+        }
     }
 
     /// Everything the read-ahead hands out up to `.end`, then stops it.
@@ -41,9 +44,9 @@ import TollgateLog
         var records: [Record] = []
         while let chunk = readAhead.next() {
             switch chunk {
-            case .records(let items):
-                #expect(!items.isEmpty)
-                records += try Self.records(items)
+            case .records(let chunk):
+                #expect(!chunk.items.isEmpty)
+                records += try Self.records(chunk)
             case .end(let outcome): return (records, outcome)
             }
         }
@@ -154,7 +157,7 @@ import TollgateLog
             readAhead.stop()
             return
         }
-        #expect(first.map(\.seq) == [1, 2, 3])
+        #expect(first.items.map(\.seq) == [1, 2, 3])
         readAhead.stop()
         let untouched = Self.readAhead(directory.path, chunkRecordCount: 1, chunkCountMax: 1)
         untouched.stop()
