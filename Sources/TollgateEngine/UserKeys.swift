@@ -18,14 +18,19 @@
 struct UserKeys {
     /// The user id of each key.
     private var userIDs: [String] = []
-    /// The UTF-8 bytes of every key's user id, end to end, and where each ends: what ``existingKey(ofUTF8:)``
-    /// compares with (comparing through `String.utf8` was ~4 % of the reading thread).
+    /// Per key, three words: the id's first 16 UTF-8 bytes (little-endian, zero-padded) and its length — what a
+    /// lookup compares first, in one place (comparing through `String.utf8` was ~4 % of the reading thread, and the
+    /// scattered loads of a separate hash, end offset and bytes per probe were cache misses).
+    private var idHeads: [UInt64] = []
+    /// The UTF-8 bytes of every key's user id, end to end, and where each ends: compared beyond the first 16
+    /// bytes only (long ids).
     private var idBytes: [UInt8] = []
     private var idEnds: [Int] = []
-    /// The hash of each key's user id (compared before the ids, and reused when the table grows).
+    /// The hash of each key's user id (reused when the table grows).
     private var hashesByKey: [UInt64] = []
-    /// Per bucket: the key there, or -1 (empty). A power of two in size, at most half full.
-    private var buckets: [Int32] = Array(repeating: -1, count: UserKeys.bucketCountMin)
+    /// Per bucket: 0 (empty) or the high 32 bits of the id's hash above `key + 1` — so a probe rejects another
+    /// id by its hash without loading anything else. A power of two in size, at most half full.
+    private var buckets: [UInt64] = Array(repeating: 0, count: UserKeys.bucketCountMin)
 
     static let bucketCountMin = 1_024
 
@@ -34,63 +39,98 @@ struct UserKeys {
 
     /// The key of `userID`, giving it the next one on first sight.
     mutating func key(of userID: String) -> Int32 {
-        let hash = Self.hash(userID)
-        let mask = buckets.count - 1
-        var bucket = Int(truncatingIfNeeded: hash) & mask
-        for _ in 0..<buckets.count {  // Bounded: the table is at most half full, so an empty bucket comes first.
-            let key = buckets[bucket]
-            if key < 0 { return insert(userID, hash: hash, at: bucket) }
-            if hashesByKey[Int(key)] == hash && userIDs[Int(key)] == userID { return key }
-            bucket = (bucket + 1) & mask
-        }
-        preconditionFailure("a user-key table with no empty bucket")
+        var copy = userID  // `withUTF8` may make the string native and contiguous; ids from the log already are.
+        let (found, hash, bucket) = copy.withUTF8 { lookUp(UnsafeRawBufferPointer($0)) }
+        if let found { return found }
+        return insert(userID, hash: hash, at: bucket)
     }
 
     /// The key of the user id spelled by `userIDBytes` (UTF-8) if it has one; nil on first sight (nothing is
     /// inserted: ``key(of:)`` does that). Lets a reader look a known user up without making a `String`.
     func existingKey(ofUTF8 userIDBytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let hash = Self.hash(bytes: UnsafeRawBufferPointer(userIDBytes))
+        lookUp(UnsafeRawBufferPointer(userIDBytes)).key
+    }
+
+    /// The id's key, or nil and the empty bucket where it would go; and its hash.
+    private func lookUp(_ raw: UnsafeRawBufferPointer) -> (key: Int32?, hash: UInt64, bucket: Int) {
+        let hash = Self.hash(bytes: raw)
+        let (head0, head1) = Self.headWords(raw)
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask
         for _ in 0..<buckets.count {  // Bounded: the table is at most half full, so an empty bucket comes first.
-            let key = buckets[bucket]
-            if key < 0 { return nil }
-            if hashesByKey[Int(key)] == hash && idBytesEqual(key: Int(key), userIDBytes) { return key }
+            let entry = buckets[bucket]
+            if entry == 0 { return (nil, hash, bucket) }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let key = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if idHeads[3 * key] == head0 && idHeads[3 * key + 1] == head1
+                    && idHeads[3 * key + 2] == UInt64(raw.count) && (raw.count <= 16 || tailEqual(key: key, raw))
+                {
+                    return (Int32(key), hash, bucket)
+                }
+            }
             bucket = (bucket + 1) & mask
         }
         preconditionFailure("a user-key table with no empty bucket")
     }
 
-    private func idBytesEqual(key: Int, _ userIDBytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether the bytes of key `key`'s id after the first 16 are `raw`'s (whose length is that id's, > 16).
+    private func tailEqual(key: Int, _ raw: UnsafeRawBufferPointer) -> Bool {
         let start = key == 0 ? 0 : idEnds[key - 1]
-        let count = idEnds[key] - start
-        guard count == userIDBytes.count else { return false }
+        assert(idEnds[key] - start == raw.count && raw.count > 16)
         return idBytes.withUnsafeBufferPointer { stored in
-            count == 0 || memcmp(stored.baseAddress! + start, userIDBytes.baseAddress!, count) == 0
+            memcmp(stored.baseAddress! + start + 16, raw.baseAddress! + 16, raw.count - 16) == 0
         }
     }
 
     private mutating func insert(_ userID: String, hash: UInt64, at bucket: Int) -> Int32 {
-        precondition(userIDs.count < Int(Int32.max), "user count limit reached")
+        precondition(userIDs.count < Int(Int32.max) - 1, "user count limit reached")
         let key = Int32(userIDs.count)
         userIDs.append(userID)
         idBytes.append(contentsOf: userID.utf8)
         idEnds.append(idBytes.count)
+        var copy = userID
+        let (head0, head1) = copy.withUTF8 { Self.headWords(UnsafeRawBufferPointer($0)) }
+        idHeads.append(contentsOf: [head0, head1, UInt64(userID.utf8.count)])
         hashesByKey.append(hash)
-        buckets[bucket] = key
+        buckets[bucket] = Self.entry(hash: hash, key: Int(key))
         if userIDs.count * 2 > buckets.count { grow() }
-        assert(userIDs.count == hashesByKey.count && userIDs.count * 2 <= buckets.count)
+        assert(userIDs.count == hashesByKey.count && 3 * userIDs.count == idHeads.count)
+        assert(userIDs.count * 2 <= buckets.count)
         return key
+    }
+
+    /// A bucket's word for `key`: its hash's high half above `key + 1` (never 0).
+    private static func entry(hash: UInt64, key: Int) -> UInt64 {
+        (hash & 0xFFFF_FFFF_0000_0000) | UInt64(key + 1)
+    }
+
+    /// The first 16 bytes of an id as two little-endian words, zero-padded.
+    private static func headWords(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        if raw.count >= 16 {
+            return (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
+        if raw.count >= 8 { return (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), tailWord(raw, from: 8)) }
+        return (tailWord(raw, from: 0), 0)
+    }
+
+    /// The bytes from `offset` to the end (fewer than 8) as a little-endian word, zero-padded.
+    private static func tailWord(_ raw: UnsafeRawBufferPointer, from offset: Int) -> UInt64 {
+        assert(raw.count - offset < 8)
+        var word: UInt64 = 0
+        for index in offset..<raw.count { word |= UInt64(raw[index]) << (UInt64(index - offset) * 8) }
+        return word
     }
 
     /// Doubles the table and places every key again by its stored hash.
     private mutating func grow() {
-        var grown = [Int32](repeating: -1, count: buckets.count * 2)
+        var grown = [UInt64](repeating: 0, count: buckets.count * 2)
         let mask = grown.count - 1
         for key in hashesByKey.indices {
             var bucket = Int(truncatingIfNeeded: hashesByKey[key]) & mask
-            while grown[bucket] >= 0 { bucket = (bucket + 1) & mask }  // Bounded: half of `grown` stays empty.
-            grown[bucket] = Int32(key)
+            while grown[bucket] != 0 { bucket = (bucket + 1) & mask }  // Bounded: half of `grown` stays empty.
+            grown[bucket] = Self.entry(hash: hashesByKey[key], key: key)
         }
         buckets = grown
     }
@@ -98,12 +138,6 @@ struct UserKeys {
     /// A hash of the id's UTF-8 bytes read 8 at a time (ids are short: one or two words), each word mixed in by a
     /// multiply–xorshift, the length too; then a finaliser so that the low bits (the bucket) depend on every byte.
     /// Byte-at-a-time FNV-1a through `String.utf8` was ~2.5 % of a replay.
-    private static func hash(_ userID: String) -> UInt64 {
-        var copy = userID  // `withUTF8` may make the string native and contiguous; ids from the log already are.
-        return copy.withUTF8 { hash(bytes: UnsafeRawBufferPointer($0)) }
-    }
-
-    /// ``hash(_:)`` of an id's UTF-8 bytes.
     private static func hash(bytes raw: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(raw.count)
         var offset = 0

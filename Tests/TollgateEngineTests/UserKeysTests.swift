@@ -34,7 +34,13 @@ import TollgateSimulation
 
     @Test func idsThatDifferOnlyLateGetTheirOwnKeys() {
         var keys = UserKeys()
-        let ids = (0..<5_000).map { "same-long-prefix-for-every-user-\($0)" } + ["", "a", "A", "a\u{0}"]
+        // Ids that share their first 16 bytes (compared as two words and the length) and differ after them,
+        // and ids around the word boundaries whose zero padding must not make them equal.
+        let ids =
+            (0..<5_000).map { "same-long-prefix-for-every-user-\($0)" }
+            + ["", "a", "A", "a\u{0}", "\u{0}", "\u{0}\u{0}", "abcdefg", "abcdefgh", "abcdefgh\u{0}", "abcdefghi",
+               "0123456789abcde", "0123456789abcdef", "0123456789abcdef\u{0}", "0123456789abcdefg",
+               "0123456789abcdeg", "0123456789abcdefgh", "0123456789abcdefgi"]
         for (index, id) in ids.enumerated() { #expect(keys.key(of: id) == Int32(index)) }
         for (index, id) in ids.enumerated().reversed() { #expect(keys.key(of: id) == Int32(index)) }
         for (index, id) in ids.enumerated() {
