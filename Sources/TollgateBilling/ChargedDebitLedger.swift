@@ -25,6 +25,15 @@ struct ChargedDebitLedger: Sendable {
         self.amounts = amounts
     }
 
+    /// Room for `count` charged debits in each column, so that a replay that knows about how many records follow
+    /// fills its columns in place: growing them by doubling touched (page-faulted) and copied ~twice their final
+    /// size. Reserved pages that are never written cost no memory.
+    mutating func reserveCapacity(_ count: Int) {
+        seqs.reserveCapacity(count)
+        userSlots.reserveCapacity(count)
+        amounts.reserveCapacity(count)
+    }
+
     mutating func append(seq: Int64, userSlot: Int32, charged: Int64) {
         assert(seqs.last.map { $0 < seq } ?? true, "charged debits arrive in seq order")
         seqs.append(seq)

@@ -24,6 +24,12 @@ public struct LedgerVerifier: Sendable {
         state = State(configuration: configuration)
     }
 
+    /// Prepares for about `records` more records (an estimate: more or fewer only costs the growth it would have
+    /// cost anyway): the per-debit table of charged debits is reserved once instead of doubled as it fills.
+    public mutating func reserveCapacity(records: Int) {
+        state.chargedDebits.reserveCapacity(max(0, records))
+    }
+
     /// Decodes, checks and folds one record; returns it decoded (nil when it does not decode, which is reported),
     /// so that other projections of the same replay need not decode it again.
     @discardableResult

@@ -14,6 +14,12 @@ public struct AccountingVerifier: Sendable {
     public static let poolInvariant = "accounting_credits_match_balance"
     public init() {}
 
+    /// Prepares for about `records` more records (an estimate): the journal's per-debit table is reserved once
+    /// instead of doubled as it fills (``LedgerVerifier/reserveCapacity(records:)``).
+    public mutating func reserveCapacity(records: Int) {
+        journal.singleLotDebits.reserveCapacity(max(0, records))
+    }
+
     public mutating func add(_ entry: LedgerEntry) {
         postings.removeAll(keepingCapacity: true)
         guard entry.record.rejection == nil, let userID = entry.record.userID else { return }

@@ -219,12 +219,14 @@ struct DecodedRecords {
     /// of each chunk of `source` and hands the same chunk on (the array is shared, not copied), then ends with the
     /// journal in ``Outcome/accounting``. Holds at most `chunkCountMax` chunks beside the source's; stopping it
     /// stops the source.
+    /// `expectedRecordCount` (an estimate) sizes the journal's per-debit table once.
     static func journaled(
-        _ source: ReadAhead<Chunk>, name: String, chunkCountMax: Int
+        _ source: ReadAhead<Chunk>, name: String, chunkCountMax: Int, expectedRecordCount: Int = 0
     ) -> ReadAhead<Chunk> {
         ReadAhead(name: name, chunkCountMax: chunkCountMax) { push in
             defer { source.stop() }
             var accounting = AccountingVerifier()
+            accounting.reserveCapacity(records: expectedRecordCount)
             while let chunk = source.next() {  // Bounded by the source's records.
                 switch chunk {
                 case .records(let records):

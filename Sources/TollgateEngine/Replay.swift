@@ -1,3 +1,4 @@
+import Foundation
 import TollgateBilling
 import TollgateLog
 
@@ -67,6 +68,8 @@ public enum Replay {
 
         var replayViolations: [Violation] = []
         var verifier = LedgerVerifier(configuration: billing)
+        let expectedRecords = concurrent ? expectedRecordCount(directory: directory, until: bound) : 0
+        verifier.reserveCapacity(records: expectedRecords)
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
         // The records come up to the bound, decoded, each user numbered once (reading thread); the accounting
@@ -78,7 +81,8 @@ public enum Replay {
                     DecodedRecords(
                         directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
                         userKeys: true, compactDebits: true)
-                }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax) : nil
+                }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax, expectedRecordCount: expectedRecords)
+            : nil
         defer { readAhead?.stop() }
         var direct =
             concurrent
@@ -149,4 +153,33 @@ public enum Replay {
         violations.append(contentsOf: accounting.finish(balances: verifier.state.balances()))
         return Report(recordCount: recordCount, violations: violations, state: verifier.state)
     }
+
+    /// About how many records a replay up to `bound` will read, from the segment files' names and sizes alone
+    /// (nothing is opened): the records before the last segment (its base seq − 1) plus the last segment's — at
+    /// most its size ÷ 13 bytes (a record's framing) when raw, the earlier segments' average when sealed. Sizes the
+    /// replay's per-debit tables once (``LedgerVerifier/reserveCapacity(records:)``); a wrong guess only costs the
+    /// growth it would have cost anyway, and room never written costs no memory. 0 when the directory is unreadable.
+    static func expectedRecordCount(directory: String, until bound: Projection.Bound) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        guard let last = SegmentFileName.segments(of: names).last else { return 0 }
+        let before = Int(last.baseSeq) - 1
+        var lastCount = 0
+        if last.isSealed {
+            let segmentCount = SegmentFileName.segments(of: names).count
+            lastCount = segmentCount > 1 ? before / (segmentCount - 1) : 0
+        } else if let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + last.name),
+            let sizeBytes = attributes[.size] as? Int
+        {
+            lastCount = sizeBytes / recordFramingBytesMin
+        }
+        let (sum, overflow) = before.addingReportingOverflow(lastCount)
+        var expected = overflow ? Int.max : sum
+        if case .seq(let lastSeq) = bound { expected = min(expected, Int(clamping: lastSeq)) }
+        return min(max(0, expected), expectedRecordCountMax)
+    }
+
+    /// A record's framing in a raw segment (docs/log-format.md, "Record"): no record is smaller.
+    static let recordFramingBytesMin = 13
+    /// The estimate's ceiling (64M records): a tampered file name must not reserve without bound.
+    static let expectedRecordCountMax = 1 << 26
 }
