@@ -33,7 +33,9 @@ extension LedgerRecord {
     public static func decodeKeyedDebit(
         bodyBytes: UnsafeRawBufferPointer
     ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
-        var reader = BodyReader(bytes: bodyBytes.assumingMemoryBound(to: UInt8.self), typeTag: CompactDebit.typeTag)
+        let bytes = bodyBytes.assumingMemoryBound(to: UInt8.self)
+        if let charged = decodeChargedDebit(bytes) { return charged }
+        var reader = BodyReader(bytes: bytes, typeTag: CompactDebit.typeTag)
         do throws(RecordDecodingError) {
             let head = try decodeDebitHead(from: &reader)
             guard head.flags & 0b111 == 0 else { return nil }  // A session id, request id or idempotency key.
@@ -45,6 +47,45 @@ extension LedgerRecord {
         } catch {
             return nil
         }
+    }
+
+    /// ``decodeKeyedDebit(bodyBytes:)`` of the commonest body — a charged debit without optional strings — in one
+    /// pass over the bytes with the same checks as ``decodeDebitHead(from:)`` and ``BodyReader`` (flag bits,
+    /// identifier length and bytes, minimal varints, amount ranges, an explicit charge ≠ the amount, nothing after),
+    /// nil for anything else (the general decoding then answers, exactly as before). The general path's calls and
+    /// typed throws were ~15 % of a verified replay's reading thread.
+    @inline(__always)
+    private static func decodeChargedDebit(
+        _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
+        // flags, outcome, id length, ≥ 1 id byte, ≥ 1 amount byte.
+        guard bytes.count >= 5 else { return nil }
+        let flags = bytes[0]
+        // Reserved bit 7 and the optional strings (bits 0–2) go the general way; so does any outcome but charged.
+        guard flags & 0b1000_0111 == 0, bytes[1] == 0 else { return nil }
+        let idCount = Int(bytes[2])
+        guard idCount >= 1, idCount <= RecordLimits.identifierSizeBytesMax, 3 + idCount < bytes.count else {
+            return nil
+        }
+        for index in 3..<(3 + idCount) where !Identifier.isByte(bytes[index]) { return nil }
+        var offset = 3 + idCount
+        guard case .success(let amountRaw) = Varint.read(bytes, offset: &offset),
+            amountRaw >= 1, amountRaw <= UInt64(Millicredits.magnitudeMax)
+        else { return nil }
+        let amount = Millicredits(rawValue: Int64(amountRaw))
+        var charged = amount
+        if flags & (1 << 6) != 0 {
+            guard case .success(let chargedRaw) = Varint.read(bytes, offset: &offset),
+                chargedRaw >= 1, chargedRaw <= UInt64(Millicredits.magnitudeMax), chargedRaw != amountRaw
+            else { return nil }
+            charged = Millicredits(rawValue: Int64(chargedRaw))
+        }
+        guard offset == bytes.count else { return nil }
+        let outcome = DebitOutcome.charged(charged, warned: flags & (1 << 4) != 0, anomaly: flags & (1 << 5) != 0)
+        return (
+            KeyedDebit(amount: amount, enforcementEnabled: flags & (1 << 3) != 0, outcome: outcome),
+            UnsafeBufferPointer(rebasing: bytes[3..<(3 + idCount)])
+        )
     }
 
     private static func decode(
