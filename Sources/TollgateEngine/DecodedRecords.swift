@@ -41,13 +41,15 @@ struct DecodedRecords {
         /// The bodies of the `.decoded` items, in log order (each item holds its index).
         var bodies: [Result<LedgerRecord, RecordDecodingError>] = []
 
-        init(reservingCapacity capacity: Int = 0) {
-            items.reserveCapacity(capacity)
+        /// Room for `itemCount` items, `bodyCount` of them held whole (every record of a fold, few of a replay's).
+        init(reservingItems itemCount: Int = 0, bodies bodyCount: Int = 0) {
+            items.reserveCapacity(itemCount)
+            bodies.reserveCapacity(bodyCount)
         }
 
         /// Appends a record held whole (or why it does not decode).
         mutating func append(
-            seq: UInt64, timeMs: Int64, typeTag: UInt8, decoded: Result<LedgerRecord, RecordDecodingError>,
+            seq: UInt64, timeMs: Int64, typeTag: UInt8, decoded: consuming Result<LedgerRecord, RecordDecodingError>,
             userKey: Int32 = -1
         ) {
             bodies.append(decoded)
@@ -123,7 +125,8 @@ struct DecodedRecords {
             return .end(outcome)
         }
         reader = nil  // keeps `active` uniquely referenced while it reads
-        var chunk = Records(reservingCapacity: chunkRecordCount)
+        // A fold holds every body whole; a replay's bodies are mostly compact debits, the rest grows as needed.
+        var chunk = Records(reservingItems: chunkRecordCount, bodies: compactDebits ? 0 : chunkRecordCount)
         var atBound = false
         do throws(LogError) {
             // Each body is decoded where the reader holds it (a view of its block: no copy of the body), a batch

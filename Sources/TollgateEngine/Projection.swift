@@ -130,16 +130,23 @@ public enum Projection {
         while true {
             switch readAhead.next() {
             case .records(let records):
+                // By index, each body read in place from the chunk (a fold's records are all held whole): a copy
+                // of each record retained and released its strings.
                 for index in records.items.indices {
-                    let item = records.items[index]
-                    let seq = Int64(item.seq)
+                    let seq = Int64(records.items[index].seq)
                     guard seq == nextSeq else { throw notContiguous(seq, nextSeq) }
-                    switch records.decoded(at: index) {
-                    case .success(let body):
-                        fold(&state, body, seq: seq, time: Timestamp(millisecondsSinceEpoch: item.timeMs))
+                    guard case .decoded(let body) = records.items[index].body else {
+                        preconditionFailure("a fold reads no compact debits")
+                    }
+                    switch records.bodies[body] {
+                    case .success(let record):
+                        fold(
+                            &state, record, seq: seq,
+                            time: Timestamp(millisecondsSinceEpoch: records.items[index].timeMs))
                     case .failure(let error):
+                        let typeTag = records.items[index].typeTag
                         throw EngineError(
-                            .undecodableRecord, "record \(seq) (type \(item.typeTag)) cannot be decoded: \(error)")
+                            .undecodableRecord, "record \(seq) (type \(typeTag)) cannot be decoded: \(error)")
                     }
                     nextSeq += 1
                     if let progress, nextSeq & 0xFFFF == 0 { progress(nextSeq - 1) }
