@@ -359,12 +359,26 @@ public final class Log: @unchecked Sendable {
     private static let zeros = [UInt8](repeating: 0, count: LogLimits.preallocationWriteSizeBytesMax)
 
     /// Cuts the preallocated zeros off the active segment, so that what is sealed or left behind by a clean close
-    /// is the same bytes as without preallocation (I/O owner only). The caller syncs.
-    private func dropPreallocation(_ segment: inout ActiveSegment) throws(Errno) {
+    /// is the same bytes as without preallocation (I/O owner only; the caller syncs). The last batch is checked
+    /// first, as before a failed append's cut-back (`confirmLastBatch`): a misdirected write of it leaves its own
+    /// range reading as zeros and the stray copy in the zeros after it, and the cut alone would leave zeros that
+    /// pass for the clean end of the records. Read back wrong, it is rewritten from memory, the cut is made, and
+    /// the log fail-stops.
+    private func dropPreallocation(_ segment: inout ActiveSegment) throws(LogError) {
         guard segment.fileSizeBytes > segment.sizeBytes else { return }
-        try storage.truncate(segment.file, to: segment.sizeBytes)
+        let name = SegmentName.raw(segment.baseSeq)
+        let check = try confirmLastBatch(in: segment)
+        do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
+            throw LogError(.failed, "cutting the preallocated zeros off failed", errno: error.rawValue, file: name)
+        }
         segment.fileSizeBytes = segment.sizeBytes
         unsyncedBytes = true
+        if case .repaired(let offset) = check {
+            throw LogError(
+                .failed,
+                "the last batch read back wrong (a misdirected or lost write) and was rewritten from memory; "
+                    + "the log refuses appends until reopened (open verifies the segment)", file: name, offset: offset)
+        }
     }
 
     /// Reads the last batch written to `segment` back (rare path: only before cutting the file after a failed
@@ -405,10 +419,9 @@ public final class Log: @unchecked Sendable {
     /// Seals the full active segment (I/O owner only). On ENOSPC the raw segment stays active.
     private func sealActive() throws(LogError) {
         var segment = active!
-        do throws(Errno) { try dropPreallocation(&segment) } catch {
-            throw LogError(
-                .failed, "cutting the preallocated zeros off before sealing failed", errno: error.rawValue,
-                file: SegmentName.raw(segment.baseSeq))
+        do throws(LogError) { try dropPreallocation(&segment) } catch {
+            active = segment
+            throw error
         }
         active = segment
         if unsyncedBytes, configuration.durability != .none {
@@ -420,7 +433,8 @@ public final class Log: @unchecked Sendable {
             }
             unsyncedBytes = false
         }
-        let footer = try Sealer.seal(storage: storage, directory: directory, baseSeq: segment.baseSeq)
+        let footer = try Sealer.seal(
+            storage: storage, directory: directory, baseSeq: segment.baseSeq, expectedNextSeq: ioTail.nextSeq)
         precondition(footer.lastSeq + 1 == ioTail.nextSeq && footer.lastChain == ioTail.chain)
         storage.close(segment.file)
         active = nil
@@ -488,11 +502,7 @@ public final class Log: @unchecked Sendable {
         var result: LogError?
         if var active {
             if failed == nil {
-                do throws(Errno) { try dropPreallocation(&active) } catch {
-                    result = LogError(
-                        .failed, "cutting the preallocated zeros off at close failed", errno: error.rawValue,
-                        file: SegmentName.raw(active.baseSeq))
-                }
+                do throws(LogError) { try dropPreallocation(&active) } catch { result = error }
             }
             if result == nil, failed == nil, unsyncedBytes {
                 do throws(Errno) { try storage.datasync(active.file) } catch {

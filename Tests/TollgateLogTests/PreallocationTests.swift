@@ -210,3 +210,28 @@ import Testing
         #expect(try readAll(directory.path) == expected)
     }
 }
+
+extension PreallocationTests {
+    /// The last acknowledged batch written 1 KiB off, into the zeros (a misdirected write): cutting the zeros off at
+    /// close would leave zeros where it belongs, which read as the clean end. Close reads it back first, rewrites it
+    /// and fails; the reopened log holds it.
+    @Test func misdirectedLastBatchIsRepairedBeforeTheZerosAreCut() throws {
+        let directory = TemporaryDirectory()
+        let storage = FaultyStorage()
+        var factory = RecordFactory(seed: 48)
+        let log = try Log.open(
+            directory: directory.path, configuration: LogConfiguration(preallocationStepBytes: 64 << 10),
+            storage: storage)
+        var expected = try appendAll(log, (0..<3).map { _ in factory.batch(countMax: 3) })
+        storage.misdirectNextWriteByBytes = 1024
+        expected += try appendAll(log, [factory.batch(countMax: 3)])  // acknowledged, but not where it belongs
+        #expect {
+            try log.close()
+        } throws: { ($0 as? LogError)?.code == .failed }
+        let reopened = try Log.open(directory: directory.path)
+        #expect(reopened.nextSeq == UInt64(expected.count) + 1, "an acknowledged batch was taken for the end")
+        try reopened.close()
+        #expect(try readAll(directory.path) == expected)
+        #expect(verifyLog(directory: directory.path).ok)
+    }
+}
