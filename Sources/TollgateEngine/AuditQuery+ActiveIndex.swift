@@ -12,6 +12,18 @@ import TollgateLog
 extension AuditQuery {
     /// At most this many marks are tried, newest first, before the sidecar is given up for a scan.
     static let activeMarkTriesMax = 8
+    /// At most this many marks found past the records' end (in the preallocated zeros) are passed over.
+    static let pastEndMarksMax = 64
+
+    /// What reading from a mark found.
+    private enum MarkScan {
+        /// The log confirms the mark: the matching records after it.
+        case confirmed([LedgerEntry])
+        /// No batch at the mark's position: it lies where the records have ended (a crash cut the log back).
+        case pastEnd
+        /// The records there do not reach the mark's last covered record.
+        case unconfirmed
+    }
 
     /// The matching records of the active segment (seq order) that a page needing `need` more can use: all matches
     /// after the mark, plus the newest (newest-first) or oldest (oldest-first) `need` postings before it.
@@ -27,13 +39,22 @@ extension AuditQuery {
         // A sidecar without a mark covers nothing yet (its writer has not finished a commit): a plain scan.
         guard !index.marks.isEmpty else { return .failure(.missing) }
         // Marks whose batch lies past the end of the file (written before a crash cut the log back) are passed
-        // over without a read; the tries are for marks the log might confirm.
+        // over without a read; marks whose batch lies in the preallocated zeros after the records (the file's size
+        // is past the records' end while a writer has it open or after a kill) are passed over after one read of
+        // the zeros. The tries are for marks the log might confirm.
         let segmentPath = directory + "/" + SegmentFileName.rawName(baseSeq: segmentBaseSeq)
         var status = stat()
         let sizeBytes = stat(segmentPath, &status) == 0 ? UInt64(status.st_size) : 0
         let candidates = index.marks.reversed().filter { $0.batch.offsetBytes < sizeBytes }
-        for mark in candidates.prefix(Self.activeMarkTriesMax) {
-            guard let tail = try? scanAfter(mark, directory: directory, need: need) else { continue }
+        var triedCount = 0
+        var pastEndCount = 0
+        for mark in candidates {
+            guard triedCount < Self.activeMarkTriesMax, pastEndCount < Self.pastEndMarksMax else { break }
+            let scanned = try? scanAfter(mark, directory: directory, need: need)
+            guard case .confirmed(let tail) = scanned else {
+                if case .pastEnd = scanned { pastEndCount += 1 } else { triedCount += 1 }
+                continue
+            }
             var postings = index.postings[..<mark.postingCount].filter { posting in
                 posting.initiator == initiatedBy && timeMatches(Timestamp(millisecondsSinceEpoch: posting.timeMs))
             }
@@ -50,9 +71,10 @@ extension AuditQuery {
     }
 
     /// The matching records after `mark`, read from its batch (which must continue the chain the mark recorded)
-    /// to the end of the log; nil when the log does not reach the mark's last covered record.
+    /// to the end of the log; `.unconfirmed` when the log does not reach the mark's last covered record,
+    /// `.pastEnd` when there is no batch at the mark's position at all.
     private func scanAfter(_ mark: ActiveAuditIndex.Mark, directory: String, need: Int) throws(EngineError)
-        -> [LedgerEntry]?
+        -> MarkScan
     {
         var reader = try LedgerReader(directory: directory, at: mark.batch)
         let covered = Int64(mark.coveredNextSeq)
@@ -72,7 +94,9 @@ extension AuditQuery {
             if order == .oldest && found.count >= need { break }
         }
         // Also true when the log ends exactly at the mark (nothing read after it but the covered records).
-        return metCoveredEnd ? found : nil
+        if metCoveredEnd { return .confirmed(found) }
+        let readNothing = reader.nextSeq == Int64(mark.batch.baseSeq) && reader.tornTail == nil
+        return readNothing ? .pastEnd : .unconfirmed
     }
 
     /// Reads the records `postings` name (seq order), one forward reader for postings close together.

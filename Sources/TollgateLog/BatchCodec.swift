@@ -47,6 +47,10 @@ enum BatchCodec {
         var offsetInBatch: Int
         var seq: UInt64
         var detail: String
+        /// For a record checksum mismatch: where the failing record ends (its declared extent). A write cut short
+        /// (zeros from some byte on, as a kill during `pwrite` into preallocated zeros leaves) fails exactly so,
+        /// with no non-zero byte from some offset before this one to the end of the file; a flipped bit does not.
+        var recordEndInBatch: Int? = nil
     }
 
     /// Checks every record of a whole batch (`bytes` is exactly `header.batchSizeBytes` long): checksums, sizes
@@ -82,7 +86,9 @@ enum BatchCodec {
             let body = bytes.slice(offset + RecordHeader.sizeBytes, bodySizeBytes)
             let timeMs = header.baseTimeMs &+ Int64(deltaMs)
             guard checksum == recordChecksum(seq: seq, timeMs: timeMs, type: type, body: body) else {
-                return Problem(offsetInBatch: offset, seq: seq, detail: "record checksum mismatch")
+                return Problem(
+                    offsetInBatch: offset, seq: seq, detail: "record checksum mismatch",
+                    recordEndInBatch: offset + RecordHeader.sizeBytes + bodySizeBytes)
             }
             guard index == 0 ? deltaMs == 0 : deltaMs >= previousDeltaMs else {
                 return Problem(offsetInBatch: offset, seq: seq, detail: "record time decreases")

@@ -22,6 +22,11 @@ extension Log {
                 "segmentSizeBytes \(configuration.segmentSizeBytes) outside \(LogLimits.segmentSizeBytesMin)...\(LogLimits.segmentSizeBytesMax)"
             )
         }
+        guard configuration.preallocationStepBytes <= LogLimits.preallocationStepBytesMax else {
+            throw LogError(
+                .invalidArgument,
+                "preallocationStepBytes \(configuration.preallocationStepBytes) exceeds \(LogLimits.preallocationStepBytesMax)")
+        }
         if case .interval(let milliseconds) = configuration.durability, milliseconds <= 0 {
             throw LogError(.invalidArgument, "interval durability needs a positive period, got \(milliseconds) ms")
         }
@@ -224,9 +229,11 @@ private struct Recovery {
                     // What the scan read may sit only in the page cache (an append whose fdatasync failed, then
                     // a restart without power loss): make it durable before anyone sees it or builds on it.
                     try syncRecovered(file, entry.name)
+                    // The records end where the scan stopped; zeros after them (the preallocated tail a crash or
+                    // kill left, checked zero to the end of the file by the scan) are kept for the next appends.
                     return finish(
-                        file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.fileSizeBytes, nextSeq: nextSeq,
-                        chain: chain, lastTimeMs: lastTimeMs)
+                        file: file, baseSeq: entry.baseSeq, sizeBytes: scanner.rawOffset, nextSeq: nextSeq,
+                        chain: chain, lastTimeMs: lastTimeMs, fileSizeBytes: scanner.fileSizeBytes)
                 case .torn(let offset, let sizeBytes, let reason):
                     guard isLast else {
                         throw LogError(
@@ -274,9 +281,10 @@ private struct Recovery {
     }
 
     private func finish(
-        file: FileID, baseSeq: UInt64, sizeBytes: UInt64, nextSeq: UInt64, chain: UInt64, lastTimeMs: Int64?
+        file: FileID, baseSeq: UInt64, sizeBytes: UInt64, nextSeq: UInt64, chain: UInt64, lastTimeMs: Int64?,
+        fileSizeBytes: UInt64? = nil
     ) -> (Log.ActiveSegment, Log.Tail) {
-        let active = Log.ActiveSegment(file: file, baseSeq: baseSeq, sizeBytes: sizeBytes)
+        let active = Log.ActiveSegment(file: file, baseSeq: baseSeq, sizeBytes: sizeBytes, fileSizeBytes: fileSizeBytes)
         return (active, tail(active, nextSeq: nextSeq, chain: chain, lastTimeMs: lastTimeMs))
     }
 

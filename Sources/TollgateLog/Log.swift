@@ -40,7 +40,19 @@ public final class Log: @unchecked Sendable {
     struct ActiveSegment {
         var file: FileID
         var baseSeq: UInt64
+        /// Where the records end (the next batch goes here).
         var sizeBytes: UInt64
+        /// The file's size: `sizeBytes` plus the preallocated zeros after the records (every byte in
+        /// `sizeBytes..<fileSizeBytes` reads as zero).
+        var fileSizeBytes: UInt64
+
+        init(file: FileID, baseSeq: UInt64, sizeBytes: UInt64, fileSizeBytes: UInt64? = nil) {
+            precondition(fileSizeBytes.map { $0 >= sizeBytes } ?? true, "the file ends before its records")
+            self.file = file
+            self.baseSeq = baseSeq
+            self.sizeBytes = sizeBytes
+            self.fileSizeBytes = fileSizeBytes ?? sizeBytes
+        }
     }
 
     /// The last batch written to the active segment: the append's own encoded buffer, retained (not copied) so
@@ -273,7 +285,14 @@ public final class Log: @unchecked Sendable {
         precondition(ticket.bytes.count >= BatchHeader.sizeBytes + RecordHeader.sizeBytes)
         assert(ticket.bytes.withUnsafeBytes { $0.getUInt64(at: 16) } == ioTail.nextSeq, "batch must start at the tail")
         precondition(ticket.tailAfter.nextSeq > ioTail.nextSeq)
+        var zeroing = false
         do {
+            let batchEndBytes = segment.sizeBytes + UInt64(ticket.bytes.count)
+            if batchEndBytes > segment.fileSizeBytes, configuration.preallocationStepBytes > 0 {
+                zeroing = true
+                try preallocate(&segment, batchEndBytes: batchEndBytes)
+                zeroing = false
+            }
             try storage.write(segment.file, ticket.bytes, at: segment.sizeBytes)
         } catch {
             let name = SegmentName.raw(segment.baseSeq)
@@ -285,6 +304,9 @@ public final class Log: @unchecked Sendable {
             do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
                 throw LogError(.failed, "write failed and truncating it back failed", errno: error.rawValue, file: name)
             }
+            // The preallocated zeros went with the cut; the next append writes them again.
+            segment.fileSizeBytes = segment.sizeBytes
+            active = segment
             if case .repaired(let offset) = check {
                 throw LogError(
                     .failed,
@@ -292,17 +314,71 @@ public final class Log: @unchecked Sendable {
                         + "the log refuses appends until reopened (open verifies the segment)", file: name,
                     offset: offset)
             }
-            let logError = LogError.from(error, "write of seq \(ioTail.nextSeq) failed; nothing appended", file: name)
+            let what = zeroing ? "preallocating zeros for seq \(ioTail.nextSeq)" : "write of seq \(ioTail.nextSeq)"
+            let logError = LogError.from(error, "\(what) failed; nothing appended", file: name)
             if logError.code == .diskFull { throw logError }
             throw LogError(.failed, logError.message, errno: error.rawValue, file: name, offset: segment.sizeBytes)
         }
         lastBatch = WrittenBatch(offset: segment.sizeBytes, bytes: ticket.bytes)
         segment.sizeBytes += UInt64(ticket.bytes.count)
+        segment.fileSizeBytes = max(segment.fileSizeBytes, segment.sizeBytes)
         active = segment
         unsyncedBytes = true
         let tail = ticket.tailAfter
         precondition(tail.segmentBaseSeq == segment.baseSeq && tail.segmentSizeBytes == segment.sizeBytes)
         ioTail = tail
+    }
+
+    /// Fills the file with written zeros ahead of a batch that would end at `batchEndBytes` past the preallocated
+    /// end, so that this batch and the next ones land in blocks that are allocated and written inside the file's
+    /// size (I/O owner only). One bounded step: up to `preallocationStepBytes` past the batch's end, never past the
+    /// segment size (unless the batch alone reaches past it), never within `preallocationGuardBytes` after the
+    /// records (that gap stays a hole). A failure leaves the file for the caller to cut back.
+    private func preallocate(_ segment: inout ActiveSegment, batchEndBytes: UInt64) throws(Errno) {
+        let step = configuration.preallocationStepBytes
+        precondition(step > 0 && batchEndBytes > segment.fileSizeBytes)
+        let limitBytes = max(configuration.segmentSizeBytes, batchEndBytes)
+        let startBytes = max(segment.fileSizeBytes, segment.sizeBytes + LogLimits.preallocationGuardBytes)
+        let endBytes = min(max(batchEndBytes, startBytes) + step, limitBytes)
+        guard startBytes < endBytes else { return }
+        assert(startBytes >= segment.sizeBytes + LogLimits.preallocationGuardBytes, "zeros too close to the records")
+        let zeros = Log.zeros
+        var offset = startBytes
+        var writeCount = 0
+        while offset < endBytes {
+            let count = Int(min(UInt64(zeros.count), endBytes - offset))
+            try storage.write(segment.file, zeros[0..<count], at: offset)
+            offset += UInt64(count)
+            writeCount += 1
+            precondition(writeCount <= Int(LogLimits.preallocationStepBytesMax) / zeros.count + 8, "zero-fill loop")
+        }
+        segment.fileSizeBytes = endBytes
+    }
+
+    /// The zeros a preallocation writes (shared, never written to).
+    private static let zeros = [UInt8](repeating: 0, count: LogLimits.preallocationWriteSizeBytesMax)
+
+    /// Cuts the preallocated zeros off the active segment, so that what is sealed or left behind by a clean close
+    /// is the same bytes as without preallocation (I/O owner only; the caller syncs). The last batch is checked
+    /// first, as before a failed append's cut-back (`confirmLastBatch`): a misdirected write of it leaves its own
+    /// range reading as zeros and the stray copy in the zeros after it, and the cut alone would leave zeros that
+    /// pass for the clean end of the records. Read back wrong, it is rewritten from memory, the cut is made, and
+    /// the log fail-stops.
+    private func dropPreallocation(_ segment: inout ActiveSegment) throws(LogError) {
+        guard segment.fileSizeBytes > segment.sizeBytes else { return }
+        let name = SegmentName.raw(segment.baseSeq)
+        let check = try confirmLastBatch(in: segment)
+        do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
+            throw LogError(.failed, "cutting the preallocated zeros off failed", errno: error.rawValue, file: name)
+        }
+        segment.fileSizeBytes = segment.sizeBytes
+        unsyncedBytes = true
+        if case .repaired(let offset) = check {
+            throw LogError(
+                .failed,
+                "the last batch read back wrong (a misdirected or lost write) and was rewritten from memory; "
+                    + "the log refuses appends until reopened (open verifies the segment)", file: name, offset: offset)
+        }
     }
 
     /// Reads the last batch written to `segment` back (rare path: only before cutting the file after a failed
@@ -342,7 +418,12 @@ public final class Log: @unchecked Sendable {
 
     /// Seals the full active segment (I/O owner only). On ENOSPC the raw segment stays active.
     private func sealActive() throws(LogError) {
-        let segment = active!
+        var segment = active!
+        do throws(LogError) { try dropPreallocation(&segment) } catch {
+            active = segment
+            throw error
+        }
+        active = segment
         if unsyncedBytes, configuration.durability != .none {
             // Sealing copies through the page cache; make the raw file durable first so a failed seal loses nothing.
             do throws(Errno) { try storage.datasync(segment.file) } catch {
@@ -352,7 +433,8 @@ public final class Log: @unchecked Sendable {
             }
             unsyncedBytes = false
         }
-        let footer = try Sealer.seal(storage: storage, directory: directory, baseSeq: segment.baseSeq)
+        let footer = try Sealer.seal(
+            storage: storage, directory: directory, baseSeq: segment.baseSeq, expectedNextSeq: ioTail.nextSeq)
         precondition(footer.lastSeq + 1 == ioTail.nextSeq && footer.lastChain == ioTail.chain)
         storage.close(segment.file)
         active = nil
@@ -418,8 +500,11 @@ public final class Log: @unchecked Sendable {
         let failed = failure
         lock.unlock()
         var result: LogError?
-        if let active {
-            if failed == nil, unsyncedBytes {
+        if var active {
+            if failed == nil {
+                do throws(LogError) { try dropPreallocation(&active) } catch { result = error }
+            }
+            if result == nil, failed == nil, unsyncedBytes {
                 do throws(Errno) { try storage.datasync(active.file) } catch {
                     result = LogError(
                         .failed, "fdatasync at close failed", errno: error.rawValue,

@@ -5,7 +5,11 @@ import CLZ4
 /// leaves a log that opens: a `.tmp` is deleted, a raw file next to its sealed twin is deleted.
 enum Sealer {
     /// Seals `baseSeq`'s raw segment and returns the footer written. The raw segment must end cleanly.
-    static func seal(storage: any LogStorage, directory: String, baseSeq: UInt64) throws(LogError) -> SealedFooter {
+    /// With `expectedNextSeq` (the writer's roll), the segment must hold its records up to that seq: a last batch
+    /// that reads as zeros (a lost or misdirected write) would otherwise pass for the end of the records.
+    static func seal(storage: any LogStorage, directory: String, baseSeq: UInt64, expectedNextSeq: UInt64? = nil)
+        throws(LogError) -> SealedFooter
+    {
         let rawName = SegmentName.raw(baseSeq)
         let tempName = SegmentName.sealing(baseSeq)
         let tempPath = directory + "/" + tempName
@@ -87,6 +91,13 @@ enum Sealer {
             scanner.withCurrentBatchBytes { block.append(contentsOf: $0) }
             blockBatchCount += 1
             recordCount += UInt64(batch.recordCount)
+        }
+        if let expectedNextSeq, scanner.end == .clean, scanner.nextSeq != expectedNextSeq {
+            try? storage.remove(tempPath)
+            throw LogError(
+                .corruptRecord,
+                "cannot seal \(rawName): its records end at seq \(scanner.nextSeq), the writer wrote up to seq \(expectedNextSeq - 1)",
+                file: rawName, offset: scanner.rawOffset, seq: scanner.nextSeq)
         }
         guard scanner.end == .clean, recordCount > 0 else {
             try? storage.remove(tempPath)

@@ -5,8 +5,11 @@ import CLZ4
 /// segments, the frame structure, block index and footer. Kafka's `LogSegment` read path, in one type.
 final class SegmentScanner {
     enum End: Equatable {
+        /// After the last batch: the end of the file, or (raw segments) a batch boundary where every byte to the
+        /// end of the file is zero — the preallocated tail (`rawOffset` is then where the records end).
         case clean
-        /// The raw segment ends in a partial (or zero-filled) batch starting at `offset`.
+        /// The raw segment ends in a partial batch starting at `offset`: the file ends inside it, or a write into
+        /// zeros was cut short (every byte from inside it to the end of the file is zero).
         case torn(offset: UInt64, sizeBytes: UInt64, reason: String)
     }
 
@@ -152,18 +155,47 @@ final class SegmentScanner {
     }
 
     private func restIsZero(from offset: UInt64) throws(LogError) -> Bool {
+        try nonZeroEnd(from: offset, stopAtFirst: true) == offset
+    }
+
+    /// The offset just after the last non-zero byte in `offset..<fileSizeBytes` (`offset` when all are zero);
+    /// with `stopAtFirst`, any offset past `offset` as soon as one non-zero byte is found. Reads the file in
+    /// bounded chunks (the zeros after the records are at most one preallocation step on a log this code wrote).
+    private func nonZeroEnd(from offset: UInt64, stopAtFirst: Bool = false) throws(LogError) -> UInt64 {
         var position = offset
+        var end = offset
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        let chunkCountMax = (fileSizeBytes - min(offset, fileSizeBytes)) / UInt64(chunk.count) + 1
+        var chunkCount: UInt64 = 0
         while position < fileSizeBytes {
+            chunkCount += 1
+            precondition(chunkCount <= chunkCountMax + 1, "zero scan past the end of the file")
             let got: Int
             do {
                 got = try storage.read(file, into: &chunk, count: chunk.count, at: position)
             } catch { throw LogError.from(error, "read segment", file: name) }
             if got == 0 { break }
-            if chunk[0..<got].contains(where: { $0 != 0 }) { return false }
+            if let last = chunk.withUnsafeBytes({ Self.lastNonZeroIndex($0.slice(0, got)) }) {
+                end = position + UInt64(last) + 1
+                if stopAtFirst { return end }
+            }
             position += UInt64(got)
         }
-        return true
+        return end
+    }
+
+    /// Index of the last non-zero byte, nil when all are zero; eight bytes at a time.
+    private static func lastNonZeroIndex(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var index = bytes.count
+        while index >= 8 {
+            if bytes.loadUnaligned(fromByteOffset: index - 8, as: UInt64.self) != 0 { break }
+            index -= 8
+        }
+        while index > 0 {
+            if bytes[index - 1] != 0 { return index - 1 }
+            index -= 1
+        }
+        return nil
     }
 
     private func loadBlock(_ blockIndex: Int) throws(LogError) {
@@ -265,8 +297,17 @@ final class SegmentScanner {
                 case .success(let value): batchHeader = value
                 case .failure(.short): preconditionFailure()
                 case .failure(.bad(let detail)):
-                    if try restIsZero(from: rawOffset) {
-                        end = .torn(offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset, reason: "zero-filled tail")
+                    let dataEnd = try nonZeroEnd(from: rawOffset)
+                    if dataEnd == rawOffset {
+                        // Zeros to the end of the file: the preallocated tail (or a tail whose size reached the
+                        // disk before its data), where the records end.
+                        end = .clean
+                        return nil
+                    }
+                    if dataEnd < rawOffset + UInt64(BatchHeader.sizeBytes) {
+                        end = .torn(
+                            offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset,
+                            reason: "partial batch header followed by zeros")
                         return nil
                     }
                     throw corrupt(detail, fileOffset: rawOffset, seq: nextSeq)
@@ -347,6 +388,16 @@ final class SegmentScanner {
                     previousTimeMs: lastTimeMs, lastTimeMs: &batchLastTimeMs)
             }
             if let problem {
+                if kind == .raw, let recordEnd = problem.recordEndInBatch,
+                    try nonZeroEnd(from: rawOffset + UInt64(problem.offsetInBatch)) < rawOffset + UInt64(recordEnd)
+                {
+                    // Zeros from inside the failing record to the end of the file: a write into the preallocated
+                    // zeros that was cut short (a kill during `pwrite`), not a damaged record.
+                    end = .torn(
+                        offset: rawOffset, sizeBytes: fileSizeBytes - rawOffset,
+                        reason: "partial batch (the record at byte \(rawOffset + UInt64(problem.offsetInBatch)) is cut short by zeros)")
+                    return nil
+                }
                 let offset = kind == .raw ? rawOffset + UInt64(problem.offsetInBatch) : windowFileOffset
                 let rawNote = kind == .raw ? "" : " (raw offset \(rawOffset + UInt64(problem.offsetInBatch)))"
                 throw corrupt(problem.detail + rawNote, fileOffset: offset, seq: problem.seq)

@@ -178,6 +178,14 @@ extension LogStorage {
         try result.get()
     }
 
+    /// Writes all of `bytes` at `offset`.
+    func write(_ file: FileID, _ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(Errno) {
+        let result: Result<Void, Errno> = bytes.withUnsafeBytes { raw in
+            Result { () throws(Errno) in try self.write(file, raw, at: offset) }
+        }
+        try result.get()
+    }
+
     /// Writes `bytes` (a view the caller keeps alive) at `offset`.
     func write(_ file: FileID, view bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(Errno) {
         try write(file, bytes, at: offset)

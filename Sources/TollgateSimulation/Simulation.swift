@@ -17,6 +17,9 @@ package final class Simulation {
         /// Chance at each (re)start that a power failure is armed at a random mutation ahead.
         package var armedCrashPercent: Int
         package var armedCrashMutationsMax: Int
+        /// The log's preallocation step (0: off); seeds with it on get larger segments, so zeros are written
+        /// ahead inside a segment and not only up to its end at the first append.
+        package var preallocationStepBytes: UInt64
         package var rates: FaultRates
 
         package init(seed: UInt64) {
@@ -27,13 +30,17 @@ package final class Simulation {
             killPercent = random.below(4)
             armedCrashPercent = 20 + random.below(60)
             armedCrashMutationsMax = 10 + random.below(200)
+            // Drawn last, so the parameters above stay what they were for every seed.
+            let steps: [UInt64] = [0, 0, 1024, 8192, 1 << 20]
+            preallocationStepBytes = steps[random.below(steps.count)]
+            if preallocationStepBytes > 0 { segmentSizeBytes += 4096 + UInt64(random.below(16384)) }
             rates = FaultRates(seed: seed)
         }
 
         package var description: String {
             "segment \(segmentSizeBytes) B, batches ≤ \(batchCommandCountMax), power loss \(powerLossPercent)%/step, "
                 + "kill \(killPercent)%/step, armed crash \(armedCrashPercent)% within \(armedCrashMutationsMax) "
-                + "mutations; \(rates)"
+                + "mutations, preallocation \(preallocationStepBytes) B; \(rates)"
         }
     }
 
@@ -113,7 +120,8 @@ package final class Simulation {
         EngineConfiguration(
             directory: directory,
             log: LogConfiguration(
-                segmentSizeBytes: parameters.segmentSizeBytes, durability: .groupCommit, recovery: recovery),
+                segmentSizeBytes: parameters.segmentSizeBytes, durability: .groupCommit, recovery: recovery,
+                preallocationStepBytes: parameters.preallocationStepBytes),
             billing: BillingConfiguration(creditEnforcementEnabled: false))
     }
 

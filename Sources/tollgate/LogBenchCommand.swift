@@ -17,6 +17,8 @@ struct LogBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Body size of each record.") var bodySizeBytes: Int = 64
     @Option(name: .long, help: "Records per append.") var batchRecordCount: Int = 1000
     @Option(name: .long, help: "Concurrent appenders in the second append run.") var appenderCount: Int = 4
+    @Option(name: .long, help: "Zeros written ahead in the active segment (0: off).")
+    var preallocateBytes: UInt64 = LogLimits.preallocationStepBytesDefault
     @ArgumentParser.Flag(name: .long, help: "Measure only the machine's limits (for tools/bench).") var limitsOnly = false
 
     func run() throws {
@@ -100,7 +102,9 @@ struct LogBenchCommand: ParsableCommand {
         recordsPerSecond: Double, mbPerSecond: Double
     ) {
         let log = try Log.open(
-            directory: directory, configuration: LogConfiguration(segmentSizeBytes: segmentOptions.segmentBytes))
+            directory: directory,
+            configuration: LogConfiguration(
+                segmentSizeBytes: segmentOptions.segmentBytes, preallocationStepBytes: preallocateBytes))
         let batchCount = recordCount / batchRecordCount
         let perAppender = batchCount / appenders
         var batches: [[RecordInput]] = []

@@ -9,8 +9,16 @@ struct WriteOptions: ParsableArguments {
     @Option(name: .customLong("fsync"), help: "Durability: group (fdatasync per group commit), interval:MS, or none (tests only).")
     var fsync: String = "group"
 
+    @Option(
+        name: .customLong("preallocate-bytes"),
+        help: "Write zeros this far ahead in the active segment, so a group commit's fdatasync changes no metadata (0: off).")
+    var preallocateBytes: UInt64 = LogLimits.preallocationStepBytesDefault
+
     func logConfiguration() throws -> LogConfiguration {
         guard segmentBytes >= 4096 else { throw ValidationError("--segment-bytes must be at least 4096") }
+        guard preallocateBytes <= LogLimits.preallocationStepBytesMax else {
+            throw ValidationError("--preallocate-bytes must be at most \(LogLimits.preallocationStepBytesMax)")
+        }
         let durability: Durability
         switch fsync {
         case "group": durability = .groupCommit
@@ -23,6 +31,7 @@ struct WriteOptions: ParsableArguments {
             }
             durability = .interval(milliseconds: milliseconds)
         }
-        return LogConfiguration(segmentSizeBytes: segmentBytes, durability: durability)
+        return LogConfiguration(
+            segmentSizeBytes: segmentBytes, durability: durability, preallocationStepBytes: preallocateBytes)
     }
 }

@@ -156,10 +156,13 @@ import Testing
                 firstSeqs.withLock { seen.append(first) }
             }
         }
+        // The appends' syncs (close adds its own: with preallocation it reads the last batch back after a sync
+        // before it cuts the zeros off).
+        let appendSyncCount = storage.datasyncCount
         try log.close()
         #expect(Set(seen).count == threadCount * appendCount)
         #expect(seen.sorted() == Array(stride(from: 1, to: UInt64(threadCount * appendCount * 2), by: 2)))
-        #expect(storage.datasyncCount <= threadCount * appendCount)
+        #expect(appendSyncCount <= threadCount * appendCount)
         let records = try readAll(directory.path)
         #expect(records.count == threadCount * appendCount * 2)
         #expect(verifyLog(directory: directory.path).ok)

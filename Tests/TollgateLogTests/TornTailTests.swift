@@ -100,19 +100,30 @@ import Testing
         }
     }
 
-    /// A zero-filled tail (file size grew, data did not land) is a torn tail too.
-    @Test func zeroFilledTail() throws {
+    /// Zeros after the last batch (a preallocated tail left by a kill, or a size that reached the disk before its
+    /// data) end the log cleanly: not a torn tail since preallocation (docs/log-format.md, "Preallocated tail").
+    /// Opening keeps them for the next appends; a clean close cuts them off.
+    @Test func zeroFilledTailIsTheCleanEnd() throws {
         let directory = TemporaryDirectory()
         var factory = RecordFactory(seed: 5)
         let log = try openFast(directory.path)
-        let expected = try appendAll(log, (0..<5).map { _ in factory.batch(countMax: 3) })
+        var expected = try appendAll(log, (0..<5).map { _ in factory.batch(countMax: 3) })
         try log.close()
         let name = directory.segmentNames.last!
-        directory.write(name, directory.bytes(name) + [UInt8](repeating: 0, count: 4096))
-        #expect(verifyLog(directory: directory.path).tornTail != nil)
+        let closedBytes = directory.bytes(name)
+        directory.write(name, closedBytes + [UInt8](repeating: 0, count: 4096))
+        let verification = verifyLog(directory: directory.path)
+        #expect(verification.ok && verification.tornTail == nil)
+        #expect(try readAll(directory.path) == expected)
         let reopened = try openFast(directory.path)
-        #expect(reopened.recoveryReport.tornTailBytesTruncated == 4096)
+        #expect(reopened.recoveryReport.isClean)
+        #expect(reopened.recoveryReport.tornTailBytesTruncated == 0)
         try reopened.close()
+        #expect(directory.bytes(name) == closedBytes, "a clean close cuts the zeros off")
+        directory.write(name, closedBytes + [UInt8](repeating: 0, count: 100))
+        let again = try openFast(directory.path)
+        expected += try appendAll(again, [factory.batch(countMax: 3)])
+        try again.close()
         #expect(try readAll(directory.path) == expected)
     }
 }
