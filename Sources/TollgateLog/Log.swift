@@ -296,24 +296,10 @@ public final class Log: @unchecked Sendable {
             try storage.write(segment.file, ticket.bytes, at: segment.sizeBytes)
         } catch {
             let name = SegmentName.raw(segment.baseSeq)
-            // Cutting the file back is only safe if what precedes the cut is what was written: a misdirected
-            // write of the last batch leaves its range reading as zeros, and the cut would remove the stray copy
-            // that makes the next open report corruption; the zeros would pass for a torn tail, silently.
-            let check = try confirmLastBatch(in: segment)
-            // Undo a partial write so the next append starts on a batch boundary.
-            do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
-                throw LogError(.failed, "write failed and truncating it back failed", errno: error.rawValue, file: name)
-            }
-            // The preallocated zeros went with the cut; the next append writes them again.
-            segment.fileSizeBytes = segment.sizeBytes
-            active = segment
-            if case .repaired(let offset) = check {
-                throw LogError(
-                    .failed,
-                    "the last batch read back wrong (a misdirected or lost write) and was rewritten from memory; "
-                        + "the log refuses appends until reopened (open verifies the segment)", file: name,
-                    offset: offset)
-            }
+            // Undo a partial write so the next append starts on a batch boundary. The preallocated zeros go with
+            // the cut; the next append writes them again.
+            defer { active = segment }
+            try cutToRecords(&segment, failure: "write failed and truncating it back failed")
             let what = zeroing ? "preallocating zeros for seq \(ioTail.nextSeq)" : "write of seq \(ioTail.nextSeq)"
             let logError = LogError.from(error, "\(what) failed; nothing appended", file: name)
             if logError.code == .diskFull { throw logError }
@@ -366,13 +352,22 @@ public final class Log: @unchecked Sendable {
     /// the log fail-stops.
     private func dropPreallocation(_ segment: inout ActiveSegment) throws(LogError) {
         guard segment.fileSizeBytes > segment.sizeBytes else { return }
+        defer { unsyncedBytes = true }
+        try cutToRecords(&segment, failure: "cutting the preallocated zeros off failed")
+    }
+
+    /// Truncates the active segment to the end of its records (I/O owner only). Cutting is only safe if what
+    /// precedes the cut is what was written: a misdirected write of the last batch leaves its range reading as
+    /// zeros, and the cut would remove the stray copy that makes the next open report corruption; the zeros would
+    /// pass for a torn tail or the clean end, silently. So the last batch is confirmed first (`confirmLastBatch`);
+    /// read back wrong, it is rewritten from memory, the cut is made, and the log fail-stops.
+    private func cutToRecords(_ segment: inout ActiveSegment, failure: String) throws(LogError) {
         let name = SegmentName.raw(segment.baseSeq)
         let check = try confirmLastBatch(in: segment)
         do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
-            throw LogError(.failed, "cutting the preallocated zeros off failed", errno: error.rawValue, file: name)
+            throw LogError(.failed, failure, errno: error.rawValue, file: name)
         }
         segment.fileSizeBytes = segment.sizeBytes
-        unsyncedBytes = true
         if case .repaired(let offset) = check {
             throw LogError(
                 .failed,
