@@ -76,8 +76,8 @@ struct DecodedRecords {
         var failure: LogError?
         /// `failure` came from opening the log (nothing was read), not from reading it.
         var failedOpening = false
-        /// The accounting journal of every record handed out that decoded, when a stage folded it
-        /// (``journaled(_:name:chunkCountMax:)``); nil otherwise.
+        /// The accounting journal's end-of-log answer for every record handed out that decoded, when a stage folded
+        /// it (``journaled(_:name:chunkCountMax:)``; ``AccountingVerifier/keepingOnlyFinish()``); nil otherwise.
         var accounting: AccountingVerifier?
     }
 
@@ -220,7 +220,7 @@ struct DecodedRecords {
 
     /// A stage between the reading thread and the consumer: on a thread of its own it folds the accounting journal
     /// of each chunk of `source` and hands the same chunk on (the array is shared, not copied), then ends with the
-    /// journal in ``Outcome/accounting``. Holds at most `chunkCountMax` chunks beside the source's; stopping it
+    /// journal's end-of-log answer in ``Outcome/accounting`` (``AccountingVerifier/keepingOnlyFinish()``). Holds at most `chunkCountMax` chunks beside the source's; stopping it
     /// stops the source.
     /// `expectedRecordCount` (an estimate) sizes the journal's per-debit table once.
     static func journaled(
@@ -236,8 +236,12 @@ struct DecodedRecords {
                     journal(records, into: &accounting)
                     guard push(chunk) else { return }
                 case .end(var outcome):
-                    outcome.accounting = accounting
-                    _ = push(.end(outcome))
+                    // The journal's end-of-log half here, beside the verifier's last records; only its answer is
+                    // handed on, and the journal's tables are freed on this thread after the hand-off
+                    // (docs/engine.md).
+                    accounting.finishJournal()
+                    outcome.accounting = accounting.keepingOnlyFinish()
+                    withExtendedLifetime(accounting) { _ = push(.end(outcome)) }
                     return
                 }
             }
