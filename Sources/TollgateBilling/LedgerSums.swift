@@ -63,12 +63,25 @@ struct LedgerSums: Sendable {
         touched[slot] = true
     }
 
-    /// Every user with ledger records and its sum, keyed by user id (end of replay only: builds a dictionary).
-    func byUserID(in state: State) -> [String: Int128] {
-        var all = unslotted
-        for slot in touched.indices where touched[slot] {
-            all[state.accounts[slot].userID, default: 0] += sumBySlot[slot]
+    /// The sum of the user at `slot` (whose id is `userID`), its slot's and any it has unslotted; nil when that user
+    /// has no ledger records. The end of a replay asks once per user with a balance (no dictionary of every user's sum).
+    func sum(slot: Int, userID: String) -> Int128? {
+        var sum: Int128?
+        if slot < touched.count, touched[slot] { sum = sumBySlot[slot] }
+        if !unslotted.isEmpty, let extra = unslotted[userID] { sum = (sum ?? 0) + extra }
+        return sum
+    }
+
+    /// The ids of the users with ledger records but no ledger activity in `state` (a broken log only), sorted.
+    func userIDsWithoutActivity(in state: State) -> [String] {
+        var found: Set<String> = []
+        for slot in touched.indices where touched[slot] && !state.accounts[slot].hasLedgerActivity {
+            found.insert(state.accounts[slot].userID)
         }
-        return all
+        for userID in unslotted.keys {
+            if let slot = state.slot(of: userID), state.accounts[slot].hasLedgerActivity { continue }
+            found.insert(userID)
+        }
+        return found.sorted()
     }
 }

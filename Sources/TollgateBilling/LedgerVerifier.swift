@@ -294,6 +294,12 @@ public struct LedgerVerifier: Sendable {
     /// `stoppedEarly`: replay stopped before the end of the log (`--until-seq`, `--until`), so a debit whose
     /// breaker suspension lies beyond the stop is not reported.
     public mutating func finish(stoppedEarly: Bool = false) -> [Violation] {
+        finish(stoppedEarly: stoppedEarly, balanceSlots: state.balanceSlots())
+    }
+
+    /// ``finish(stoppedEarly:)`` given `state.balanceSlots()`, which the caller also needs (the replay's report): the
+    /// users are sorted once. The balance equation is checked by slot (no dictionary of every user's sum).
+    package mutating func finish(stoppedEarly: Bool = false, balanceSlots: [Int]) -> [Violation] {
         var all = violations
         if let expected = expectedBreaker, !stoppedEarly {
             all.append(
@@ -301,22 +307,21 @@ public struct LedgerVerifier: Sendable {
                     invariant: Self.followerInvariant(expected.record), seq: expected.debitSeq,
                     detail: Self.followerDetail(expected.record) + " but the log ends before it"))
         }
-        var listed: Set<String> = []
         var total: Int128 = 0
-        let ledgerSums = ledgerSums.byUserID(in: state)
-        for (userID, balance) in state.balances() {
-            listed.insert(userID)
+        for slot in balanceSlots {
+            assert(state.accounts[slot].hasLedgerActivity, "a balance slot has ledger activity")
+            let balance = state.accounts[slot].balance
             total += Int128(balance.rawValue)
-            let expected = ledgerSums[userID] ?? 0
+            let expected = ledgerSums.sum(slot: slot, userID: state.accounts[slot].userID) ?? 0
             if expected != Int128(balance.rawValue) {
                 all.append(
                     Violation(
                         invariant: "balance_equation", seq: nil,
-                        detail: "user \(userID): balance \(balance.formatted) but grants + refunds − charged debits "
-                            + "= \(State.formatAmount(expected))"))
+                        detail: "user \(state.accounts[slot].userID): balance \(balance.formatted) but grants + "
+                            + "refunds − charged debits = \(State.formatAmount(expected))"))
             }
         }
-        for userID in ledgerSums.keys.sorted() where !listed.contains(userID) {
+        for userID in ledgerSums.userIDsWithoutActivity(in: state) {
             all.append(
                 Violation(
                     invariant: "balance_equation", seq: nil, detail: "user \(userID) has ledger records but no balance")

@@ -260,6 +260,19 @@ public struct AccountingJournal: Sendable {
         return all
     }
 
+    /// Every user's pool balance (``AccountingPool/balanceMillicredits``), sorted by user id: what the end of a
+    /// replay compares with the billing balances, built where the journal was folded (its own thread).
+    public func poolBalancesByUserID() -> [(userID: String, balanceMillicredits: Int64)] {
+        var all: [(userID: String, balanceMillicredits: Int64)] = []
+        all.reserveCapacity(poolsBySlot.count)
+        for slot in poolsBySlot.indices where poolExists[slot] {
+            all.append((userIDsBySlot[slot], poolsBySlot[slot].balanceMillicredits))
+        }
+        // Ids are unique (one slot per user), so the order is total.
+        all.sort { $0.userID < $1.userID }
+        return all
+    }
+
     /// The user's pool, nil when the journal has booked nothing for it.
     public func pool(of userID: String) -> AccountingPool? {
         guard let slot = slotsByUserID[userID], poolExists[Int(slot)] else { return nil }

@@ -76,8 +76,8 @@ struct DecodedRecords {
         var failure: LogError?
         /// `failure` came from opening the log (nothing was read), not from reading it.
         var failedOpening = false
-        /// The accounting journal of every record handed out that decoded, when a stage folded it
-        /// (``journaled(_:name:chunkCountMax:)``); nil otherwise.
+        /// The accounting journal's end-of-log answer for every record handed out that decoded, when a stage folded
+        /// it (``journaled(_:name:chunkCountMax:)``; ``AccountingVerifier/keepingOnlyFinish()``); nil otherwise.
         var accounting: AccountingVerifier?
     }
 
@@ -97,6 +97,17 @@ struct DecodedRecords {
     private var userKeys: UserKeys?
     /// Debits without optional strings are handed out as ``CompactDebit``s (a verified replay).
     private let compactDebits: Bool
+    /// The short user ids of the last few compact debits (≤ ``keyBatchCount``), whose keys are looked up together
+    /// (``UserKeys/existingKeys(of:into:)``), and where their items are in the chunk.
+    /// Fixed buffers of ``keyBatchCount`` (written by index: no appends, no clearing); `pendingCount` are in use.
+    private var pendingIDs = [UserKeys.ShortID](
+        repeating: UserKeys.ShortID(hash: 0, head0: 0, head1: 0, count: 0), count: keyBatchCount)
+    private var pendingItems = [Int](repeating: 0, count: keyBatchCount)
+    private var pendingKeys = [Int32](repeating: -1, count: keyBatchCount)
+    private var pendingCount = 0
+    /// Compact debits whose keys are looked up at once: enough to overlap the table's cache misses, few enough
+    /// that the ids stay in a few cache lines.
+    static let keyBatchCount = 16
 
     /// Opens the log at `fromSeq`; `userKeys` numbers the records' users and `compactDebits` hands debits out as
     /// ``CompactDebit``s where they fit (both for a verified replay).
@@ -141,7 +152,19 @@ struct DecodedRecords {
                     let (debit, userIDBytes) = LedgerRecord.decodeKeyedDebit(bodyBytes: record.body)
                 {
                     // A user named before travels by key alone, found by the id's bytes (no `String`); the first
-                    // record of a user carries the id.
+                    // record of a user carries the id. A short id's key is looked up later, with a batch of them.
+                    if userKeys != nil, userIDBytes.count <= UserKeys.shortIDBytesMax {
+                        pendingIDs[pendingCount] = UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes))
+                        pendingItems[pendingCount] = chunk.items.count
+                        pendingCount += 1
+                        chunk.items.append(
+                            Item(
+                                seq: record.seq, timeMs: record.timeMs, typeTag: record.type,
+                                body: .keyedDebit(debit), userKey: -1))
+                        if pendingCount == Self.keyBatchCount { resolvePendingKeys(&chunk) }
+                        return chunk.items.count < chunkRecordCount
+                    }
+                    resolvePendingKeys(&chunk)  // Keys are given in order of first sight.
                     let body: Item.Body
                     var userKey: Int32 = -1
                     if let known = userKeys?.existingKey(ofUTF8: userIDBytes) {
@@ -157,6 +180,7 @@ struct DecodedRecords {
                             seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: body,
                             userKey: userKey))
                 } else {
+                    resolvePendingKeys(&chunk)  // Keys are given in order of first sight.
                     let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
                     var userKey: Int32 = -1
                     // The record's user id is hashed here, once; the verifier and the journal use the key.
@@ -174,12 +198,51 @@ struct DecodedRecords {
         } catch {
             outcome.failure = error
         }
+        resolvePendingKeys(&chunk)
         assert(chunk.items.count <= chunkRecordCount)
         guard !chunk.items.isEmpty else {
             ended = true
             return .end(outcome)
         }
         return .records(chunk)
+    }
+
+    /// Gives the pending compact debits of `chunk` their keys, in log order: the known users' looked up together,
+    /// each first sight then as the one-at-a-time path gives it (looked up again by its bytes, since an earlier
+    /// debit of the batch may have just named the same user; else numbered and handed out with its id).
+    private mutating func resolvePendingKeys(_ chunk: inout Records) {
+        guard pendingCount > 0, userKeys != nil else { return }
+        assert(pendingCount <= Self.keyBatchCount)
+        let count = pendingCount
+        pendingCount = 0
+        var found: [Int32] = []
+        swap(&found, &pendingKeys)  // written below while `self` is read
+        defer { swap(&found, &pendingKeys) }
+        pendingIDs.withUnsafeBufferPointer { ids in
+            found.withUnsafeMutableBufferPointer { keys in
+                userKeys!.existingKeys(
+                    of: UnsafeBufferPointer(rebasing: ids[0..<count]),
+                    into: UnsafeMutableBufferPointer(rebasing: keys[0..<count]))
+            }
+        }
+        for index in 0..<count {
+            let item = pendingItems[index]
+            if found[index] >= 0 {
+                chunk.items[item].userKey = found[index]
+                continue
+            }
+            guard case .keyedDebit(let debit) = chunk.items[item].body else {
+                preconditionFailure("a pending item is a keyed debit")
+            }
+            let bytes = pendingIDs[index].bytes
+            if let known = bytes.withUnsafeBufferPointer({ userKeys!.existingKey(ofUTF8: $0) }) {
+                chunk.items[item].userKey = known
+                continue
+            }
+            let userID = String(decoding: bytes, as: UTF8.self)
+            chunk.items[item].userKey = userKeys!.key(of: userID)
+            chunk.items[item].body = .debit(debit.named(userID))
+        }
     }
 
     /// Folds `items` (in log order) into the accounting journal, each record's user by its key when it has one.
@@ -220,7 +283,7 @@ struct DecodedRecords {
 
     /// A stage between the reading thread and the consumer: on a thread of its own it folds the accounting journal
     /// of each chunk of `source` and hands the same chunk on (the array is shared, not copied), then ends with the
-    /// journal in ``Outcome/accounting``. Holds at most `chunkCountMax` chunks beside the source's; stopping it
+    /// journal's end-of-log answer in ``Outcome/accounting`` (``AccountingVerifier/keepingOnlyFinish()``). Holds at most `chunkCountMax` chunks beside the source's; stopping it
     /// stops the source.
     /// `expectedRecordCount` (an estimate) sizes the journal's per-debit table once.
     static func journaled(
@@ -236,8 +299,12 @@ struct DecodedRecords {
                     journal(records, into: &accounting)
                     guard push(chunk) else { return }
                 case .end(var outcome):
-                    outcome.accounting = accounting
-                    _ = push(.end(outcome))
+                    // The journal's end-of-log half here, beside the verifier's last records; only its answer is
+                    // handed on, and the journal's tables are freed on this thread after the hand-off
+                    // (docs/engine.md).
+                    accounting.finishJournal()
+                    outcome.accounting = accounting.keepingOnlyFinish()
+                    withExtendedLifetime(accounting) { _ = push(.end(outcome)) }
                     return
                 }
             }

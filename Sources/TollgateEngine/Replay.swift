@@ -11,6 +11,8 @@ public enum Replay {
         public var recordCount: Int64
         public var violations: [Violation]
         public var state: State
+        /// `state.balances()`, sorted once for the end-of-log checks and kept for the report.
+        public var balances: [(userID: String, balance: Millicredits)]
         public var lastSeq: Int64 { recordCount }
 
         /// `{"ok":…,"records":N,"violations":[…],"last_time":…,"balances":{…},"liability":…}`
@@ -25,7 +27,8 @@ public enum Replay {
             } else {
                 members.append(("last_time", .null))
             }
-            if case .object(let balanceMembers) = state.balancesJSON() {
+            // From the balances already sorted (not `state.balancesJSON()`, which sorts them again).
+            if case .object(let balanceMembers) = state.balancesJSON(balances) {
                 members.append(contentsOf: balanceMembers)
             }
             return .object(members)
@@ -151,9 +154,12 @@ public enum Replay {
                 Violation(invariant: storageInvariant, seq: seq, detail: "\(problem.file) at byte \(problem.offset.map { String($0) } ?? "?"): \(problem.detail)"))
         }
         violations.append(contentsOf: replayViolations)
-        violations.append(contentsOf: verifier.finish())
-        violations.append(contentsOf: accounting.finish(balances: verifier.state.balances()))
-        return Report(recordCount: recordCount, violations: violations, state: verifier.state)
+        // One sort of the users with a balance for the balance equation, the journal's comparison and the report.
+        let balanceSlots = verifier.state.balanceSlots()
+        let balances = verifier.state.balances(slots: balanceSlots)
+        violations.append(contentsOf: verifier.finish(balanceSlots: balanceSlots))
+        violations.append(contentsOf: accounting.finish(balances: balances))
+        return Report(recordCount: recordCount, violations: violations, state: verifier.state, balances: balances)
     }
 
     /// About how many records a replay up to `bound` will read, from the segment files' names and sizes alone

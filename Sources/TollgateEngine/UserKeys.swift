@@ -51,6 +51,97 @@ struct UserKeys {
         lookUp(UnsafeRawBufferPointer(userIDBytes)).key
     }
 
+    /// An id of at most ``shortIDBytesMax`` bytes as a batch lookup takes it (``existingKeys(of:into:)``): its hash
+    /// and its bytes as the two head words and the length that a probe compares (the whole id).
+    struct ShortID {
+        var hash: UInt64
+        var head0: UInt64
+        var head1: UInt64
+        var count: Int
+
+        /// The id's UTF-8 bytes, from the head words (little-endian).
+        var bytes: [UInt8] {
+            (0..<count).map { index in
+                UInt8(truncatingIfNeeded: (index < 8 ? head0 : head1) >> (UInt64(index % 8) * 8))
+            }
+        }
+    }
+
+    /// The longest id a ``ShortID`` holds: the two head words.
+    static let shortIDBytesMax = 16
+
+    /// `raw` (at most ``shortIDBytesMax`` bytes) as a ``ShortID``: the hash and the words a probe compares, taken
+    /// while the bytes are at hand (a reader's borrowed record), the lookup left for later.
+    static func shortID(_ raw: UnsafeRawBufferPointer) -> ShortID {
+        assert(raw.count <= shortIDBytesMax)
+        let (head0, head1) = headWords(raw)
+        return ShortID(hash: hash(bytes: raw), head0: head0, head1: head1, count: raw.count)
+    }
+
+    /// ``existingKey(ofUTF8:)`` of each of `ids` (-1 for one without a key), the lookups of a batch together: every
+    /// id's first bucket is loaded, then the stored head of each bucket's key, before anything is compared, so the
+    /// cache misses on the table (32k buckets for 10k users, hit in log order) overlap instead of following one
+    /// another. Any id whose first bucket is not a plain hit takes the one-at-a-time probe. `mutating` though it
+    /// changes nothing: a reader holding the table in an optional then calls it in place (a non-mutating call
+    /// through `userKeys!` copied the table, retaining and releasing its six arrays per batch).
+    mutating func existingKeys(of ids: UnsafeBufferPointer<ShortID>, into keys: UnsafeMutableBufferPointer<Int32>) {
+        precondition(keys.count >= ids.count, "a key per id")
+        let mask = buckets.count - 1
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4 * ids.count) { loaded in
+            buckets.withUnsafeBufferPointer { table in
+                for index in ids.indices { loaded[4 * index] = table[Int(truncatingIfNeeded: ids[index].hash) & mask] }
+            }
+            idHeads.withUnsafeBufferPointer { heads in
+                for index in ids.indices {
+                    let entry = loaded[4 * index]
+                    guard entry != 0, entry & 0xFFFF_FFFF_0000_0000 == ids[index].hash & 0xFFFF_FFFF_0000_0000 else {
+                        continue
+                    }
+                    let key = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    loaded[4 * index + 1] = heads[3 * key]
+                    loaded[4 * index + 2] = heads[3 * key + 1]
+                    loaded[4 * index + 3] = heads[3 * key + 2]
+                }
+            }
+            for index in ids.indices {
+                let id = ids[index]
+                let entry = loaded[4 * index]
+                if entry == 0 {
+                    keys[index] = -1  // The first bucket is empty: no key.
+                    continue
+                }
+                if entry & 0xFFFF_FFFF_0000_0000 == id.hash & 0xFFFF_FFFF_0000_0000 && loaded[4 * index + 1] == id.head0
+                    && loaded[4 * index + 2] == id.head1 && loaded[4 * index + 3] == UInt64(id.count)
+                {
+                    keys[index] = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    continue
+                }
+                keys[index] = probe(id) ?? -1  // A collision or a longer chain: probed one at a time.
+            }
+        }
+    }
+
+    /// ``lookUp(_:)``'s probe for a short id (its head words are the whole id).
+    private func probe(_ id: ShortID) -> Int32? {
+        let tag = id.hash & 0xFFFF_FFFF_0000_0000
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: id.hash) & mask
+        for _ in 0..<buckets.count {  // Bounded: the table is at most half full, so an empty bucket comes first.
+            let entry = buckets[bucket]
+            if entry == 0 { return nil }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let key = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if idHeads[3 * key] == id.head0 && idHeads[3 * key + 1] == id.head1
+                    && idHeads[3 * key + 2] == UInt64(id.count)
+                {
+                    return Int32(key)
+                }
+            }
+            bucket = (bucket + 1) & mask
+        }
+        preconditionFailure("a user-key table with no empty bucket")
+    }
+
     /// The id's key, or nil and the empty bucket where it would go; and its hash.
     private func lookUp(_ raw: UnsafeRawBufferPointer) -> (key: Int32?, hash: UInt64, bucket: Int) {
         let hash = Self.hash(bytes: raw)

@@ -135,7 +135,11 @@ struct ReplayCommand: ParsableCommand {
         }
         progress.finish()
         if json {
-            StandardStreams.write(report.rendered + "\n")
+            // Rendered straight into bytes (the same text as `rendered`): ~10k balances made no String to copy.
+            var bytes: [UInt8] = []
+            report.renderUTF8(into: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+            StandardStreams.write(bytes)
         } else {
             StandardStreams.write(humanReport(report))
         }

@@ -53,6 +53,27 @@ import TollgateLog
         }
     }
 
+    /// The report's balances are sorted once and shared (checks and JSON): they must be `state.balances()` and
+    /// render as `state.balancesJSON()` did, and the CLI's byte rendering must be the `rendered` text.
+    @Test func reportBalancesAreTheStateBalances() throws {
+        let directory = try Self.makeLog()
+        let billing = BillingConfiguration(creditEnforcementEnabled: false)
+        for bound in [Projection.Bound.end, .seq(1), .seq(5_000)] {
+            let report = Replay.verify(directory: directory.path, billing: billing, until: bound)
+            let expected = report.state.balances()
+            #expect(report.balances.count == expected.count)
+            #expect(report.balances.map(\.userID) == expected.map(\.userID))
+            #expect(report.balances.map(\.balance) == expected.map(\.balance))
+            #expect(report.balances.count > 1 || bound == .seq(1))
+            let json = report.json
+            #expect(json["balances"]?.rendered == report.state.balancesJSON()["balances"]?.rendered)
+            #expect(json["liability"]?.rendered == report.state.balancesJSON()["liability"]?.rendered)
+            var bytes: [UInt8] = []
+            json.renderUTF8(into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == json.rendered)
+        }
+    }
+
     @Test func pipelinedReportEqualsSequentialOnADamagedLog() throws {
         let directory = try Self.makeLog()
         let sealed = try FileManager.default.contentsOfDirectory(atPath: directory.path)

@@ -32,6 +32,38 @@ import TollgateSimulation
         #expect(keys.count == model.count)
     }
 
+    /// The batch lookup of short ids (a replay's compact debits) finds exactly what one lookup at a time finds —
+    /// present and absent ids, ids of every length up to 16 bytes, a table with long probe chains — and a short
+    /// id's bytes come back from its head words.
+    @Test(arguments: [4, 5] as [UInt64])
+    func batchLookupsFindWhatSingleLookupsFind(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        var keys = UserKeys()
+        let lengths = (0...UserKeys.shortIDBytesMax).map { String(repeating: "x", count: $0) }
+        for n in 0..<20_000 where n % 3 != 0 { _ = keys.key(of: "u\(n)") }
+        for (index, id) in lengths.enumerated() where index % 2 == 0 { _ = keys.key(of: id) }
+        _ = keys.key(of: "ü-é")
+        let ids =
+            (0..<4_000).map { _ in "u\(random.next() % 20_000)" } + lengths + ["ü-é", "ü-è", "exactly-16-bytes"]
+        for start in stride(from: 0, to: ids.count, by: 16) {
+            let batch = Array(ids[start..<min(start + 16, ids.count)])
+            let shortIDs = batch.map { id in
+                var copy = id
+                return copy.withUTF8 { UserKeys.shortID(UnsafeRawBufferPointer($0)) }
+            }
+            var found = [Int32](repeating: -2, count: batch.count)
+            shortIDs.withUnsafeBufferPointer { ids in
+                found.withUnsafeMutableBufferPointer { keys.existingKeys(of: ids, into: $0) }
+            }
+            for (index, id) in batch.enumerated() {
+                var copy = id
+                #expect(found[index] == (copy.withUTF8 { keys.existingKey(ofUTF8: $0) } ?? -1), "\(id)")
+                #expect(shortIDs[index].bytes == Array(id.utf8), "\(id)")
+            }
+        }
+        #expect(keys.count > 10_000)
+    }
+
     @Test func idsThatDifferOnlyLateGetTheirOwnKeys() {
         var keys = UserKeys()
         // Ids that share their first 16 bytes (compared as two words and the length) and differ after them,
