@@ -184,6 +184,46 @@ import TollgateLog
         #expect(refused.next() == nil)
     }
 
+    /// The producer of a full queue sleeps until the consumer has drained it to `resumeChunkCount` and is woken
+    /// then (not at every take): with any bound, a consumer mixing `nextIfReady()` and `next()` gets every chunk
+    /// in order, none lost to a missed wake-up (which would hang here), and never more than the bound ahead.
+    @Test(arguments: [1, 2, 3, 8])
+    func producerResumesInBurstsWithoutLosingAWakeUp(chunkCountMax: Int) {
+        final class Counts: @unchecked Sendable {
+            let lock = NSLock()
+            var taken = 0
+            var aheadMax = 0
+        }
+        let counts = Counts()
+        let readAhead = ReadAhead<Int>(name: "test-burst", chunkCountMax: chunkCountMax) { push in
+            for value in 0..<1_000 {
+                guard push(value) else { return }
+                counts.lock.lock()
+                counts.aheadMax = max(counts.aheadMax, value + 1 - counts.taken)
+                counts.lock.unlock()
+            }
+        }
+        #expect(readAhead.resumeChunkCount == chunkCountMax / 2)
+        var values: [Int] = []
+        var useReady = false
+        while values.count < 1_000 {  // Bounded: 1,000 values, each taken once.
+            let value = useReady ? readAhead.nextIfReady() : readAhead.next()
+            useReady.toggle()
+            guard let value else { continue }
+            values.append(value)
+            counts.lock.lock()
+            counts.taken += 1
+            counts.lock.unlock()
+        }
+        #expect(values == Array(0..<1_000))
+        #expect(readAhead.next() == nil)
+        readAhead.stop()
+        // Pushed but not yet taken, at most the bound (+1: the count is read after the push returns).
+        counts.lock.lock()
+        defer { counts.lock.unlock() }
+        #expect(counts.aheadMax <= chunkCountMax + 1)
+    }
+
     /// A damaged record: the records before it, then the failure; a one-thread load reports the same error.
     @Test func damagedLogEndsInTheSameError() throws {
         let directory = TemporaryDirectory()
