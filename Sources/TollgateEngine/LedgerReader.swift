@@ -40,6 +40,47 @@ public struct LedgerReader {
         nextSeq = Int64(position.baseSeq)
     }
 
+    /// Opens the log at `fromSeq` as ``init(directory:fromSeq:)`` does, but starting from `position` — an earlier
+    /// reader's ``resumePosition`` — when it still names a batch of the raw segment at or before `fromSeq`: only
+    /// that batch on is read, where an open by seq reads the active segment from its start (a follower polling a
+    /// 64 MiB segment would read it whole on every poll). The position is checked like any (the batch's seq and
+    /// chain); when it no longer fits the log (the segment was sealed, the log was cut back) the open falls back to
+    /// the read by seq, so the records returned are the same either way.
+    public init(directory: String, fromSeq: Int64, resumingAt position: BatchPosition?) throws(EngineError) {
+        let from = max(1, fromSeq)
+        if let position, position.baseSeq <= UInt64(from),
+            UInt64(from) - position.baseSeq <= UInt64(LogLimits.batchRecordCountMax),
+            var positioned = try? LogReader(directory: directory, at: position)
+        {
+            // Pass over the batch's records before `from` (a batch holds at most `batchRecordCountMax`).
+            let skipCount = UInt64(from) - position.baseSeq
+            var skipped: UInt64 = 0
+            var skippedAll = skipCount == 0
+            if !skippedAll {
+                _ = try? positioned.withEach { record in
+                    skipped += 1
+                    skippedAll = skipped == skipCount && record.seq == UInt64(from) - 1
+                    return skipped < skipCount
+                }
+            }
+            if skippedAll {
+                self.init(reader: positioned, nextSeq: from)
+                return
+            }
+        }
+        try self.init(directory: directory, fromSeq: from)
+    }
+
+    private init(reader: LogReader, nextSeq: Int64) {
+        self.reader = reader
+        self.nextSeq = nextSeq
+    }
+
+    /// Where a later reader can resume cheaply (``init(directory:fromSeq:resumingAt:)``): the batch of the raw
+    /// segment holding the record last read, kept after the end of the log; nil before the first record or in a
+    /// sealed segment.
+    public private(set) var resumePosition: BatchPosition?
+
     /// The partial batch the iteration ended at, if any (an unacknowledged append; the next writer truncates it).
     public var tornTail: TornTail? { reader.tornTail }
 
@@ -71,6 +112,7 @@ public struct LedgerReader {
             }
             expectedSeq = seq + 1
             nextSeq = seq + 1
+            resumePosition = reader.currentBatchPosition
         } while !wanted(Int64(raw.seq), Timestamp(millisecondsSinceEpoch: raw.timeMs), raw.type)
         let seq = Int64(raw.seq)
         switch LedgerRecord.decode(typeTag: raw.type, body: raw.body) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import TollgateBilling
 import TollgateEngine
+import TollgateLog
 
 #if canImport(Glibc)
 import Glibc
@@ -31,17 +32,21 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         TailSignals.install()
         var nextSeq = fromSeq
+        // The batch of the last record printed: the next poll reads from there, not from the segment's start.
+        var resumePosition: BatchPosition?
         var failedReadCount = 0
         var output = ""
         var lineCount = 0
         while !TailSignals.stopRequested {
             do {
-                var reader = try LedgerReader(directory: dataOptions.data, fromSeq: nextSeq)
+                var reader = try LedgerReader(
+                    directory: dataOptions.data, fromSeq: nextSeq, resumingAt: follow ? resumePosition : nil)
                 while !TailSignals.stopRequested, let entry = try reader.next() {
                     entry.json.render(into: &output)
                     output += "\n"
                     lineCount += 1
                     nextSeq = entry.seq + 1
+                    resumePosition = reader.resumePosition
                     if lineCount == Self.batchLineCountMax {
                         guard TailSignals.write(output) else { return }
                         output.removeAll(keepingCapacity: true)
