@@ -65,10 +65,9 @@ public enum Replay {
         storage logStorage: any LogStorage, concurrent: Bool = false, progress: ((Int64) -> Void)? = nil
     ) -> Report {
         // The log layer's pass collects every problem (one per damaged segment) where the reader below stops at the
-        // first; it needs nothing from the replay, so it may run beside it.
-        let logCheck: BackgroundWork<LogVerification>? =
-            concurrent
-            ? BackgroundWork(name: "replay-log-check") { verifyLog(directory: directory, storage: logStorage) } : nil
+        // first. Concurrently, the reading thread makes it at its end from what it verified, checking only the rest
+        // (``LogReader/checkingRest()``: docs/engine.md, "The log check"); sequentially (the simulator's disk, read
+        // in one order) it is a pass of its own first.
         let sequentialLogCheck = concurrent ? nil : verifyLog(directory: directory, storage: logStorage)
 
         var replayViolations: [Violation] = []
@@ -85,7 +84,7 @@ public enum Replay {
                 DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
                     DecodedRecords(
                         directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                        userKeys: true, compactDebits: true)
+                        userKeys: true, compactDebits: true, checksLog: true)
                 }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax, expectedRecordCount: expectedRecords)
             : nil
         defer { readAhead?.stop() }
@@ -146,7 +145,7 @@ public enum Replay {
         var accounting = concurrent ? outcome.accounting! : sequentialAccounting
 
         var violations: [Violation] = []
-        let storage = logCheck?.take() ?? sequentialLogCheck!
+        let storage = concurrent ? outcome.logCheck! : sequentialLogCheck!
         for problem in storage.problems {
             let seq = problem.seq.map { Int64($0) }
             if case .seq(let last) = bound, let seq, seq > last { continue }
