@@ -79,6 +79,9 @@ struct DecodedRecords {
         /// The accounting journal's end-of-log answer for every record handed out that decoded, when a stage folded
         /// it (``journaled(_:name:chunkCountMax:)``; ``AccountingVerifier/keepingOnlyFinish()``); nil otherwise.
         var accounting: AccountingVerifier?
+        /// The log layer's own check of the whole log (`verifyLog`'s report), when asked for (`checksLog`): made
+        /// from what the reader verified plus a pass over what it did not (``LogReader/checkingRest()``).
+        var logCheck: LogVerification?
     }
 
     enum Chunk: Sendable {
@@ -90,6 +93,12 @@ struct DecodedRecords {
 
     let chunkRecordCount: Int
     private var reader: LogReader?
+    /// The reader once it stopped (bound, end or failure), kept for the log check.
+    private var finished: LogReader?
+    private let directory: String
+    private let storage: any LogStorage
+    /// At the end, check the whole log as `verifyLog` does, reusing what the reader verified.
+    private let checksLog: Bool
     private let bound: Projection.Bound
     private var outcome = Outcome()
     private var ended = false
@@ -110,12 +119,16 @@ struct DecodedRecords {
     static let keyBatchCount = 16
 
     /// Opens the log at `fromSeq`; `userKeys` numbers the records' users and `compactDebits` hands debits out as
-    /// ``CompactDebit``s where they fit (both for a verified replay).
+    /// ``CompactDebit``s where they fit (both for a verified replay). `checksLog` ends with the log layer's check of
+    /// the whole log in ``Outcome/logCheck`` (a verified replay; made on this thread after the last records).
     init(
         directory: String, storage: any LogStorage, fromSeq: Int64 = 1, until bound: Projection.Bound,
-        chunkRecordCount: Int, userKeys: Bool = false, compactDebits: Bool = false
+        chunkRecordCount: Int, userKeys: Bool = false, compactDebits: Bool = false, checksLog: Bool = false
     ) {
         precondition(fromSeq >= 1 && chunkRecordCount >= 1)
+        self.directory = directory
+        self.storage = storage
+        self.checksLog = checksLog
         self.bound = bound
         self.compactDebits = compactDebits
         self.chunkRecordCount = chunkRecordCount
@@ -131,10 +144,7 @@ struct DecodedRecords {
     /// The next records, or `.end` once the log, the bound or a failure is reached. Not to be called after `.end`.
     mutating func nextChunk() -> Chunk {
         precondition(!ended, "nextChunk() after .end")
-        guard var active = reader else {
-            ended = true
-            return .end(outcome)
-        }
+        guard var active = reader else { return end() }
         reader = nil  // keeps `active` uniquely referenced while it reads
         // A fold holds every body whole; a replay's bodies are mostly compact debits, the rest grows as needed.
         var chunk = Records(reservingItems: chunkRecordCount, bodies: compactDebits ? 0 : chunkRecordCount)
@@ -194,17 +204,26 @@ struct DecodedRecords {
                 return chunk.items.count < chunkRecordCount
             }
             // Stopped by a full chunk: read on from here next time (past the bound or at the end: never again).
-            if stopped && !atBound { reader = active }
+            if stopped && !atBound { reader = active } else { finished = active }
         } catch {
             outcome.failure = error
+            finished = active
         }
         resolvePendingKeys(&chunk)
         assert(chunk.items.count <= chunkRecordCount)
-        guard !chunk.items.isEmpty else {
-            ended = true
-            return .end(outcome)
-        }
+        guard !chunk.items.isEmpty else { return end() }
         return .records(chunk)
+    }
+
+    /// The end: the outcome, with the log check when asked for — the rest of the log after what the reader
+    /// verified, or all of it when the log could not be opened.
+    private mutating func end() -> Chunk {
+        ended = true
+        if checksLog {
+            outcome.logCheck = finished?.checkingRest() ?? verifyLog(directory: directory, storage: storage)
+            finished = nil
+        }
+        return .end(outcome)
     }
 
     /// Gives the pending compact debits of `chunk` their keys, in log order: the known users' looked up together,

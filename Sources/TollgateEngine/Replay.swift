@@ -1,4 +1,3 @@
-import Foundation
 import TollgateBilling
 import TollgateLog
 
@@ -65,16 +64,14 @@ public enum Replay {
         storage logStorage: any LogStorage, concurrent: Bool = false, progress: ((Int64) -> Void)? = nil
     ) -> Report {
         // The log layer's pass collects every problem (one per damaged segment) where the reader below stops at the
-        // first; it needs nothing from the replay, so it may run beside it.
-        let logCheck: BackgroundWork<LogVerification>? =
-            concurrent
-            ? BackgroundWork(name: "replay-log-check") { verifyLog(directory: directory, storage: logStorage) } : nil
+        // first. Concurrently, the reading thread makes it at its end from what it verified, checking only the rest
+        // (``LogReader/checkingRest()``: docs/engine.md, "The log check"); sequentially (the simulator's disk, read
+        // in one order) it is a pass of its own first.
         let sequentialLogCheck = concurrent ? nil : verifyLog(directory: directory, storage: logStorage)
 
         var replayViolations: [Violation] = []
-        var verifier = LedgerVerifier(configuration: billing)
-        let expectedRecords = concurrent ? expectedRecordCount(directory: directory, until: bound) : 0
-        verifier.reserveCapacity(records: expectedRecords)
+        let expectedRecords =
+            concurrent ? expectedRecordCount(directory: directory, until: bound, storage: logStorage) : 0
         var recordCount: Int64 = 0
         var lastTime: Timestamp?
         // The records come up to the bound, decoded, each user numbered once (reading thread); the accounting
@@ -85,10 +82,13 @@ public enum Replay {
                 DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
                     DecodedRecords(
                         directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                        userKeys: true, compactDebits: true)
+                        userKeys: true, compactDebits: true, checksLog: true)
                 }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax, expectedRecordCount: expectedRecords)
             : nil
         defer { readAhead?.stop() }
+        // Sized while the reading thread starts.
+        var verifier = LedgerVerifier(configuration: billing)
+        verifier.reserveCapacity(records: expectedRecords)
         var direct =
             concurrent
             ? nil
@@ -146,7 +146,7 @@ public enum Replay {
         var accounting = concurrent ? outcome.accounting! : sequentialAccounting
 
         var violations: [Violation] = []
-        let storage = logCheck?.take() ?? sequentialLogCheck!
+        let storage = concurrent ? outcome.logCheck! : sequentialLogCheck!
         for problem in storage.problems {
             let seq = problem.seq.map { Int64($0) }
             if case .seq(let last) = bound, let seq, seq > last { continue }
@@ -167,18 +167,22 @@ public enum Replay {
     /// most its size ÷ 13 bytes (a record's framing) when raw, the earlier segments' average when sealed. Sizes the
     /// replay's per-debit tables once (``LedgerVerifier/reserveCapacity(records:)``); a wrong guess only costs the
     /// growth it would have cost anyway, and room never written costs no memory. 0 when the directory is unreadable.
-    static func expectedRecordCount(directory: String, until bound: Projection.Bound) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    /// Through the log's storage, not `FileManager` (whose first use cost ~0.4 ms of the replay's start-up).
+    static func expectedRecordCount(
+        directory: String, until bound: Projection.Bound, storage: any LogStorage = PosixStorage.shared
+    ) -> Int {
+        let names = (try? storage.list(directory)) ?? []
         guard let last = SegmentFileName.segments(of: names).last else { return 0 }
         let before = Int(last.baseSeq) - 1
         var lastCount = 0
         if last.isSealed {
             let segmentCount = SegmentFileName.segments(of: names).count
             lastCount = segmentCount > 1 ? before / (segmentCount - 1) : 0
-        } else if let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + last.name),
-            let sizeBytes = attributes[.size] as? Int
-        {
-            lastCount = sizeBytes / recordFramingBytesMin
+        } else if let file = try? storage.open(directory + "/" + last.name, .readOnly) {
+            defer { storage.close(file) }
+            if let sizeBytes = try? storage.sizeBytes(file) {
+                lastCount = Int(clamping: sizeBytes) / recordFramingBytesMin
+            }
         }
         let (sum, overflow) = before.addingReportingOverflow(lastCount)
         var expected = overflow ? Int.max : sum

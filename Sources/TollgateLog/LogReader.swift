@@ -14,11 +14,18 @@ public struct TornTail: Sendable, Hashable {
 /// `tornTail`. Every record returned has passed its checksum; batches are checked whole (header, checksums,
 /// times, hash chain) before any of their records is returned, and each segment must continue the previous one.
 public struct LogReader {
-    private let storage: any LogStorage
-    private let directory: String
+    let storage: any LogStorage
+    let directory: String
+    /// The listing read at open (its leftovers are reported by ``checkingRest()``).
+    let listing: SegmentListing
     private let segments: [SegmentListing.Entry]
-    private var position = 0
-    private var scanner: SegmentScanner?
+    private(set) var position = 0
+    private(set) var scanner: SegmentScanner?
+    /// The segments read whole from seq 1 on, as `verifyLog` would check them (``checkingRest()``).
+    private(set) var verified: VerifiedPrefix
+    /// The last `withEach` was stopped by its body (not by the end of the log or an error): `scanner` is then
+    /// positioned cleanly inside its segment.
+    private(set) var stoppedByBody = false
     private var fromSeq: UInt64
     private var expectedNextSeq: UInt64?
     private var expectedChain: UInt64?
@@ -38,7 +45,8 @@ public struct LogReader {
         self.storage = storage
         self.directory = directory
         self.fromSeq = max(1, fromSeq)
-        segments = try SegmentListing.list(storage: storage, directory: directory).segments
+        listing = try SegmentListing.list(storage: storage, directory: directory)
+        segments = listing.segments
         // Start in the last segment whose base is ≤ fromSeq.
         var start = 0
         for (i, entry) in segments.enumerated() where entry.baseSeq <= self.fromSeq { start = i }
@@ -47,6 +55,7 @@ public struct LogReader {
             expectedNextSeq = 1
             expectedChain = Chain.genesis
         }
+        verified = VerifiedPrefix(isOpen: expectedNextSeq != nil && self.fromSeq == 1)
     }
 
     /// Starts at a batch of the raw (active) segment named by a derived file (``BatchPosition``): only that
@@ -62,7 +71,9 @@ public struct LogReader {
         self.storage = storage
         self.directory = directory
         fromSeq = max(1, batch.baseSeq)
-        segments = try SegmentListing.list(storage: storage, directory: directory).segments
+        listing = try SegmentListing.list(storage: storage, directory: directory)
+        segments = listing.segments
+        verified = VerifiedPrefix(isOpen: false)
         guard let index = segments.firstIndex(where: { $0.baseSeq == batch.segmentBaseSeq }), !segments[index].isSealed
         else {
             throw LogError(
@@ -109,6 +120,7 @@ public struct LogReader {
     /// false at the end of the log (check `tornTail`). The same records, checks and errors as ``next()``; a scan
     /// pays the segment and batch bookkeeping once per batch instead of once per record.
     public mutating func withEach(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool {
+        stoppedByBody = false
         while true {
             if scanner == nil {
                 guard position < segments.count else { return false }
@@ -125,7 +137,12 @@ public struct LogReader {
                 scanner = opened
             }
             let current = scanner!
-            if try current.withEachRecord(body) { return true }
+            if try current.withEachRecord(body) {
+                stoppedByBody = true
+                return true
+            }
+            verified.add(
+                current, entry: segments[position], index: position, isLast: position == segments.count - 1)
             switch current.end {
             case .torn(let offset, let sizeBytes, let reason):
                 guard position == segments.count - 1 else {

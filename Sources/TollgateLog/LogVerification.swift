@@ -43,48 +43,78 @@ private func detail(_ error: LogError, _ name: String) -> String {
 }
 
 package func verifyLog(directory: String, storage: any LogStorage) -> LogVerification {
-    var result = LogVerification()
     let listing: SegmentListing
     do { listing = try SegmentListing.list(storage: storage, directory: directory) } catch {
+        var result = LogVerification()
         result.problems.append(.init(seq: nil, file: directory, offset: nil, detail: error.description))
         return result
     }
-    for name in listing.sealingLeftovers { result.notes.append("\(name): leftover of an interrupted seal") }
-    for name in listing.recoveringLeftovers { result.notes.append("\(name): leftover of an interrupted recovery") }
-    for name in listing.rawTwins { result.notes.append("\(name): raw twin of a sealed segment (seal interrupted)") }
-    result.segmentCount = listing.segments.count
+    var check = LogCheck(listing: listing)
+    for (i, entry) in listing.segments.enumerated() {
+        check.check(entry, isLast: i == listing.segments.count - 1, storage: storage, directory: directory)
+    }
+    return check.result
+}
+
+/// `verifyLog`'s pass, one segment at a time in listing order: from the start of the log (``verifyLog``), or
+/// after the segments a reader checked the same way (``LogReader/checkingRest()``).
+struct LogCheck {
+    var result = LogVerification()
+    /// Where the next segment must start; nil after a damaged segment (the next one is not compared).
     var expectedNextSeq: UInt64? = 1
     var expectedChain: UInt64? = Chain.genesis
-    for (i, entry) in listing.segments.enumerated() {
-        let isLast = i == listing.segments.count - 1
+
+    init(listing: SegmentListing) {
+        for name in listing.sealingLeftovers { result.notes.append("\(name): leftover of an interrupted seal") }
+        for name in listing.recoveringLeftovers { result.notes.append("\(name): leftover of an interrupted recovery") }
+        for name in listing.rawTwins { result.notes.append("\(name): raw twin of a sealed segment (seal interrupted)") }
+        result.segmentCount = listing.segments.count
+    }
+
+    /// Checks the segment listed as `entry`: opened here, or `resuming` a scanner positioned inside it by a
+    /// reader that opened it continuing ``expectedNextSeq`` and ``expectedChain`` and checked every batch before
+    /// its position (those batches are counted, not read again).
+    mutating func check(
+        _ entry: SegmentListing.Entry, isLast: Bool, storage: any LogStorage, directory: String,
+        resuming: SegmentScanner? = nil
+    ) {
         if entry.isSealed { result.sealedSegmentCount += 1 }
         let scanner: SegmentScanner
-        do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
-            result.problems.append(
-                .init(
-                    seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset,
-                    detail: detail(error, entry.name)))
-            expectedNextSeq = nil
-            expectedChain = nil
-            continue
-        }
-        if let header = scanner.header {
-            if let expectedNextSeq, header.baseSeq != expectedNextSeq {
+        if let resuming {
+            scanner = resuming
+            if scanner.nextSeq > scanner.baseSeq {
+                result.recordCount += scanner.nextSeq - scanner.baseSeq
+                if result.firstSeq == nil { result.firstSeq = scanner.baseSeq }
+                result.lastSeq = scanner.nextSeq - 1
+            }
+        } else {
+            do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
                 result.problems.append(
                     .init(
-                        seq: expectedNextSeq, file: entry.name, offset: 0,
-                        detail:
-                            "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq) (segment missing?)"))
-            } else if let expectedChain, header.previousChain != expectedChain {
-                result.problems.append(
-                    .init(
-                        seq: header.baseSeq, file: entry.name, offset: 0,
-                        detail: "segment's previous chain does not match the previous segment's last chain"))
+                        seq: error.seq ?? entry.baseSeq, file: entry.name, offset: error.offset,
+                        detail: detail(error, entry.name)))
+                expectedNextSeq = nil
+                expectedChain = nil
+                return
+            }
+            if let header = scanner.header {
+                if let expectedNextSeq, header.baseSeq != expectedNextSeq {
+                    result.problems.append(
+                        .init(
+                            seq: expectedNextSeq, file: entry.name, offset: 0,
+                            detail: "segment starts at seq \(header.baseSeq), expected \(expectedNextSeq)"
+                                + " (segment missing?)"))
+                } else if let expectedChain, header.previousChain != expectedChain {
+                    result.problems.append(
+                        .init(
+                            seq: header.baseSeq, file: entry.name, offset: 0,
+                            detail: "segment's previous chain does not match the previous segment's last chain"))
+                }
             }
         }
         var segmentOK = true
         do {
-            while let batch = try scanner.nextBatch() {
+            while let batch = try scanner.nextBatch() {  // Bounded by the segment's size.
                 result.recordCount += UInt64(batch.recordCount)
                 if result.firstSeq == nil { result.firstSeq = batch.baseSeq }
                 result.lastSeq = batch.lastSeq
@@ -114,5 +144,4 @@ package func verifyLog(directory: String, storage: any LogStorage) -> LogVerific
             expectedChain = nil
         }
     }
-    return result
 }
