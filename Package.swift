@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layering (each layer ignorant of those above it):
-//   tollgate (CLI) → TollgateHTTP → TollgateEngine → TollgateLog → CLZ4, CChecksum, CLinuxIO
+//   tollgate (CLI) → TollgateHTTP → TollgateEngine → TollgateLog → CLZ4, CChecksum
 //         └─────────────────────────↗               ↘ TollgateBilling (imports none of ours)
 let package = Package(
     name: "Tollgate",
@@ -35,9 +35,7 @@ let package = Package(
             providers: [.apt(["liblz4-dev"])]
         ),
         .target(name: "CChecksum"),
-        // Linux calls Swift's Glibc module does not declare (built without _GNU_SOURCE): pwritev2(RWF_DSYNC).
-        .target(name: "CLinuxIO"),
-        .target(name: "TollgateLog", dependencies: ["CLZ4", "CChecksum", "CLinuxIO"]),
+        .target(name: "TollgateLog", dependencies: ["CLZ4", "CChecksum"]),
         .target(name: "TollgateBilling"),
         .target(name: "TollgateEngine", dependencies: ["TollgateLog", "TollgateBilling"]),
         .target(

@@ -6,9 +6,7 @@
 ///
 /// Thread-safe. `append` encodes under a lock, then the first appender that finds no write in progress becomes
 /// the leader: it writes every pending append (rolling and sealing segments as needed) and, under
-/// `.groupCommit`, issues one `fdatasync` for all of them — or, when the group lies inside the preallocated tail,
-/// writes and syncs them in one `pwritev2(RWF_DSYNC)` (`LogStorage.writeDurably`); the others wait for its result
-/// (group commit).
+/// `.groupCommit`, issues one `fdatasync` for all of them; the others wait for its result (group commit).
 /// One `append` call is one on-disk batch, so it is atomic: after a crash it is wholly present or wholly absent.
 /// Call `close()` when done: under `.interval` durability a background thread keeps the log alive until then.
 public final class Log: @unchecked Sendable {
@@ -230,25 +228,16 @@ public final class Log: @unchecked Sendable {
         var writtenCount = 0
         var writeError: LogError?
         var fatal: LogError?
-        var writtenDurably = false
-        if configuration.durability == .groupCommit, canWriteDurably(group) {
+        for ticket in group {
             do throws(LogError) {
-                try writeDurably(group)
-                writtenCount = group.count
-                writtenDurably = true
-            } catch { fatal = error }
-        } else {
-            for ticket in group {
-                do throws(LogError) {
-                    try write(ticket)
-                    writtenCount += 1
-                } catch {
-                    if error.code == .failed { fatal = error } else { writeError = error }
-                    break
-                }
+                try write(ticket)
+                writtenCount += 1
+            } catch {
+                if error.code == .failed { fatal = error } else { writeError = error }
+                break
             }
         }
-        if fatal == nil, !writtenDurably, writtenCount > 0, configuration.durability == .groupCommit, let active {
+        if fatal == nil, writtenCount > 0, configuration.durability == .groupCommit, let active {
             do throws(Errno) {
                 try storage.datasync(active.file)
                 unsyncedBytes = false
@@ -326,58 +315,6 @@ public final class Log: @unchecked Sendable {
         ioTail = tail
     }
 
-    /// Whether `group` may go to disk as one durable write (I/O owner only, `.groupCommit`): it lies wholly inside
-    /// the active segment's file (no roll, no seal, no zeros to write, no growth), and nothing written or cut
-    /// before it is still unsynced — a range sync makes only the group's own bytes durable (docs/log-format.md,
-    /// "Durable writes"). Any other group is written append by append and synced with one `fdatasync`.
-    private func canWriteDurably(_ group: [PendingAppend]) -> Bool {
-        guard let segment = active, !unsyncedBytes, group.count <= LogLimits.durableWriteChunkCountMax else {
-            return false
-        }
-        var endBytes = segment.sizeBytes
-        for ticket in group {
-            if ticket.startsSegment { return false }
-            endBytes += UInt64(ticket.bytes.count)
-        }
-        return endBytes <= segment.fileSizeBytes
-    }
-
-    /// Writes every append of `group` (one vector each, back to back at the end of the records) and makes them
-    /// durable in one `LogStorage.writeDurably` call (I/O owner only; `canWriteDurably` said yes). A failure is
-    /// fatal whatever its errno, as a failed `fdatasync` is: the write's outcome is unknown.
-    private func writeDurably(_ group: [PendingAppend]) throws(LogError) {
-        var segment = active!
-        precondition(segment.baseSeq == ioTail.segmentBaseSeq && segment.sizeBytes == ioTail.segmentSizeBytes)
-        assert(
-            group[0].bytes.withUnsafeBytes { $0.getUInt64(at: 16) } == ioTail.nextSeq, "batch must start at the tail")
-        var chunks: [[UInt8]] = []
-        chunks.reserveCapacity(group.count)
-        var tail = ioTail
-        var sizeBytes: UInt64 = 0
-        for ticket in group {
-            precondition(ticket.bytes.count >= BatchHeader.sizeBytes + RecordHeader.sizeBytes)
-            precondition(ticket.tailAfter.nextSeq > tail.nextSeq && !ticket.startsSegment)
-            tail = ticket.tailAfter
-            chunks.append(ticket.bytes)
-            sizeBytes += UInt64(ticket.bytes.count)
-        }
-        precondition(segment.sizeBytes + sizeBytes <= segment.fileSizeBytes, "a durable write must not grow the file")
-        do throws(Errno) { try storage.writeDurably(segment.file, chunks, at: segment.sizeBytes) } catch {
-            throw LogError(
-                .failed,
-                "durable write of seq \(ioTail.nextSeq)..<\(tail.nextSeq) failed (pwritev2 RWF_DSYNC or write + "
-                    + "fdatasync: the outcome is unknown); the log refuses appends until reopened",
-                errno: error.rawValue, file: SegmentName.raw(segment.baseSeq), offset: segment.sizeBytes)
-        }
-        let last = group[group.count - 1].bytes
-        segment.sizeBytes += sizeBytes
-        lastBatch = WrittenBatch(offset: segment.sizeBytes - UInt64(last.count), bytes: last)
-        active = segment
-        precondition(tail.segmentBaseSeq == segment.baseSeq && tail.segmentSizeBytes == segment.sizeBytes)
-        ioTail = tail
-        unsyncedBytes = false
-    }
-
     /// Fills the file with written zeros ahead of a batch that would end at `batchEndBytes` past the preallocated
     /// end, so that this batch and the next ones land in blocks that are allocated and written inside the file's
     /// size (I/O owner only). One bounded step: up to `preallocationStepBytes` past the batch's end, never past the
@@ -430,9 +367,6 @@ public final class Log: @unchecked Sendable {
         do throws(Errno) { try storage.truncate(segment.file, to: segment.sizeBytes) } catch {
             throw LogError(.failed, failure, errno: error.rawValue, file: name)
         }
-        // The cut (and whatever a failed write left before it) is not durable yet: the next group syncs the whole
-        // file rather than only its own range.
-        unsyncedBytes = true
         segment.fileSizeBytes = segment.sizeBytes
         if case .repaired(let offset) = check {
             throw LogError(

@@ -79,9 +79,6 @@ public enum LogLimits {
     static let preallocationGuardBytes: UInt64 = 4096
     /// Largest single write of zeros (one shared buffer of this size).
     static let preallocationWriteSizeBytesMax: Int = 1 << 20
-    /// Most appends of one group commit written by one durable write (`LogStorage.writeDurably`, one vector per
-    /// append; far below Linux's `IOV_MAX` of 1,024). A larger group is written append by append and synced once.
-    static let durableWriteChunkCountMax: Int = 64
     /// Most segments in one directory that open or a reader will list.
     public static let segmentCountMax: Int = 1_000_000
 }

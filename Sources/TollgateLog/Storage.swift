@@ -1,5 +1,3 @@
-import CLinuxIO
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -38,13 +36,6 @@ package protocol LogStorage: AnyObject, Sendable {
     func sizeBytes(_ file: FileID) throws(Errno) -> UInt64
     func truncate(_ file: FileID, to sizeBytes: UInt64) throws(Errno)
     func datasync(_ file: FileID) throws(Errno)
-    /// Writes `chunks` back to back from `offset` and returns once those bytes are durable. Call it only when every
-    /// other change to the file is already durable: an implementation may sync just this range (Linux
-    /// `pwritev2(RWF_DSYNC)` flushes the range's pages and the metadata needed to read them, not the file's other
-    /// dirty pages). The default is `write` of each chunk, then `datasync`. A throw leaves the outcome unknown —
-    /// all, part or none of the chunks may be written, and nothing of them is known to be durable — like a failed
-    /// `datasync`.
-    func writeDurably(_ file: FileID, _ chunks: [[UInt8]], at offset: UInt64) throws(Errno)
     func sync(_ file: FileID) throws(Errno)
     func syncDirectory(_ path: String) throws(Errno)
     func rename(_ from: String, _ to: String) throws(Errno)
@@ -123,66 +114,6 @@ package final class PosixStorage: LogStorage {
         guard fdatasync(file.rawValue) == 0 else { throw Errno.current }
     }
 
-    /// One `pwritev2(RWF_DSYNC)` (a vector per chunk): the write and the sync of its range in one system call,
-    /// where `pwrite` + `fdatasync` takes two and flushes every dirty page of the file (docs/log-format.md,
-    /// "Durable writes"). A short write (the prefix written is durable) is finished with `write` + `datasync`; a
-    /// kernel or C library without `pwritev2`/`RWF_DSYNC` (nothing written) gets `write` + `datasync` too.
-    package func writeDurably(_ file: FileID, _ chunks: [[UInt8]], at offset: UInt64) throws(Errno) {
-        precondition(!chunks.isEmpty && chunks.count <= LogLimits.durableWriteChunkCountMax, "chunk count")
-        var sizeBytes = 0
-        for chunk in chunks {
-            precondition(!chunk.isEmpty, "empty chunk")
-            sizeBytes += chunk.count
-        }
-        var attemptCount = 0
-        while true {
-            attemptCount += 1
-            precondition(attemptCount <= 1_000, "pwritev2 interrupted 1,000 times")
-            let result = Self.withIOVectors(of: chunks) { vectors in
-                let count = tollgate_pwritev_dsync(
-                    file.rawValue, vectors.baseAddress, Int32(vectors.count), off_t(offset))
-                return (count, count < 0 ? Glibc.errno : 0)
-            }
-            if result.count >= 0 {
-                let writtenBytes = result.count
-                precondition(writtenBytes <= sizeBytes, "pwritev2 wrote more than asked")
-                if writtenBytes == sizeBytes { return }
-                // A short write (its prefix is durable): rare on a local file (a signal, a file size limit).
-                try finishDurableWrite(file, chunks, at: offset, writtenBytes: writtenBytes)
-                return
-            }
-            switch result.errno {
-            case EINTR: continue  // nothing was written
-            case ENOSYS, EOPNOTSUPP:
-                // No pwritev2 or no RWF_DSYNC here; nothing was written.
-                try finishDurableWrite(file, chunks, at: offset, writtenBytes: 0)
-                return
-            default: throw Errno(result.errno)
-            }
-        }
-    }
-
-    /// Calls `body` with one `iovec` per chunk (each pointing into its array, valid only during the call).
-    private static func withIOVectors(
-        of chunks: [[UInt8]], _ body: (UnsafeMutableBufferPointer<iovec>) -> (count: Int, errno: Int32)
-    ) -> (count: Int, errno: Int32) {
-        withUnsafeTemporaryAllocation(of: iovec.self, capacity: chunks.count) { vectors in
-            pinChunks(chunks, from: 0, into: vectors, body)
-        }
-    }
-
-    /// Pins chunk `index` and, nested, every chunk after it (recursion depth ≤ `durableWriteChunkCountMax`).
-    private static func pinChunks(
-        _ chunks: [[UInt8]], from index: Int, into vectors: UnsafeMutableBufferPointer<iovec>,
-        _ body: (UnsafeMutableBufferPointer<iovec>) -> (count: Int, errno: Int32)
-    ) -> (count: Int, errno: Int32) {
-        if index == chunks.count { return body(vectors) }
-        return chunks[index].withUnsafeBytes { bytes in
-            vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
-            return pinChunks(chunks, from: index + 1, into: vectors, body)
-        }
-    }
-
     package func sync(_ file: FileID) throws(Errno) {
         guard fsync(file.rawValue) == 0 else { throw Errno.current }
     }
@@ -238,33 +169,6 @@ package final class PosixStorage: LogStorage {
 extension LogStorage {
     /// Storages without a page cache of their own (in-memory, test wrappers) have nothing to drop.
     package func dropCachedPages(_ file: FileID, offset: UInt64, count: Int) {}
-
-    /// `write` of each chunk, then `datasync`: what a storage without a range sync does (test wrappers see every
-    /// write and sync, and inject their faults into them).
-    package func writeDurably(_ file: FileID, _ chunks: [[UInt8]], at offset: UInt64) throws(Errno) {
-        try finishDurableWrite(file, chunks, at: offset, writtenBytes: 0)
-    }
-
-    /// Writes what follows the first `writtenBytes` bytes of `chunks` (laid back to back from `offset`) with
-    /// `write`, then `datasync`s the file: the rest of a short durable write, or (from 0) a whole one.
-    package func finishDurableWrite(_ file: FileID, _ chunks: [[UInt8]], at offset: UInt64, writtenBytes: Int)
-        throws(Errno)
-    {
-        precondition(writtenBytes >= 0)
-        var chunkOffset = offset
-        var skippedBytes = writtenBytes
-        for chunk in chunks {
-            if skippedBytes >= chunk.count {
-                skippedBytes -= chunk.count
-            } else {
-                try write(file, chunk[skippedBytes...], at: chunkOffset + UInt64(skippedBytes))
-                skippedBytes = 0
-            }
-            chunkOffset += UInt64(chunk.count)
-        }
-        precondition(skippedBytes == 0, "more bytes written than the chunks hold")
-        try datasync(file)
-    }
 
     /// Writes all of `bytes` at `offset`.
     func write(_ file: FileID, _ bytes: [UInt8], at offset: UInt64) throws(Errno) {

@@ -3,12 +3,6 @@ package struct DiskStatistics: Sendable {
     package var writes = 0
     package var reads = 0
     package var syncs = 0
-    /// Durable writes (`pwritev2(RWF_DSYNC)`: a write and the sync of its range; also counted in `writes` and
-    /// `syncs`).
-    package var durableWrites = 0
-    /// Durable writes issued while another write of the file was unsynced: the log relied on a range sync for
-    /// bytes outside the range (a broken contract; the simulation's check fails on it).
-    package var rangeSyncsOverUnsyncedWrites = 0
     package var powerLosses = 0
     /// Unsynced writes (and truncates) dropped by a power loss.
     package var unsyncedWritesLost = 0
@@ -31,8 +25,6 @@ package struct DiskStatistics: Sendable {
         writes += other.writes
         reads += other.reads
         syncs += other.syncs
-        durableWrites += other.durableWrites
-        rangeSyncsOverUnsyncedWrites += other.rangeSyncsOverUnsyncedWrites
         powerLosses += other.powerLosses
         unsyncedWritesLost += other.unsyncedWritesLost
         reorderedPowerLosses += other.reorderedPowerLosses

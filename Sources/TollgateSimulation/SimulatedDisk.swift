@@ -356,55 +356,6 @@ package final class SimulatedDisk: LogStorage, @unchecked Sendable {
         }
     }
 
-    /// `pwritev2(RWF_DSYNC)`: one write of the chunks back to back (its faults and crash point as for ``write``),
-    /// then a sync of that range only. What the range sync makes durable is this write and the file's metadata
-    /// (size changes, truncations); any other unsynced write of the file stays unsynced, so a power loss may still
-    /// drop it. The log may call this only when nothing else of the file is unsynced: a call that finds another
-    /// unsynced write is counted (`DiskStatistics.rangeSyncsOverUnsyncedWrites`) and fails the simulation's check.
-    package func writeDurably(_ file: FileID, _ chunks: [[UInt8]], at offset: UInt64) throws(Errno) {
-        let bytes = Array(chunks.joined())
-        precondition(!bytes.isEmpty, "a durable write of nothing")
-        let ownIndex = try withLock { () throws(Errno) -> Int in
-            let inode = try inode(file)
-            statistics.durableWrites += 1
-            return inode.pending.count
-        }
-        let result: Result<Void, Errno> = bytes.withUnsafeBytes { raw in
-            Result { () throws(Errno) in try self.write(file, raw, at: offset) }
-        }
-        try result.get()
-        try withLock { () throws(Errno) in
-            let inode = try inode(file)
-            precondition(inode.pending.count == ownIndex + 1, "one durable write at a time")
-            guard try syncTakesEffect() else { return }
-            let otherWriteCount = inode.pending[..<ownIndex].count { if case .write = $0 { true } else { false } }
-            guard otherWriteCount > 0 else {
-                inode.durableActual = inode.actual
-                inode.durableIntended = inode.intended
-                inode.pending.removeAll()
-                return
-            }
-            // A broken contract: only the metadata and this write become durable; the other writes stay pending.
-            statistics.rangeSyncsOverUnsyncedWrites += 1
-            var kept: [PendingOperation] = []
-            for (index, operation) in inode.pending.enumerated() {
-                switch operation {
-                case .truncate(let sizeBytes):
-                    Self.resize(&inode.durableActual, to: sizeBytes)
-                    Self.resize(&inode.durableIntended, to: sizeBytes)
-                case .write(let offset, let intended, let actualOffset, let actual):
-                    guard index == ownIndex else {
-                        kept.append(operation)
-                        continue
-                    }
-                    Self.store(intended, at: offset, in: &inode.durableIntended, growTo: nil)
-                    Self.store(actual, at: actualOffset, in: &inode.durableActual, growTo: offset + intended.count)
-                }
-            }
-            inode.pending = kept
-        }
-    }
-
     package func sync(_ file: FileID) throws(Errno) { try datasync(file) }
 
     package func syncDirectory(_ path: String) throws(Errno) {

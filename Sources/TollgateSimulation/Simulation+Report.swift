@@ -29,7 +29,7 @@ extension Simulation.Report {
         commands \(commandCount), acknowledged \(acknowledgedCommandCount), records \(recordCount), checks after restart \(checks)
         power losses \(disk.powerLosses), process kills \(processKills), unsynced writes lost \(disk.unsyncedWritesLost), reordered power losses \(disk.reorderedPowerLosses), torn writes \(disk.tornWrites)
         write bit flips \(disk.writeBitFlips), read bit flips \(disk.readBitFlips), misdirected writes \(disk.misdirectedWrites)
-        ENOSPC \(disk.diskFullErrors), write EIO \(disk.writeIOErrors), sync EIO \(disk.syncIOErrors) (of \(disk.writes) writes and \(disk.syncs) syncs, \(disk.durableWrites) of each in durable writes; \(disk.reads) reads)
+        ENOSPC \(disk.diskFullErrors), write EIO \(disk.writeIOErrors), sync EIO \(disk.syncIOErrors) (of \(disk.writes) writes, \(disk.syncs) syncs, \(disk.reads) reads)
         failed appends \(appendFailures) (\(corruptionsDetectedWhileWriting) with a silent corruption on the medium), failed opens \(openFailures)
         corruptions detected at open and repaired \(corruptionsDetectedAtOpen) (repairs \(disk.repairs)), operator truncate recoveries \(operatorRecoveries)
         unacknowledged batches kept \(unacknowledgedBatchesKept), lost \(unacknowledgedBatchesLost); acknowledged lost: 0 unless a seed failed

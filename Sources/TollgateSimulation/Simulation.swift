@@ -270,11 +270,6 @@ package final class Simulation {
     private func check() {
         guard let engine else { return fail("no engine after open") }
         report.checks += 1
-        let rangeSyncsOverUnsyncedWrites = disk.stats.rangeSyncsOverUnsyncedWrites
-        if rangeSyncsOverUnsyncedWrites > 0 {
-            return fail(
-                "\(rangeSyncsOverUnsyncedWrites) durable writes relied on a range sync while other writes were unsynced")
-        }
         disk.faultsEnabled = false
         defer { disk.faultsEnabled = true }
         var records: [LogRecord] = []

@@ -5,16 +5,12 @@ import Testing
 
 /// ENOSPC and fsync failures injected through `LogStorage`.
 @Suite struct FaultTests {
-    /// Preallocation off: every batch is its own write that grows the file, the write that can hit ENOSPC. (Inside
-    /// the preallocated tail a group is one durable write, and any failure of it is fail-stop: `DurableWriteTests`.)
-    static let batchByBatch = LogConfiguration(preallocationStepBytes: 0)
-
     @Test(arguments: [0, 1, 20, 45])
     func diskFullDuringAppendAcknowledgesNothing(budgetBytes: Int) throws {
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
         var factory = RecordFactory(seed: 21)
-        let log = try Log.open(directory: directory.path, configuration: Self.batchByBatch, storage: storage)
+        let log = try Log.open(directory: directory.path, configuration: .init(), storage: storage)
         var expected = try appendAll(log, (0..<5).map { _ in factory.batch(countMax: 3) })
         storage.writeBudgetBytes = budgetBytes  // the next write stops after this many bytes
         let failing = factory.batch(countMax: 5) + [factory.record()]
@@ -72,13 +68,12 @@ import Testing
     /// The simulator's known-loss case (docs/reliability.md), directly: the last acknowledged batch is written
     /// past its range (which then reads as zeros), the next append fails after a partial write, and cutting that
     /// write back would remove the stray copy, leaving zeros the next open takes for a torn tail. The log reads
-    /// the last batch back first, rewrites it from memory, and fail-stops; the reopened log holds it. (A failed
-    /// durable write cuts nothing: `DurableWriteTests.failedDurableWriteAfterAMisdirectedBatchIsReported`.)
+    /// the last batch back first, rewrites it from memory, and fail-stops; the reopened log holds it.
     @Test func misdirectedLastBatchIsRepairedBeforeAFailedAppendIsCut() throws {
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
         var factory = RecordFactory(seed: 23)
-        let log = try Log.open(directory: directory.path, configuration: Self.batchByBatch, storage: storage)
+        let log = try Log.open(directory: directory.path, configuration: .init(), storage: storage)
         var expected = try appendAll(log, (0..<3).map { _ in factory.batch(countMax: 3) })
         storage.misdirectNextWriteByBytes = 1024
         expected += try appendAll(log, [factory.batch(countMax: 3)])  // acknowledged, but not where it belongs
@@ -102,7 +97,7 @@ import Testing
         let directory = TemporaryDirectory()
         let storage = FaultyStorage()
         var factory = RecordFactory(seed: 24)
-        let log = try Log.open(directory: directory.path, configuration: Self.batchByBatch, storage: storage)
+        let log = try Log.open(directory: directory.path, configuration: .init(), storage: storage)
         _ = try appendAll(log, (0..<3).map { _ in factory.batch(countMax: 3) })
         storage.misdirectNextWriteByBytes = 1024
         _ = try appendAll(log, [factory.batch(countMax: 3)])
