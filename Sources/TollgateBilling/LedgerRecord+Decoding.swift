@@ -31,10 +31,10 @@ extension LedgerRecord {
     /// view into `bodyBytes`), so that a reader can find a user it has seen by the bytes alone. nil exactly when
     /// `decodeCompactDebit` is nil: a debit that decodes and carries no optional string.
     ///
-    /// Inlinable, with its common case (``decodeChargedDebit(_:)``): called once per record by a replay's reading
-    /// thread in another module, where the call and the copy of its returned tuple through memory were ~3 % of the
-    /// replay's samples (docs/benchmarks.md, "verify-percord").
-    @inlinable
+    /// Inlined, with its common case (``decodeChargedDebit(_:)``), into the caller in another module: a replay's
+    /// reading thread calls it once per record, and the call's copy of the returned tuple through memory (a stalled
+    /// load right after the call) was 5–7 % of the replay's samples (docs/benchmarks.md, "verify-percord").
+    @inlinable @inline(__always)
     public static func decodeKeyedDebit(
         bodyBytes: UnsafeRawBufferPointer
     ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
