@@ -5,10 +5,11 @@ public enum Identifier {
     public static let sizeBytesMax = 128
 
     /// `[A-Za-z0-9._:@-]` as a 128-bit set: bytes 0–63 and 64–127.
-    private static let bytesLow: UInt64 = (1 << 45) | (1 << 46) | (0x7FF << 48)  // - . 0-9 :
-    private static let bytesHigh: UInt64 = 0x7FF_FFFF | (1 << 31) | (0x7FF_FFFE << 32)  // @ A-Z _ a-z
+    /// Constants, not stored: ``isByte(_:)`` is inlined into other modules (a replay's debit decoding).
+    @usableFromInline static var bytesLow: UInt64 { (1 << 45) | (1 << 46) | (0x7FF << 48) }  // - . 0-9 :
+    @usableFromInline static var bytesHigh: UInt64 { 0x7FF_FFFF | (1 << 31) | (0x7FF_FFFE << 32) }  // @ A-Z _ a-z
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func isByte(_ byte: UInt8) -> Bool {
         let allowed = byte < 64 ? (bytesLow >> byte) & 1 : byte < 128 ? (bytesHigh >> (byte - 64)) & 1 : 0
         return allowed != 0

@@ -30,11 +30,24 @@ extension LedgerRecord {
     /// ``decodeCompactDebit(bodyBytes:)`` without making the user id a `String`: the debit and the id's bytes (a
     /// view into `bodyBytes`), so that a reader can find a user it has seen by the bytes alone. nil exactly when
     /// `decodeCompactDebit` is nil: a debit that decodes and carries no optional string.
+    ///
+    /// Inlined, with its common case (``decodeChargedDebit(_:)``), into the caller in another module: a replay's
+    /// reading thread calls it once per record, and the call's copy of the returned tuple through memory (a stalled
+    /// load right after the call) was 5–7 % of the replay's samples (docs/benchmarks.md, "verify-percord").
+    @inlinable @inline(__always)
     public static func decodeKeyedDebit(
         bodyBytes: UnsafeRawBufferPointer
     ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
         let bytes = bodyBytes.assumingMemoryBound(to: UInt8.self)
         if let charged = decodeChargedDebit(bytes) { return charged }
+        return decodeKeyedDebitGenerally(bytes)
+    }
+
+    /// ``decodeKeyedDebit(bodyBytes:)`` of any body but the common charged one, through ``BodyReader``.
+    @usableFromInline
+    static func decodeKeyedDebitGenerally(
+        _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
         var reader = BodyReader(bytes: bytes, typeTag: CompactDebit.typeTag)
         do throws(RecordDecodingError) {
             let head = try decodeDebitHead(from: &reader)
@@ -54,8 +67,8 @@ extension LedgerRecord {
     /// identifier length and bytes, minimal varints, amount ranges, an explicit charge ≠ the amount, nothing after),
     /// nil for anything else (the general decoding then answers, exactly as before). The general path's calls and
     /// typed throws were ~15 % of a verified replay's reading thread.
-    @inline(__always)
-    private static func decodeChargedDebit(
+    @inlinable @inline(__always)
+    static func decodeChargedDebit(
         _ bytes: UnsafeBufferPointer<UInt8>
     ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
         // flags, outcome, id length, ≥ 1 id byte, ≥ 1 amount byte.
@@ -64,7 +77,7 @@ extension LedgerRecord {
         // Reserved bit 7 and the optional strings (bits 0–2) go the general way; so does any outcome but charged.
         guard flags & 0b1000_0111 == 0, bytes[1] == 0 else { return nil }
         let idCount = Int(bytes[2])
-        guard idCount >= 1, idCount <= RecordLimits.identifierSizeBytesMax, 3 + idCount < bytes.count else {
+        guard idCount >= 1, idCount <= Identifier.sizeBytesMax, 3 + idCount < bytes.count else {
             return nil
         }
         for index in 3..<(3 + idCount) where !Identifier.isByte(bytes[index]) { return nil }

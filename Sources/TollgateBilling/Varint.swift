@@ -1,11 +1,14 @@
 /// Unsigned LEB128 in its minimal form: the variable-length integer of record bodies (``BodyWriter``,
 /// ``BodyReader``) and of state snapshots (``SnapshotWriter``, ``SnapshotReader``). One encoder and one decoder,
 /// so both formats write and accept exactly the same bytes; each reader turns a ``Failure`` into its own error.
+@usableFromInline
 enum Varint {
-    /// The longest encoding of a `UInt64`: 10 groups of 7 bits.
-    static let sizeBytesMax = 10
+    /// The longest encoding of a `UInt64`: 10 groups of 7 bits. A constant, not stored: ``read(_:offset:)`` is
+    /// inlined into other modules (a replay's debit decoding).
+    @usableFromInline static var sizeBytesMax: Int { 10 }
 
     /// Why the bytes at an offset are not a varint.
+    @usableFromInline
     enum Failure: Error, Equatable {
         case truncated, overflow, overlong, tooLong
 
@@ -33,6 +36,7 @@ enum Varint {
     /// Reads one varint at `offset` and leaves `offset` past the last byte read, on failure too, so an error
     /// names the byte that broke the encoding (`bytes.count` when the bytes ran out).
     @inline(__always)
+    @inlinable
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, offset: inout Int) -> Result<UInt64, Failure> {
         var value: UInt64 = 0
         var shift: UInt64 = 0

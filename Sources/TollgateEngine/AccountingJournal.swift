@@ -143,6 +143,17 @@ public struct AccountingJournal: Sendable {
         consume(slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time, postings: &postings)
     }
 
+    /// ``applyDebit(chargedMillicredits:seq:time:userSlot:postings:)`` of a charge (> 0) that the user's oldest open
+    /// lot covers alone with no free credits (a replay's common debit): its one entry; nil, and nothing changed,
+    /// otherwise — the caller then applies the debit the general way.
+    mutating func applyDebitFromOpenLot(
+        chargedMillicredits: Int64, seq: Int64, time: Timestamp, userSlot slot: Int
+    ) -> JournalPosting? {
+        precondition(slot >= 0 && slot < userIDsBySlot.count, "the user has its slot")
+        assert(chargedMillicredits > 0, "a charge")
+        return consumeFromOpenLot(slot: slot, millicredits: chargedMillicredits, debitSeq: seq, time: time)
+    }
+
     /// A purchase of `millicredits` (cash value: the same number of micro-dollars) as a new lot named by `seq`:
     /// Dr cash / Cr deferred_revenue. The entry point for a payment-linked purchase record.
     public mutating func applyPurchase(
@@ -324,14 +335,26 @@ public struct AccountingJournal: Sendable {
         _ kind: JournalEntryKind, debit: JournalAccount, credit: JournalAccount, microUSD: Int64, seq: Int64,
         time: Timestamp, slot: Int, lotSeq: Int64, postings: inout [JournalPosting]
     ) {
+        postings.append(
+            posting(
+                kind, debit: debit, credit: credit, microUSD: microUSD, seq: seq, time: time, slot: slot,
+                lotSeq: lotSeq))
+    }
+
+    /// ``post(_:debit:credit:microUSD:seq:time:slot:lotSeq:postings:)`` giving the entry back: the balances move,
+    /// the caller keeps the posting.
+    @inline(__always)
+    mutating func posting(
+        _ kind: JournalEntryKind, debit: JournalAccount, credit: JournalAccount, microUSD: Int64, seq: Int64,
+        time: Timestamp, slot: Int, lotSeq: Int64
+    ) -> JournalPosting {
         precondition(microUSD > 0 && debit != credit, "an entry moves a positive amount between two accounts")
         assert(poolsBySlot[slot].lotIndex(seq: lotSeq) != nil, "an entry names a lot of its user")
-        postings.append(
-            JournalPosting(
-                time: time, seq: seq, lotSeq: lotSeq, microUSD: microUSD, userSlot: Int32(truncatingIfNeeded: slot),
-                kind: kind, debitAccount: debit, creditAccount: credit))
         addToBalance(debit, debit: microUSD, credit: 0)
         addToBalance(credit, debit: 0, credit: microUSD)
+        return JournalPosting(
+            time: time, seq: seq, lotSeq: lotSeq, microUSD: microUSD, userSlot: Int32(truncatingIfNeeded: slot),
+            kind: kind, debitAccount: debit, creditAccount: credit)
     }
 
     /// The two lines of each posting (debit side first), with the user's id and the lot's payment id.

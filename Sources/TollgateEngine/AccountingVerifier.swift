@@ -47,6 +47,16 @@ public struct AccountingVerifier: Sendable {
 
     /// ``add(debit:seq:time:userSlot:)`` of a debit whose user an earlier record gave `userSlot` (``KeyedDebit``).
     public mutating func add(debit: KeyedDebit, seq: Int64, time: Timestamp, userSlot: Int) {
+        // The common case — one open lot covers the charge — posts one entry, checked at once without the array.
+        let charged = debit.chargedMillicredits
+        if charged > 0,
+            let posting = journal.applyDebitFromOpenLot(
+                chargedMillicredits: charged, seq: seq, time: time, userSlot: userSlot)
+        {
+            assert(finished == nil, "nothing is added after finishJournal()")
+            check.add(posting)
+            return
+        }
         postings.removeAll(keepingCapacity: true)
         journal.applyDebit(
             chargedMillicredits: debit.chargedMillicredits, seq: seq, time: time, userSlot: userSlot,

@@ -556,6 +556,63 @@ import TollgateSimulation
         #expect(compactFed.finish(balances: balances) == plainAgain.finish(balances: balances))
     }
 
+    /// A replay's common debit — keyed, charged, covered alone by the user's oldest open lot — posts its entry
+    /// straight to the check (``AccountingVerifier/add(debit:seq:time:userSlot:)``, no postings array): the lots,
+    /// the refunds that reverse such debits, the overdraft and the verdict stay those of a verifier fed every record
+    /// as a `LedgerEntry`, across a lot emptied exactly, a charge spanning two lots, free credits and an overdraft.
+    @Test func keyedDebitsFromOneOpenLotEndWhereTheRecordsEnd() {
+        var ledger = Ledger()
+        ledger.grant("ann", 1_000, .purchase)
+        ledger.grant("ann", 500, .purchase)
+        ledger.grant("ben", 300, .promo)
+        ledger.grant("cid", 200, .purchase)
+        var charged: [(user: String, seq: Int64)] = []
+        for (user, amount) in [
+            ("ann", 400), ("ann", 600),  // The first lot emptied exactly by keyed debits.
+            ("ann", 100), ("ben", 50), ("cid", 150), ("cid", 100),  // A free credit; cid overdraws.
+            ("ann", 300), ("ann", 200),  // The second lot emptied; ann overdraws next.
+            ("ann", 10),
+        ] as [(String, Int64)] {
+            charged.append((user, ledger.debit(user, amount).seq))
+        }
+        ledger.grant("ann", 700, .purchase)  // Settles ann's overdraft; a new open lot.
+        ledger.refund("ann", debitSeq: charged[0].seq, 250)  // A one-lot debit taken by the fast path, reversed.
+        ledger.refund("ann", debitSeq: charged[6].seq, 300)
+        charged.append(("ann", ledger.debit("ann", 120).seq))
+        ledger.refund("cid", debitSeq: charged[4].seq, 150)
+
+        var fed = AccountingVerifier()
+        var slots: [String: Int] = [:]
+        var keyedCount = 0
+        var time = Timestamp(rfc3339: "2026-03-01T00:00:00Z")!
+        for (index, record) in ledger.records.enumerated() {
+            time = time.adding(milliseconds: Timestamp.millisecondsPerMinute)
+            let seq = Int64(index + 1)
+            let userID = record.userID!
+            let known = slots[userID] != nil
+            let slot = slots[userID] ?? slots.count
+            slots[userID] = slot
+            if case .debit(let debitRecord) = record, let debit = CompactDebit(debitRecord) {
+                if known {
+                    keyedCount += 1
+                    fed.add(debit: KeyedDebit(debit), seq: seq, time: time, userSlot: slot)
+                } else {
+                    fed.add(debit: debit, seq: seq, time: time, userSlot: slot)
+                }
+            } else {
+                fed.add(LedgerEntry(seq: seq, time: time, record: record), userSlot: slot)
+            }
+        }
+        #expect(keyedCount == charged.count)
+        #expect(fed.journal.pools == ledger.journal.pools)
+        #expect(fed.journal.balancesMicroUSD == ledger.journal.balancesMicroUSD)
+        let balances = ledger.balances.sorted { $0.key < $1.key }.map { ($0.key, Millicredits(rawValue: $0.value)) }
+        var recordFed = ledger.verifier
+        let expected = recordFed.finish(balances: balances)
+        #expect(expected.isEmpty)
+        #expect(fed.finish(balances: balances) == expected)
+    }
+
     @Test(arguments: ["2026-03-01", "2024-02-29"])
     func calendarDaysParse(text: String) {
         #expect(CalendarDay(text)?.text == text)
