@@ -633,9 +633,12 @@ class Bench:
                     "p99_ms": r"p99 ([0-9.]+) ms", "p999_ms": r"p99\.9 ([0-9.]+) ms"}
         values = {key: [] for key in patterns}
         for rep in range(self.reps + 1):
-            out = run(["bash", "tools/load", "--client", self.o.load_client, "--binary", self.bin, "--connections",
-                       "64", "--duration", str(seconds), "--fsync", "group"], capture_output=True, text=True,
-                      env=env).stdout
+            result = subprocess.run(["bash", "tools/load", "--client", self.o.load_client, "--binary", self.bin,
+                                     "--connections", "64", "--duration", str(seconds), "--fsync", "group"],
+                                    capture_output=True, text=True, env=env)
+            if result.returncode != 0:
+                fatal(f"http: tools/load exited {result.returncode}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+            out = result.stdout
             errors = re.search(r"errors +connect (\d+), read (\d+), write (\d+), status (\d+), timeout (\d+)", out)
             if not errors or any(int(n) for n in errors.groups()):
                 fatal(f"http: load reported errors or no error line: {out!r}")
