@@ -27,6 +27,7 @@
 // below 1/64; percentiles report the bucket's upper edge, clamped to the exact maximum).
 //
 //   loadgen --port P --key KEY [--connections 64] [--duration 10] [--timeout 10]
+//   loadgen --self-test
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -387,7 +388,109 @@ static void response_complete(Connection *connection, uint64_t time_ns) {
     }
 }
 
+// `loadgen --self-test`: the histogram's bounds and error, the request's form and Content-Length, and the response
+// parser fed in pieces through a socketpair (partial heads, a body split across reads, and each malformed case).
+// tools/load runs it after compiling, before every load run. Exits 0 when all pass.
+static int self_test_failure_count;
+
+static void check(bool condition, const char *what) {
+    if (condition) return;
+    fprintf(stderr, "loadgen: self-test failed: %s\n", what);
+    self_test_failure_count += 1;
+}
+
+// Feeds `pieces` (NULL-terminated) to a fresh response on a socketpair; returns the last response_read result.
+static int self_test_feed(Connection *connection, const char *const *pieces) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) fatal("socketpair failed");
+    connection->fd = pair[0];
+    connection->outstanding = true;
+    connection->response_size_bytes = 0;
+    connection->response_head_size_bytes = 0;
+    connection->response_total_size_bytes = 0;
+    connection->response_status = 0;
+    int result = 0;
+    for (uint32_t i = 0; pieces[i] != NULL && result == 0; i++) {
+        size_t size = strlen(pieces[i]);
+        if (write(pair[1], pieces[i], size) != (ssize_t)size) fatal("socketpair write failed");
+        result = response_read(connection);
+        bool last = pieces[i + 1] == NULL;
+        if (!last && result != 0) break;
+    }
+    close(pair[0]);
+    close(pair[1]);
+    return result;
+}
+
+static int self_test(void) {
+    // Histogram: every value lands in a bucket whose upper edge is ≥ it and within 1/64 of it; indexes ascend.
+    uint32_t previous_index = 0;
+    for (uint64_t value_ns = 0; value_ns < (UINT64_C(1) << histogram_value_bits_max);
+         value_ns = value_ns < 1000 ? value_ns + 1 : value_ns + value_ns / 997) {
+        uint32_t index = histogram_index(value_ns);
+        if (index >= histogram_bucket_count || index < previous_index || histogram_upper_ns(index) < value_ns ||
+            histogram_upper_ns(index) - value_ns > value_ns / 64) {
+            fprintf(stderr, "loadgen: self-test: value %llu ns → bucket %u (upper %llu)\n",
+                    (unsigned long long)value_ns, index, (unsigned long long)histogram_upper_ns(index));
+            check(false, "histogram bucket bounds");
+            break;
+        }
+        previous_index = index;
+    }
+    check(histogram_index(UINT64_MAX) == histogram_bucket_count - 1, "histogram clamps to its last bucket");
+    Histogram *histogram = calloc(1, sizeof(Histogram));
+    if (histogram == NULL) fatal("out of memory");
+    for (uint64_t microseconds = 1; microseconds <= 1000; microseconds++) histogram_record(histogram, microseconds * 1000);
+    double p50 = histogram_percentile_ms(histogram, 50), p99 = histogram_percentile_ms(histogram, 99);
+    check(p50 >= 0.500 && p50 <= 0.500 * (1 + 1.0 / 64), "p50 of 1…1000 µs is 0.5 ms within 1/64");
+    check(p99 >= 0.990 && p99 <= 0.990 * (1 + 1.0 / 64), "p99 of 1…1000 µs is 0.99 ms within 1/64");
+    check(histogram_percentile_ms(histogram, 100) == 1.0 && histogram->max_ns == 1000000, "max is exact");
+    free(histogram);
+
+    // Request: the form of tools/load's Lua script, and a Content-Length equal to the body's size.
+    Connection *connection = calloc(1, sizeof(Connection));
+    if (connection == NULL) fatal("out of memory");
+    int prefix_size = snprintf(request_prefix, sizeof request_prefix,
+                               "POST /api/v1/debits HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Type: application/json"
+                               "\r\nAuthorization: Bearer K\r\nContent-Length: ");
+    request_prefix_size_bytes = (uint32_t)prefix_size;
+    connection->index = 3;
+    request_counter = 1000;
+    request_build(connection);
+    static const char expected[] = "POST /api/v1/debits HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Type: application/json"
+        "\r\nAuthorization: Bearer K\r\nContent-Length: 56\r\n\r\n"
+        "{\"user_id\":\"u1\",\"amount\":\"0.001\",\"request_id\":\"t3-1001\"}";
+    check(connection->request_size_bytes == sizeof expected - 1 &&
+          memcmp(connection->request, expected, sizeof expected - 1) == 0, "request bytes");
+
+    // Responses in pieces.
+    const char *const ok_split[] = {"HTTP/1.1 200 OK\r\ncontent-length: 5\r", "\n\r", "\nhel", "lo", NULL};
+    check(self_test_feed(connection, ok_split) == 1 && connection->response_status == 200, "200 in four pieces");
+    const char *const ok_whole[] = {"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+                                    NULL};
+    check(self_test_feed(connection, ok_whole) == 1 && connection->response_status == 200, "200 in one piece");
+    const char *const refused[] = {"HTTP/1.1 402 Payment Required\r\nContent-Length: 0\r\n\r\n", NULL};
+    check(self_test_feed(connection, refused) == 1 && connection->response_status == 402, "402 with no body");
+    const char *const chunked[] = {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", NULL};
+    check(self_test_feed(connection, chunked) == -1, "chunked is refused");
+    const char *const no_length[] = {"HTTP/1.1 200 OK\r\nX: y\r\n\r\n", NULL};
+    check(self_test_feed(connection, no_length) == -1, "no Content-Length is refused");
+    const char *const extra[] = {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab", NULL};
+    check(self_test_feed(connection, extra) == -1, "bytes after the response are refused");
+    const char *const closing[] = {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", NULL};
+    check(self_test_feed(connection, closing) == -1, "Connection: close is refused");
+    const char *const garbage[] = {"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", NULL};
+    check(self_test_feed(connection, garbage) == -1, "a status line other than HTTP/1.1 is refused");
+    free(connection);
+    errors = (Errors){0};
+    request_counter = 0;
+    if (self_test_failure_count != 0) return 1;
+    fprintf(stderr, "loadgen: self-test passed\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--self-test") == 0) return self_test();
     long port = 0, connection_count = 64, duration_seconds = 10, timeout_seconds = 10;
     const char *key = NULL;
     for (int i = 1; i < argc; i += 2) {
