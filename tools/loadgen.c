@@ -440,7 +440,9 @@ static int self_test(void) {
     check(histogram_index(UINT64_MAX) == histogram_bucket_count - 1, "histogram clamps to its last bucket");
     Histogram *histogram = calloc(1, sizeof(Histogram));
     if (histogram == NULL) fatal("out of memory");
-    for (uint64_t microseconds = 1; microseconds <= 1000; microseconds++) histogram_record(histogram, microseconds * 1000);
+    for (uint64_t microseconds = 1; microseconds <= 1000; microseconds++) {
+        histogram_record(histogram, microseconds * 1000);
+    }
     double p50 = histogram_percentile_ms(histogram, 50), p99 = histogram_percentile_ms(histogram, 99);
     check(p50 >= 0.500 && p50 <= 0.500 * (1 + 1.0 / 64), "p50 of 1…1000 µs is 0.5 ms within 1/64");
     check(p99 >= 0.990 && p99 <= 0.990 * (1 + 1.0 / 64), "p99 of 1…1000 µs is 0.99 ms within 1/64");
