@@ -624,16 +624,21 @@ class Bench:
             shutil.rmtree(directory)
 
     def part_http(self):
-        """`tools/load`: durable debits over HTTP at 64 keep-alive connections (`serve --fsync group`, wrk on the
-        same cores), a warm-up run and then the timed runs, each on a fresh data directory."""
+        """`tools/load`: durable debits over HTTP at 64 keep-alive connections (`serve --fsync group`, the client —
+        `--load-client`, lean by default — on the same cores), a warm-up run and then the timed runs, each on a fresh
+        data directory. tools/load itself checks that the log holds one debit per 200 counted."""
         seconds = 3 if self.o.quick else 10
         env = {k: v for k, v in os.environ.items() if k != "CREDIT_ENFORCEMENT_ENABLED"}  # warn-only: all applied
         patterns = {"debits_s": r"throughput ([0-9.]+) durable debits/s", "p50_ms": r"p50 ([0-9.]+) ms",
                     "p99_ms": r"p99 ([0-9.]+) ms", "p999_ms": r"p99\.9 ([0-9.]+) ms"}
         values = {key: [] for key in patterns}
         for rep in range(self.reps + 1):
-            out = run(["bash", "tools/load", "--binary", self.bin, "--connections", "64", "--duration", str(seconds),
-                       "--fsync", "group"], capture_output=True, text=True, env=env).stdout
+            result = subprocess.run(["bash", "tools/load", "--client", self.o.load_client, "--binary", self.bin,
+                                     "--connections", "64", "--duration", str(seconds), "--fsync", "group"],
+                                    capture_output=True, text=True, env=env)
+            if result.returncode != 0:
+                fatal(f"http: tools/load exited {result.returncode}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+            out = result.stdout
             errors = re.search(r"errors +connect (\d+), read (\d+), write (\d+), status (\d+), timeout (\d+)", out)
             if not errors or any(int(n) for n in errors.groups()):
                 fatal(f"http: load reported errors or no error line: {out!r}")
@@ -644,7 +649,7 @@ class Bench:
                 if not match:
                     fatal(f"http: no `{pattern}` in {out!r}")
                 values[key].append(float(match.group(1)))
-        self.put("http.c64_group.debits_s", values["debits_s"], "/s", seconds=seconds)
+        self.put("http.c64_group.debits_s", values["debits_s"], "/s", seconds=seconds, client=self.o.load_client)
         for key in ("p50_ms", "p99_ms", "p999_ms"):
             self.put(f"http.c64_group.{key}", values[key], "ms")
 
@@ -786,6 +791,8 @@ def main():
     parser.add_argument("--reopen-dir", help="keep the reopen part's killed log here and reuse it on later runs")
     parser.add_argument("--pg-port", type=int, default=54329)
     parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--load-client", choices=["lean", "wrk"], default="lean",
+                        help="http part: tools/load's client (lean: tools/loadgen.c; wrk: wrk + Lua)")
     parser.add_argument("--json", default=".build/bench/results.json")
     o = parser.parse_args()
     parts = []
@@ -828,6 +835,11 @@ def main():
                   f"debit (BEGIN IMMEDIATE, SELECT, check, UPDATE, INSERT, COMMIT), {o.pg_seconds} s per run",
         "data": bench.root,
     }
+    if "http" in parts:
+        config["http"] = (f"tools/load --client {o.load_client} "
+                          + ("(tools/loadgen.c, one thread, epoll)" if o.load_client == "lean" else
+                             "(wrk, one thread, Lua script)")
+                          + ", 64 connections, serve --fsync group, client and server on the same cores")
     for line in config.items():
         log(f"{line[0]}: {line[1]}")
     try:
