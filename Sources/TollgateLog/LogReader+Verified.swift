@@ -10,15 +10,12 @@ extension LogReader {
         let isOpen: Bool
         /// Segments `0..<segmentCount` of the listing were read whole.
         var segmentCount = 0
-        var sealedSegmentCount = 0
         /// Where the next segment must start, as `verifyLog` expects it after those segments.
         var nextSeq: UInt64 = 1
         var chain: UInt64 = Chain.genesis
-        var recordCount: UInt64 = 0
-        var firstSeq: UInt64?
-        var lastSeq: UInt64?
-        /// The last segment's torn tail, when the prefix holds it.
-        var tornTail: TornTail?
+        /// What `verifyLog` counts for those segments: records, first and last seq, sealed segments, and the last
+        /// segment's torn tail when the prefix holds it (never a problem: a damaged segment ends the prefix).
+        var counts = LogVerification()
 
         init(isOpen: Bool) { self.isOpen = isOpen }
 
@@ -26,25 +23,17 @@ extension LogReader {
         /// continues the prefix; a segment ending torn counts only as the last raw one (the reader throws for any
         /// other).
         mutating func add(_ scanner: SegmentScanner, entry: SegmentListing.Entry, index: Int, isLast: Bool) {
-            guard isOpen, index == segmentCount, tornTail == nil, let end = scanner.end else { return }
+            guard isOpen, index == segmentCount, counts.tornTail == nil, let end = scanner.end else { return }
             if case .torn(let offset, let sizeBytes, let reason) = end {
                 guard isLast, !entry.isSealed else { return }
-                tornTail = TornTail(
+                counts.tornTail = TornTail(
                     file: entry.name, offset: offset, sizeBytes: sizeBytes, seq: scanner.nextSeq, reason: reason)
             }
-            addRecords(of: scanner)
+            counts.countRecords(passedBy: scanner)
             segmentCount += 1
-            if entry.isSealed { sealedSegmentCount += 1 }
+            if entry.isSealed { counts.sealedSegmentCount += 1 }
             nextSeq = scanner.nextSeq
             chain = scanner.chain
-        }
-
-        /// The records of `scanner`'s segment that passed every check so far (all of them, at its end).
-        mutating func addRecords(of scanner: SegmentScanner) {
-            guard scanner.nextSeq > scanner.baseSeq else { return }
-            recordCount += scanner.nextSeq - scanner.baseSeq
-            if firstSeq == nil { firstSeq = scanner.baseSeq }
-            lastSeq = scanner.nextSeq - 1
         }
     }
 
@@ -57,12 +46,7 @@ extension LogReader {
     /// Call once the reader is done with (it moves the reader's segment on). Reads the log's segments as listed
     /// when the reader was opened.
     package func checkingRest() -> LogVerification {
-        var check = LogCheck(listing: listing)
-        check.result.recordCount = verified.recordCount
-        check.result.firstSeq = verified.firstSeq
-        check.result.lastSeq = verified.lastSeq
-        check.result.sealedSegmentCount = verified.sealedSegmentCount
-        check.result.tornTail = verified.tornTail
+        var check = LogCheck(listing: listing, counted: verified.counts)
         check.expectedNextSeq = verified.nextSeq
         check.expectedChain = verified.chain
         var index = verified.segmentCount

@@ -64,7 +64,9 @@ struct LogCheck {
     var expectedNextSeq: UInt64? = 1
     var expectedChain: UInt64? = Chain.genesis
 
-    init(listing: SegmentListing) {
+    /// Starts after `counted`, what a reader's segments already counted (nothing, from the start of the log).
+    init(listing: SegmentListing, counted: LogVerification = LogVerification()) {
+        result = counted
         for name in listing.sealingLeftovers { result.notes.append("\(name): leftover of an interrupted seal") }
         for name in listing.recoveringLeftovers { result.notes.append("\(name): leftover of an interrupted recovery") }
         for name in listing.rawTwins { result.notes.append("\(name): raw twin of a sealed segment (seal interrupted)") }
@@ -82,11 +84,7 @@ struct LogCheck {
         let scanner: SegmentScanner
         if let resuming {
             scanner = resuming
-            if scanner.nextSeq > scanner.baseSeq {
-                result.recordCount += scanner.nextSeq - scanner.baseSeq
-                if result.firstSeq == nil { result.firstSeq = scanner.baseSeq }
-                result.lastSeq = scanner.nextSeq - 1
-            }
+            result.countRecords(passedBy: scanner)
         } else {
             do { scanner = try SegmentScanner.open(storage: storage, directory: directory, entry: entry) } catch {
                 result.problems.append(
@@ -143,5 +141,15 @@ struct LogCheck {
             expectedNextSeq = nil
             expectedChain = nil
         }
+    }
+}
+
+extension LogVerification {
+    /// Counts the records of `scanner`'s segment that passed every check so far (all of them, at its end).
+    mutating func countRecords(passedBy scanner: SegmentScanner) {
+        guard scanner.nextSeq > scanner.baseSeq else { return }
+        recordCount += scanner.nextSeq - scanner.baseSeq
+        if firstSeq == nil { firstSeq = scanner.baseSeq }
+        lastSeq = scanner.nextSeq - 1
     }
 }
