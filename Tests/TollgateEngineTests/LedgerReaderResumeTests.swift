@@ -21,6 +21,17 @@ import TollgateLog
         return try entries(&reader)
     }
 
+    /// Appends `count` batches to a live log (its writer stays open) and reads it to its end: the reader, what it
+    /// read and the position it hands.
+    static func readToEnd(_ directory: TemporaryDirectory, _ engine: Engine, seed: UInt64, count: Int) throws
+        -> (reader: LedgerReader, entries: [LedgerEntry], position: BatchPosition)
+    {
+        try appendBatches(engine, seed: seed, count: count)
+        var reader = try LedgerReader(directory: directory.path)
+        let entries = try entries(&reader)
+        return (reader, entries, try #require(reader.resumePosition))
+    }
+
     /// The raw segment's file name (docs/log-format.md: the base seq in 20 digits).
     static func rawSegmentName(_ position: BatchPosition) -> String {
         let digits = String(position.segmentBaseSeq)
@@ -38,10 +49,7 @@ import TollgateLog
     @Test func resumingReadsTheSameRecordsAsAnOpenBySeq() throws {
         let directory = TemporaryDirectory()
         let engine = try Engine(configuration: configuration(directory), clock: fixedClock)
-        try Self.appendBatches(engine, seed: 1, count: 6)
-        var first = try LedgerReader(directory: directory.path)
-        let read = try Self.entries(&first)
-        let position = try #require(first.resumePosition)
+        let (first, read, position) = try Self.readToEnd(directory, engine, seed: 1, count: 6)
         #expect(read.last.map { $0.seq + 1 } == first.nextSeq)
         #expect(Int64(position.baseSeq) <= read.last!.seq)
         for round in 0..<2 {
@@ -61,10 +69,7 @@ import TollgateLog
     @Test func resumingReadsOnlyFromThePosition() throws {
         let directory = TemporaryDirectory()
         let engine = try Engine(configuration: configuration(directory), clock: fixedClock)
-        try Self.appendBatches(engine, seed: 7, count: 8)
-        var first = try LedgerReader(directory: directory.path)
-        let read = try Self.entries(&first)
-        let position = try #require(first.resumePosition)
+        let (first, read, position) = try Self.readToEnd(directory, engine, seed: 7, count: 8)
         try Self.appendBatches(engine, seed: 200, count: 2)
         try engine.close()
 
@@ -86,10 +91,7 @@ import TollgateLog
     @Test func aPositionThatNoLongerFitsFallsBackToTheReadBySeq() throws {
         let directory = TemporaryDirectory()
         let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: 4096), clock: fixedClock)
-        try Self.appendBatches(engine, seed: 3, count: 4)
-        var first = try LedgerReader(directory: directory.path)
-        _ = try Self.entries(&first)
-        let position = try #require(first.resumePosition)
+        let (first, _, position) = try Self.readToEnd(directory, engine, seed: 3, count: 4)
         var forged = position
         forged.chainBefore ^= 1
         var beyond = position
