@@ -54,22 +54,31 @@ struct ChargedDebitLedger: Sendable {
         narrow.reserveCapacity(count)
     }
 
+    /// Inlined where a charge is posted: the common entry is one append; anything wider is a call.
+    @inline(__always)
     mutating func append(seq: Int64, userSlot: Int32, charged: Int64) {
         assert(lastSeq.map { $0 < seq } ?? true, "charged debits arrive in seq order")
         assert(charged > 0, "a charged debit charged something")
-        guard wide.isEmpty, seq >= 0, seq <= Self.narrowValueMax else {
-            wide.append(WideEntry(seq: seq, charged: charged, userSlot: userSlot))
-            return
-        }
-        if charged > 0 && charged <= Self.narrowValueMax {
+        if wide.isEmpty, seq >= 0, seq <= Self.narrowValueMax, charged > 0, charged <= Self.narrowValueMax {
             narrow.append(
                 NarrowEntry(
                     seq: UInt32(truncatingIfNeeded: seq), userSlot: userSlot,
                     charged: UInt32(truncatingIfNeeded: charged)))
         } else {
-            overflowCharges[narrow.count] = charged
-            narrow.append(NarrowEntry(seq: UInt32(truncatingIfNeeded: seq), userSlot: userSlot, charged: 0))
+            appendWide(seq: seq, userSlot: userSlot, charged: charged)
         }
+    }
+
+    /// ``append(seq:userSlot:charged:)`` of an entry that is not narrow whole: a charge in the overflow map, or an
+    /// entry of the wide suffix.
+    @inline(never)
+    private mutating func appendWide(seq: Int64, userSlot: Int32, charged: Int64) {
+        guard wide.isEmpty, seq >= 0, seq <= Self.narrowValueMax else {
+            wide.append(WideEntry(seq: seq, charged: charged, userSlot: userSlot))
+            return
+        }
+        overflowCharges[narrow.count] = charged
+        narrow.append(NarrowEntry(seq: UInt32(truncatingIfNeeded: seq), userSlot: userSlot, charged: 0))
     }
 
     /// The seq of the last entry.

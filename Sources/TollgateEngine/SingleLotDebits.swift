@@ -28,6 +28,7 @@ struct SingleLotDebits: Sendable {
     /// The debit seq of the last entry.
     var lastDebitSeq: Int64? { wide.last.map { $0.debitSeq } ?? narrow.last.map { Int64($0.debitSeq) } }
 
+    @inline(__always)
     mutating func append(debitSeq: Int64, lotSeq: Int64) {
         assert(lastDebitSeq.map { $0 < debitSeq } ?? true, "debits arrive in seq order")
         if wide.isEmpty, debitSeq >= 0, debitSeq <= Self.narrowSeqMax, lotSeq >= 0, lotSeq <= Self.narrowSeqMax {
