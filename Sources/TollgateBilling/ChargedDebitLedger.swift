@@ -1,55 +1,127 @@
 /// Every applied charged debit by seq, with what has been refunded of it: what `refund` needs forever.
 ///
-/// Columns in seq order (seqs only grow), found by binary search; refunds are rare, so they sit in a sparse map.
-/// About 20 bytes per charged debit.
+/// Entries in seq order (seqs only grow), found by binary search; refunds are rare, so they sit in a sparse map.
+/// Kept narrow because a replay appends one per debit and first-touch page faults of this table were a tenth of
+/// `replay --verify`'s CPU (docs/billing-decisions.md, "Memory"): an entry whose seq is below 2^32 takes 12 bytes
+/// (seq and charge as `UInt32`, the slot as `Int32`), a charge of 2^32 millicredits or more (4,294,967.296 credits)
+/// sits in a sparse map by entry index and leaves 0 in its entry (a charge is never 0). The first entry whose seq
+/// is 2^32 or more, and every one after it, is kept wide (24 bytes) instead: the narrow entries are a prefix of the
+/// ledger and the wide ones its suffix, so nothing is ever copied to widen.
 struct ChargedDebitLedger: Sendable {
-    private(set) var seqs: [Int64] = []
-    private(set) var userSlots: [Int32] = []
-    private(set) var amounts: [Int64] = []
+    /// One charged debit with seq < 2^32: 12 bytes (stride 12).
+    struct NarrowEntry {
+        var seq: UInt32
+        var userSlot: Int32
+        /// The charge, or 0 when it is in ``overflowCharges`` (≥ 2^32 millicredits).
+        var charged: UInt32
+    }
+
+    /// One charged debit after the first whose seq is ≥ 2^32.
+    struct WideEntry {
+        var seq: Int64
+        var charged: Int64
+        var userSlot: Int32
+    }
+
+    /// The ledger's prefix (every entry while seqs are below 2^32).
+    private var narrow: [NarrowEntry] = []
+    /// The ledger's suffix from the first entry with seq ≥ 2^32; empty on any log shorter than 2^32 records.
+    private var wide: [WideEntry] = []
+    /// Charges of 2^32 millicredits or more by index into `narrow` (whose entry holds 0).
+    private var overflowCharges: [Int: Int64] = [:]
     private(set) var refunded: [Int64: Int64] = [:]
 
-    struct Entry {
+    struct Entry: Equatable {
+        var seq: Int64
         var userSlot: Int32
         var charged: Int64
         var refunded: Int64
         var remaining: Int64 { charged - refunded }
     }
 
+    /// The largest seq and the largest charge a narrow entry holds as they are.
+    static let narrowValueMax = Int64(UInt32.max)
+
     init() {}
 
-    /// Columns decoded in bulk (a snapshot): seqs strictly ascending, one slot and one positive amount per seq.
-    init(seqs: [Int64], userSlots: [Int32], amounts: [Int64]) {
-        precondition(seqs.count == userSlots.count && seqs.count == amounts.count, "columns of one length")
-        self.seqs = seqs
-        self.userSlots = userSlots
-        self.amounts = amounts
-    }
+    /// How many charged debits the ledger holds.
+    var count: Int { narrow.count + wide.count }
 
-    /// Room for `count` charged debits in each column, so that a replay that knows about how many records follow
-    /// fills its columns in place: growing them by doubling touched (page-faulted) and copied ~twice their final
-    /// size. Reserved pages that are never written cost no memory.
+    /// Room for `count` charged debits, so that a replay that knows about how many records follow fills the ledger
+    /// in place: growing it by doubling touched (page-faulted) and copied ~twice its final size. Reserved pages
+    /// that are never written cost no memory.
     mutating func reserveCapacity(_ count: Int) {
-        seqs.reserveCapacity(count)
-        userSlots.reserveCapacity(count)
-        amounts.reserveCapacity(count)
+        narrow.reserveCapacity(count)
     }
 
+    /// Inlined where a charge is posted: the common entry is one append; anything wider is a call.
+    @inline(__always)
     mutating func append(seq: Int64, userSlot: Int32, charged: Int64) {
-        assert(seqs.last.map { $0 < seq } ?? true, "charged debits arrive in seq order")
-        seqs.append(seq)
-        userSlots.append(userSlot)
-        amounts.append(charged)
+        assert(lastSeq.map { $0 < seq } ?? true, "charged debits arrive in seq order")
+        assert(charged > 0, "a charged debit charged something")
+        if wide.isEmpty, seq >= 0, seq <= Self.narrowValueMax, charged > 0, charged <= Self.narrowValueMax {
+            narrow.append(
+                NarrowEntry(
+                    seq: UInt32(truncatingIfNeeded: seq), userSlot: userSlot,
+                    charged: UInt32(truncatingIfNeeded: charged)))
+        } else {
+            appendWide(seq: seq, userSlot: userSlot, charged: charged)
+        }
+    }
+
+    /// ``append(seq:userSlot:charged:)`` of an entry that is not narrow whole: a charge in the overflow map, or an
+    /// entry of the wide suffix.
+    @inline(never)
+    private mutating func appendWide(seq: Int64, userSlot: Int32, charged: Int64) {
+        guard wide.isEmpty, seq >= 0, seq <= Self.narrowValueMax else {
+            wide.append(WideEntry(seq: seq, charged: charged, userSlot: userSlot))
+            return
+        }
+        overflowCharges[narrow.count] = charged
+        narrow.append(NarrowEntry(seq: UInt32(truncatingIfNeeded: seq), userSlot: userSlot, charged: 0))
+    }
+
+    /// The seq of the last entry.
+    var lastSeq: Int64? { wide.last.map { $0.seq } ?? narrow.last.map { Int64($0.seq) } }
+
+    /// The entry at `index` (0 ..< ``count``), in seq order, without its refunds (a snapshot's section).
+    func entry(at index: Int) -> (seq: Int64, userSlot: Int32, charged: Int64) {
+        if index < narrow.count {
+            let entry = narrow[index]
+            return (Int64(entry.seq), entry.userSlot, charged(narrowIndex: index))
+        }
+        let entry = wide[index - narrow.count]
+        return (entry.seq, entry.userSlot, entry.charged)
+    }
+
+    private func charged(narrowIndex index: Int) -> Int64 {
+        let stored = narrow[index].charged
+        return stored != 0 ? Int64(stored) : overflowCharges[index] ?? 0
     }
 
     func entry(seq: Int64) -> Entry? {
-        var low = 0
-        var high = seqs.count
-        while low < high {
-            let middle = (low + high) / 2
-            if seqs[middle] < seq { low = middle + 1 } else { high = middle }
+        if seq >= 0 && seq <= Self.narrowValueMax {
+            let key = UInt32(truncatingIfNeeded: seq)
+            var low = 0
+            var high = narrow.count
+            while low < high {  // Halves each time.
+                let middle = (low + high) / 2
+                if narrow[middle].seq < key { low = middle + 1 } else { high = middle }
+            }
+            if low < narrow.count, narrow[low].seq == key {
+                return Entry(
+                    seq: seq, userSlot: narrow[low].userSlot, charged: charged(narrowIndex: low),
+                    refunded: refunded[seq] ?? 0)
+            }
         }
-        guard low < seqs.count, seqs[low] == seq else { return nil }
-        return Entry(userSlot: userSlots[low], charged: amounts[low], refunded: refunded[seq] ?? 0)
+        var low = 0
+        var high = wide.count
+        while low < high {  // Halves each time.
+            let middle = (low + high) / 2
+            if wide[middle].seq < seq { low = middle + 1 } else { high = middle }
+        }
+        guard low < wide.count, wide[low].seq == seq else { return nil }
+        return Entry(seq: seq, userSlot: wide[low].userSlot, charged: wide[low].charged, refunded: refunded[seq] ?? 0)
     }
 
     mutating func addRefund(seq: Int64, amount: Int64) {

@@ -60,7 +60,7 @@ struct LedgerSums: Sendable {
             touched.append(contentsOf: repeatElement(false, count: missing))
         }
         sumBySlot[slot] += amount
-        touched[slot] = true
+        if !touched[slot] { touched[slot] = true }  // Read first: no write (and no uniqueness check) once set.
     }
 
     /// The sum of the user at `slot` (whose id is `userID`), its slot's and any it has unslotted; nil when that user

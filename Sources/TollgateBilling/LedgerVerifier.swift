@@ -7,7 +7,11 @@ public struct LedgerVerifier: Sendable {
     private var violations: [Violation] = []
     /// The second record a re-decided command appended (a debit's breaker suspension, a payment event's first
     /// attempt), which the next record must be.
-    private var expectedBreaker: (record: LedgerRecord, debitSeq: Int64)?
+    private var expectedBreaker: (record: LedgerRecord, debitSeq: Int64)? {
+        didSet { expectsFollower = expectedBreaker != nil }
+    }
+    /// `expectedBreaker != nil`, kept beside it: the per-debit test reads a flag instead of the optional enum's tag.
+    private var expectsFollower = false
     /// Σ grants + Σ refunds − Σ charged debits per user, summed from the records themselves.
     private var ledgerSums = LedgerSums()
     /// The state's slot of each user key a caller has named (``check(seq:time:decoded:userKey:)``); -1: the user
@@ -121,7 +125,7 @@ public struct LedgerVerifier: Sendable {
     /// steps are the functions called here).
     public mutating func check(seq: Int64, time recordedTime: Timestamp, debit: CompactDebit, userKey: Int32) {
         if userKey >= 0 && Int(userKey) == userIDsByKey.count { userIDsByKey.append(debit.userID) }
-        if expectedBreaker == nil, let slot = knownSlot(userKey) {
+        if !expectsFollower, let slot = knownSlot(userKey) {
             checkKnownUser(seq: seq, recordedTime: recordedTime, debit: KeyedDebit(debit), slot: slot)
             return
         }
@@ -153,7 +157,7 @@ public struct LedgerVerifier: Sendable {
     /// with `userKey` (a replay's reader hands a debit this way once its user has a key): no `String` per record.
     public mutating func check(seq: Int64, time recordedTime: Timestamp, debit: KeyedDebit, userKey: Int32) {
         precondition(userKey >= 0 && Int(userKey) < userIDsByKey.count, "an earlier record named the user's key")
-        if expectedBreaker == nil, let slot = knownSlot(userKey) {
+        if !expectsFollower, let slot = knownSlot(userKey) {
             checkKnownUser(seq: seq, recordedTime: recordedTime, debit: debit, slot: slot)
             return
         }

@@ -89,9 +89,14 @@ extension State {
         case .free, .shadow:
             accounts[slot].hasLedgerActivity = true
         case .charged(let charged, _, let anomaly):
-            accounts[slot].hasLedgerActivity = true
             postCharge(charged.rawValue, slot: slot, seq: seq, time: time)
             if anomaly { noteAnomaly(detailsSlot: ensureDetails(ofSlot: slot), time: time) }
+        }
+        // ``noticeEnforcement(slot:seq:time:)``'s fast path inline: no details (so no plan) and nothing changed.
+        if accounts[slot].detailsSlot < 0,
+            accounts[slot].enforcementState == (accounts[slot].suspended ? .suspended : .active)
+        {
+            return
         }
         noticeEnforcement(slot: slot, seq: seq, time: time)
     }

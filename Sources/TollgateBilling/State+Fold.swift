@@ -161,11 +161,10 @@ extension State {
     /// A charged debit's effect on the user's balance, the liability, the day's and the recent charges and the
     /// charged-debit ledger: one place for the general fold and the compact one
     /// (``apply(compactDebitOutcome:slot:seq:time:)``).
+    /// Marks the account's ledger activity too (both callers have).
     mutating func postCharge(_ amount: Int64, slot: Int, seq: Int64, time: Timestamp) {
-        accounts[slot].balance.rawValue &-= amount
+        accounts[slot].post(charge: amount, onDay: time.utcDayNumber)
         liabilityTotal -= Int128(amount)
-        accounts[slot].addCharge(amount, onDay: time.utcDayNumber)
-        accounts[slot].recentCharges.append(amount)
         chargedDebits.append(seq: seq, userSlot: Int32(slot), charged: amount)
     }
 

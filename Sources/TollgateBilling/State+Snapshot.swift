@@ -13,7 +13,7 @@ extension State {
     /// The canonical encoding of this state.
     public func snapshotBytes() -> [UInt8] {
         var writer = SnapshotWriter()
-        writer.bytes.reserveCapacity(64 + accounts.count * 48 + chargedDebits.seqs.count * 6)
+        writer.bytes.reserveCapacity(64 + accounts.count * 48 + chargedDebits.count * 6)
         let version = snapshotVersionToWrite
         encodeSnapshotHead(version: version, into: &writer)
         encodeChargedDebits(into: &writer)
@@ -90,14 +90,14 @@ extension State {
 
     /// The one part that grows with the log: varints, seqs as deltas (~5 bytes a debit instead of 20).
     func encodeChargedDebits(into writer: inout SnapshotWriter) {
-        writer.count(chargedDebits.seqs.count)
+        writer.count(chargedDebits.count)
         var previousSeq: Int64 = 0
-        for index in chargedDebits.seqs.indices {
-            let seq = chargedDebits.seqs[index]
-            writer.varint(UInt64(seq - previousSeq))
-            writer.varint(UInt64(chargedDebits.userSlots[index]))
-            writer.varint(UInt64(chargedDebits.amounts[index]))
-            previousSeq = seq
+        for index in 0..<chargedDebits.count {
+            let entry = chargedDebits.entry(at: index)
+            writer.varint(UInt64(entry.seq - previousSeq))
+            writer.varint(UInt64(entry.userSlot))
+            writer.varint(UInt64(entry.charged))
+            previousSeq = entry.seq
         }
     }
 
@@ -339,12 +339,8 @@ extension State {
         // append copies every column (~20 bytes × count). Pages are touched only when written, so the spare
         // capacity costs address space, not memory.
         let capacity = count + count / 2 + Self.chargedDebitHeadroomMin
-        var seqs: [Int64] = []
-        var userSlots: [Int32] = []
-        var amounts: [Int64] = []
-        seqs.reserveCapacity(capacity)
-        userSlots.reserveCapacity(capacity)
-        amounts.reserveCapacity(capacity)
+        var ledger = ChargedDebitLedger()
+        ledger.reserveCapacity(capacity)
         var offset = reader.offset
         let failure: String? = reader.bytes.withUnsafeBufferPointer { buffer in
             var previousSeq: Int64 = 0
@@ -356,9 +352,7 @@ extension State {
                 guard slot < Int64(accountCount) else { return "bad charged debit user slot" }
                 guard amount > 0 else { return "charged debit amount not positive" }
                 previousSeq += delta
-                seqs.append(previousSeq)
-                userSlots.append(Int32(truncatingIfNeeded: slot))
-                amounts.append(amount)
+                ledger.append(seq: previousSeq, userSlot: Int32(truncatingIfNeeded: slot), charged: amount)
             }
             return nil
         }
@@ -368,7 +362,7 @@ extension State {
             if failure == "varint" { _ = try reader.varint63() }
             throw reader.failure(failure)
         }
-        return ChargedDebitLedger(seqs: seqs, userSlots: userSlots, amounts: amounts)
+        return ledger
     }
 
     static let chargedDebitHeadroomMin = 1024

@@ -22,6 +22,16 @@ struct UserAccount: Sendable {
     /// The charged total of this user on `day`.
     func chargedTotal(onDay day: Int64) -> Int64 { dayNumber == Int32(clamping: day) ? dayCharged : 0 }
 
+    /// A charge's whole effect on the account — balance, the day's total, the recent charges, the ledger-activity
+    /// mark — in one access: `accounts[slot].post(charge:onDay:)` checks the array's uniqueness once where four
+    /// writes through `accounts[slot]` checked it four times (per charged debit of a replay).
+    mutating func post(charge amount: Int64, onDay day: Int64) {
+        hasLedgerActivity = true
+        balance.rawValue &-= amount
+        addCharge(amount, onDay: day)
+        recentCharges.append(amount)
+    }
+
     /// Adds a charge on `day`, starting the day's total afresh when the day changed.
     mutating func addCharge(_ amount: Int64, onDay day: Int64) {
         let compact = Int32(clamping: day)

@@ -20,8 +20,7 @@ extension AccountingJournal {
         if taken.freeMillicredits == 0, taken.shortfall == 0, taken.moreLotParts.isEmpty,
             let only = taken.firstLotPart, case .lot(let lotSeq) = only.source
         {
-            assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
-            singleLotDebits.append((debitSeq, lotSeq))
+            singleLotDebits.append(debitSeq: debitSeq, lotSeq: lotSeq)
         } else if taken.firstLotPart != nil || taken.shortfall > 0 {
             allocations[debitSeq] = taken.parts
         }
@@ -41,21 +40,13 @@ extension AccountingJournal {
         let posting = posting(
             .consumption, debit: .deferredRevenue, credit: .revenue, microUSD: millicredits, seq: debitSeq, time: time,
             slot: slot, lotSeq: lotSeq)
-        assert(singleLotDebits.last.map { $0.debitSeq < debitSeq } ?? true, "debits arrive in seq order")
-        singleLotDebits.append((debitSeq, lotSeq))
+        singleLotDebits.append(debitSeq: debitSeq, lotSeq: lotSeq)
         return posting
     }
 
-    /// The lot a single-lot debit consumed from (binary search of ``singleLotDebits``).
+    /// The lot a single-lot debit consumed from (``singleLotDebits``).
     func singleLot(ofDebit debitSeq: Int64) -> Int64? {
-        var low = 0
-        var high = singleLotDebits.count
-        while low < high {
-            let middle = (low + high) / 2
-            if singleLotDebits[middle].debitSeq < debitSeq { low = middle + 1 } else { high = middle }
-        }
-        return low < singleLotDebits.count && singleLotDebits[low].debitSeq == debitSeq
-            ? singleLotDebits[low].lotSeq : nil
+        singleLotDebits.lotSeq(ofDebit: debitSeq)
     }
 
     /// What ``draw(slot:millicredits:kind:seq:time:postings:)`` took: free credits, lot parts in order, and

@@ -28,9 +28,9 @@ public struct AccountingJournal: Sendable {
     /// What each debit consumed, for debits that touched more than one source or an overdraft. In consumption
     /// order; a refund reverses from the end.
     var allocations: [Int64: [AllocationPart]] = [:]
-    /// (debit seq, lot seq) of the debits that consumed from one lot only — the common case, kept in 16 bytes a
-    /// debit, in seq order (debits arrive in seq order). A debit in neither table consumed free credits only.
-    var singleLotDebits: [(debitSeq: Int64, lotSeq: Int64)] = []
+    /// The debits that consumed from one lot only — the common case, 8 bytes a debit (``SingleLotDebits``). A
+    /// debit in neither table consumed free credits only.
+    var singleLotDebits = SingleLotDebits()
 
     public init() {}
 

@@ -29,7 +29,9 @@ public struct JournalCheck: Sendable {
     }
 
     /// ``add(_:)`` of both lines of a posted entry (its debit line, then its credit line: one day, one seq), so
-    /// that a replay checks what the journal posted without spelling the lines out.
+    /// that a replay checks what the journal posted without spelling the lines out. Inlined into the journal's
+    /// per-debit path (a call passing the posting's eight fields was ~1.5 % of a replay's CPU).
+    @inline(__always)
     mutating func add(_ posting: JournalPosting) {
         let lineDay = posting.time.utcDayNumber
         if lineDay != day { closeDay() }

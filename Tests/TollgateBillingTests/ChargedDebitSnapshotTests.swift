@@ -31,9 +31,13 @@ import Testing
         let state = Self.state()
         let bytes = state.snapshotBytes()
         let decoded = try State.decodeSnapshot(bytes).get()
-        #expect(decoded.chargedDebits.seqs == state.chargedDebits.seqs)
-        #expect(decoded.chargedDebits.userSlots == state.chargedDebits.userSlots)
-        #expect(decoded.chargedDebits.amounts == state.chargedDebits.amounts)
+        #expect(decoded.chargedDebits.count == state.chargedDebits.count)
+        for index in 0..<state.chargedDebits.count {
+            let entry = decoded.chargedDebits.entry(at: index)
+            let expected = state.chargedDebits.entry(at: index)
+            #expect(entry.seq == expected.seq && entry.userSlot == expected.userSlot)
+            #expect(entry.charged == expected.charged)
+        }
         #expect(decoded.snapshotBytes() == bytes)
     }
 

@@ -1,0 +1,67 @@
+/// (debit seq, lot seq) of the debits that consumed from one purchase lot only — the journal's common case —
+/// in debit seq order (debits arrive in seq order), found by binary search when a refund names the debit.
+///
+/// Kept narrow because a replay appends one per debit and first-touch page faults of this table were a sixth of
+/// `replay --verify`'s faults (docs/accounting.md, "Single-lot debits"): while both seqs are below 2^32 an entry
+/// takes 8 bytes; the first entry with a seq of 2^32 or more, and every one after it, is kept wide (16 bytes), so
+/// the narrow entries are a prefix of the table and the wide ones its suffix and nothing is ever copied to widen.
+struct SingleLotDebits: Sendable {
+    private struct NarrowEntry {
+        var debitSeq: UInt32
+        var lotSeq: UInt32
+    }
+
+    private var narrow: [NarrowEntry] = []
+    /// The suffix from the first entry with a seq ≥ 2^32; empty on any log shorter than 2^32 records.
+    private var wide: [(debitSeq: Int64, lotSeq: Int64)] = []
+
+    /// The largest seq a narrow entry holds.
+    static let narrowSeqMax = Int64(UInt32.max)
+
+    var count: Int { narrow.count + wide.count }
+
+    /// Room for `count` debits (a replay's estimate), so the table fills in place instead of doubling.
+    mutating func reserveCapacity(_ count: Int) {
+        narrow.reserveCapacity(count)
+    }
+
+    /// The debit seq of the last entry.
+    var lastDebitSeq: Int64? { wide.last.map { $0.debitSeq } ?? narrow.last.map { Int64($0.debitSeq) } }
+
+    @inline(__always)
+    mutating func append(debitSeq: Int64, lotSeq: Int64) {
+        assert(lastDebitSeq.map { $0 < debitSeq } ?? true, "debits arrive in seq order")
+        if wide.isEmpty, debitSeq >= 0, debitSeq <= Self.narrowSeqMax, lotSeq >= 0, lotSeq <= Self.narrowSeqMax {
+            narrow.append(
+                NarrowEntry(debitSeq: UInt32(truncatingIfNeeded: debitSeq), lotSeq: UInt32(truncatingIfNeeded: lotSeq)))
+        } else {
+            wide.append((debitSeq, lotSeq))
+        }
+    }
+
+    /// The lot the single-lot debit `debitSeq` consumed from, nil when it is not in the table.
+    func lotSeq(ofDebit debitSeq: Int64) -> Int64? {
+        if debitSeq >= 0 && debitSeq <= Self.narrowSeqMax {
+            let key = UInt32(truncatingIfNeeded: debitSeq)
+            var low = 0
+            var high = narrow.count
+            while low < high {  // Halves each time.
+                let middle = (low + high) / 2
+                if narrow[middle].debitSeq < key { low = middle + 1 } else { high = middle }
+            }
+            if low < narrow.count, narrow[low].debitSeq == key { return Int64(narrow[low].lotSeq) }
+        }
+        var low = 0
+        var high = wide.count
+        while low < high {  // Halves each time.
+            let middle = (low + high) / 2
+            if wide[middle].debitSeq < debitSeq { low = middle + 1 } else { high = middle }
+        }
+        return low < wide.count && wide[low].debitSeq == debitSeq ? wide[low].lotSeq : nil
+    }
+
+    /// Every entry in order (tests).
+    var entries: [(debitSeq: Int64, lotSeq: Int64)] {
+        narrow.map { (Int64($0.debitSeq), Int64($0.lotSeq)) } + wide
+    }
+}
