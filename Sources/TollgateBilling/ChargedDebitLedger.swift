@@ -100,28 +100,16 @@ struct ChargedDebitLedger: Sendable {
     }
 
     func entry(seq: Int64) -> Entry? {
-        if seq >= 0 && seq <= Self.narrowValueMax {
-            let key = UInt32(truncatingIfNeeded: seq)
-            var low = 0
-            var high = narrow.count
-            while low < high {  // Halves each time.
-                let middle = (low + high) / 2
-                if narrow[middle].seq < key { low = middle + 1 } else { high = middle }
-            }
-            if low < narrow.count, narrow[low].seq == key {
-                return Entry(
-                    seq: seq, userSlot: narrow[low].userSlot, charged: charged(narrowIndex: low),
-                    refunded: refunded[seq] ?? 0)
-            }
+        if seq >= 0 && seq <= Self.narrowValueMax,
+            let index = narrow.sortedIndex(of: UInt32(truncatingIfNeeded: seq), by: \.seq)
+        {
+            return Entry(
+                seq: seq, userSlot: narrow[index].userSlot, charged: charged(narrowIndex: index),
+                refunded: refunded[seq] ?? 0)
         }
-        var low = 0
-        var high = wide.count
-        while low < high {  // Halves each time.
-            let middle = (low + high) / 2
-            if wide[middle].seq < seq { low = middle + 1 } else { high = middle }
-        }
-        guard low < wide.count, wide[low].seq == seq else { return nil }
-        return Entry(seq: seq, userSlot: wide[low].userSlot, charged: wide[low].charged, refunded: refunded[seq] ?? 0)
+        guard let index = wide.sortedIndex(of: seq, by: \.seq) else { return nil }
+        return Entry(
+            seq: seq, userSlot: wide[index].userSlot, charged: wide[index].charged, refunded: refunded[seq] ?? 0)
     }
 
     mutating func addRefund(seq: Int64, amount: Int64) {

@@ -41,23 +41,12 @@ struct SingleLotDebits: Sendable {
 
     /// The lot the single-lot debit `debitSeq` consumed from, nil when it is not in the table.
     func lotSeq(ofDebit debitSeq: Int64) -> Int64? {
-        if debitSeq >= 0 && debitSeq <= Self.narrowSeqMax {
-            let key = UInt32(truncatingIfNeeded: debitSeq)
-            var low = 0
-            var high = narrow.count
-            while low < high {  // Halves each time.
-                let middle = (low + high) / 2
-                if narrow[middle].debitSeq < key { low = middle + 1 } else { high = middle }
-            }
-            if low < narrow.count, narrow[low].debitSeq == key { return Int64(narrow[low].lotSeq) }
+        if debitSeq >= 0 && debitSeq <= Self.narrowSeqMax,
+            let index = narrow.sortedIndex(of: UInt32(truncatingIfNeeded: debitSeq), by: \.debitSeq)
+        {
+            return Int64(narrow[index].lotSeq)
         }
-        var low = 0
-        var high = wide.count
-        while low < high {  // Halves each time.
-            let middle = (low + high) / 2
-            if wide[middle].debitSeq < debitSeq { low = middle + 1 } else { high = middle }
-        }
-        return low < wide.count && wide[low].debitSeq == debitSeq ? wide[low].lotSeq : nil
+        return wide.sortedIndex(of: debitSeq, by: \.debitSeq).map { wide[$0].lotSeq }
     }
 
     /// Every entry in order (tests).
