@@ -164,39 +164,47 @@ struct DecodedRecords {
         defer { pending.deallocate() }
         var pendingCount = 0
         do throws(LogError) {
-            // Each body is decoded where the reader holds it (a view of its block: no copy of the body), a
-            // batch of records per call into the reader.
-            let stopped = try active.withEach { record -> Bool in
-                if record.seq > lastSeq || record.timeMs > lastTimeMs {
-                    atBound = true
-                    return false
-                }
-                let keyed =
-                    compactDebits && record.type == compactDebitTag
-                    ? LedgerRecord.decodeKeyedDebit(bodyBytes: record.body) : nil
-                // Nearly every record: a compact debit with a short user id, whose key is looked up later with a
-                // batch of them (the item is appended without it). The rest is kept out of line, so this closure
-                // stays small enough for the decoding above to be inlined into it.
-                if let (debit, userIDBytes) = keyed, keys != nil, userIDBytes.count <= UserKeys.shortIDBytesMax {
-                    pending[pendingCount] = PendingKey(
-                        id: UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes)), item: chunk.items.count)
-                    pendingCount += 1
-                    chunk.items.append(
-                        Item(
-                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .keyedDebit(debit),
-                            userKey: -1))
-                    if pendingCount == Self.keyBatchCount {
-                        Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
-                        pendingCount = 0
+            // Each body is decoded where the reader holds it (a view of its block: no copy of the body).
+            // A batch of records per call, iterated here (no call per record); a record past the bound counts as
+            // taken, as the record that fills the chunk does.
+            let stopped = try active.withEachBatch { batch -> LogRecordBatch.Progress in
+                var taken = 0
+                for record in batch {  // Bounded by the batch's records.
+                    taken += 1
+                    if record.seq > lastSeq || record.timeMs > lastTimeMs {
+                        atBound = true
+                        return LogRecordBatch.Progress(recordCount: taken, stopped: true)
                     }
-                } else {
-                    if pendingCount > 0 {  // Keys are given in order of first sight.
-                        Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
-                        pendingCount = 0
+                    let keyed =
+                        compactDebits && record.type == compactDebitTag
+                        ? LedgerRecord.decodeKeyedDebit(bodyBytes: record.body) : nil
+                    // Nearly every record: a compact debit with a short user id, whose key is looked up later with
+                    // a batch of them (the item is appended without it). The rest is kept out of line, so this
+                    // loop stays small enough for the decoding above to be inlined into it.
+                    if let (debit, userIDBytes) = keyed, keys != nil, userIDBytes.count <= UserKeys.shortIDBytesMax {
+                        pending[pendingCount] = PendingKey(
+                            id: UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes)), item: chunk.items.count)
+                        pendingCount += 1
+                        chunk.items.append(
+                            Item(
+                                seq: record.seq, timeMs: record.timeMs, typeTag: record.type,
+                                body: .keyedDebit(debit), userKey: -1))
+                        if pendingCount == Self.keyBatchCount {
+                            Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
+                            pendingCount = 0
+                        }
+                    } else {
+                        if pendingCount > 0 {  // Keys are given in order of first sight.
+                            Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
+                            pendingCount = 0
+                        }
+                        Self.append(record, keyed: keyed, keys: &keys, to: &chunk)
                     }
-                    Self.append(record, keyed: keyed, keys: &keys, to: &chunk)
+                    if chunk.items.count >= chunkRecordCount {
+                        return LogRecordBatch.Progress(recordCount: taken, stopped: true)
+                    }
                 }
-                return chunk.items.count < chunkRecordCount
+                return LogRecordBatch.Progress(recordCount: taken, stopped: false)
             }
             // Stopped by a full chunk: read on from here next time (past the bound or at the end: never again).
             if stopped && !atBound { reader = active } else { finished = active }
