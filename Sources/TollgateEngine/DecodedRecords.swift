@@ -169,21 +169,26 @@ struct DecodedRecords {
             // taken, as the record that fills the chunk does.
             let stopped = try active.withEachBatch { batch -> LogRecordBatch.Progress in
                 var taken = 0
+                var stops = false
                 for record in batch {  // Bounded by the batch's records.
                     taken += 1
                     if record.seq > lastSeq || record.timeMs > lastTimeMs {
                         atBound = true
-                        return LogRecordBatch.Progress(recordCount: taken, stopped: true)
+                        stops = true
+                        break
                     }
+                    // The id's bytes are checked only on the user's first sight (in `resolve` or `append`): an id
+                    // equal to one that has a key was checked when it got it.
                     let keyed =
                         compactDebits && record.type == compactDebitTag
-                        ? LedgerRecord.decodeKeyedDebit(bodyBytes: record.body) : nil
+                        ? LedgerRecord.decodeKeyedDebit(bodyBytes: record.body, checkingUserID: false) : nil
                     // Nearly every record: a compact debit with a short user id, whose key is looked up later with
                     // a batch of them (the item is appended without it). The rest is kept out of line, so this
                     // loop stays small enough for the decoding above to be inlined into it.
                     if let (debit, userIDBytes) = keyed, keys != nil, userIDBytes.count <= UserKeys.shortIDBytesMax {
                         pending[pendingCount] = PendingKey(
-                            id: UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes)), item: chunk.items.count)
+                            id: UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes)), item: chunk.items.count,
+                            body: record.body)
                         pendingCount += 1
                         chunk.items.append(
                             Item(
@@ -201,10 +206,16 @@ struct DecodedRecords {
                         Self.append(record, keyed: keyed, keys: &keys, to: &chunk)
                     }
                     if chunk.items.count >= chunkRecordCount {
-                        return LogRecordBatch.Progress(recordCount: taken, stopped: true)
+                        stops = true
+                        break
                     }
                 }
-                return LogRecordBatch.Progress(recordCount: taken, stopped: false)
+                // The pending bodies are views of this batch: resolved before it is released.
+                if pendingCount > 0 {
+                    Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
+                    pendingCount = 0
+                }
+                return LogRecordBatch.Progress(recordCount: taken, stopped: stops)
             }
             // Stopped by a full chunk: read on from here next time (past the bound or at the end: never again).
             if stopped && !atBound { reader = active } else { finished = active }
@@ -212,15 +223,16 @@ struct DecodedRecords {
             outcome.failure = error
             finished = active
         }
-        if pendingCount > 0 { Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk) }
+        assert(pendingCount == 0, "every batch resolves its pending keys")
         assert(chunk.items.count <= chunkRecordCount)
         guard !chunk.items.isEmpty else { return end() }
         return .records(chunk)
     }
 
     /// Appends any record but a compact debit with a short user id (``nextChunk()``'s common case): decoded whole,
-    /// or `keyed` (the debit decoding's answer, when it was tried) with its key found by the id's bytes (no
-    /// `String`) or, on the user's first sight, held whole with its id. Out of line: called for few records.
+    /// or `keyed` (the debit decoding's answer, when it was tried, its id's bytes not checked) with its key found
+    /// by the id's bytes (no `String`) or, on the user's first sight, held whole with its id once the id is checked
+    /// (one that is not an identifier is decoded whole: the decoding's error). Out of line: called for few records.
     @inline(never)
     private static func append(
         _ record: LogRecordView, keyed: (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)?,
@@ -232,14 +244,17 @@ struct DecodedRecords {
                     Item(
                         seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .keyedDebit(debit),
                         userKey: known))
-            } else {
-                let userID = String(decoding: userIDBytes, as: UTF8.self)
+                return
+            }
+            let userID = String(decoding: userIDBytes, as: UTF8.self)
+            // A first sight: its id's bytes are checked here (the decoding left that to the reader).
+            if Identifier.isValid(userID) {
                 let userKey = keys?.key(of: userID) ?? -1
                 chunk.append(
                     seq: record.seq, timeMs: record.timeMs, typeTag: record.type,
                     decoded: .success(.debit(debit.named(userID).record)), userKey: userKey)
+                return
             }
-            return
         }
         let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
         var userKey: Int32 = -1
@@ -251,10 +266,13 @@ struct DecodedRecords {
     }
 
     /// A compact debit whose user's key is still to be looked up: the id (at most ``UserKeys/shortIDBytesMax``
-    /// bytes, kept in its head words) and its item's index in the chunk.
+    /// bytes, kept in its head words, not yet checked to be an identifier) and its item's index in the chunk.
     struct PendingKey {
         var id: UserKeys.ShortID
         var item: Int
+        /// The record's body, a view of the reader's batch: valid until the batch is released (pending keys are
+        /// resolved before that), for a first sight whose id turns out not to be an identifier.
+        var body: UnsafeRawBufferPointer
     }
 
     /// The end: the outcome, with the log check when asked for — the rest of the log after what the reader
@@ -270,7 +288,8 @@ struct DecodedRecords {
 
     /// Gives the first `count` pending compact debits of `chunk` their keys, in log order: the known users' looked
     /// up together, each first sight then as the one-at-a-time path gives it (looked up again by its bytes, since
-    /// an earlier debit of the batch may have just named the same user; else numbered and held whole with its id).
+    /// an earlier debit of the batch may have just named the same user; else its id checked, numbered and held
+    /// whole with its id). Every key is given to a checked id, so an id found equal to one needs no check.
     private static func resolve(
         _ pending: UnsafeMutableBufferPointer<PendingKey>, count: Int, keys: inout UserKeys, chunk: inout Records
     ) {
@@ -296,6 +315,14 @@ struct DecodedRecords {
                         continue
                     }
                     let userID = String(decoding: bytes, as: UTF8.self)
+                    // A first sight: its id's bytes are checked now (the decoding left that to the reader); an id
+                    // that is not an identifier is no user's: the record decodes whole, as the decoding's error.
+                    guard Identifier.isValid(userID) else {
+                        chunk.bodies.append(
+                            LedgerRecord.decode(typeTag: chunk.items[item].typeTag, bodyBytes: pending[index].body))
+                        chunk.items[item].body = .decoded(index: chunk.bodies.count - 1)
+                        continue
+                    }
                     chunk.items[item].userKey = keys.key(of: userID)
                     chunk.bodies.append(.success(.debit(debit.named(userID).record)))
                     chunk.items[item].body = .decoded(index: chunk.bodies.count - 1)

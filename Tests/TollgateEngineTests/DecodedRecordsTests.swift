@@ -134,4 +134,61 @@ import TollgateSimulation
     @Test func itemsAreTrivial() {
         #expect(_isPOD(DecodedRecords.Item.self))
     }
+
+    /// The reader checks a debit's user id only on the user's first sight: a debit whose id is not an identifier
+    /// (never written by the engine; a forged record with a valid checksum) decodes as the general decoding says —
+    /// an error, no key — whether its id is short (looked up by batch) or long, first in a batch or after its
+    /// users, and the users around it keep their keys.
+    @Test func aDebitWhoseUserIDIsNotAnIdentifierDecodesAsAnError() throws {
+        let directory = TemporaryDirectory()
+        let log = try Log.open(directory: directory.path, configuration: LogConfiguration(durability: .none))
+        let ids = [
+            "good", "bad!", "good", "ok-2", "bad!", "a-long-user-id-beyond-16", "a-long-bad-id-beyond-16!", "ok-2",
+            "b\u{7f}d", "good",
+        ]
+        var inputs: [RecordInput] = []
+        for (index, id) in ids.enumerated() {
+            let record = LedgerRecord.debit(
+                DebitRecord(
+                    command: Command.Debit(userID: id, amount: Millicredits(rawValue: 1_000)), enforcementEnabled: false,
+                    outcome: .charged(Millicredits(rawValue: 1_000), warned: index % 2 == 0, anomaly: false)))
+            var body: [UInt8] = []
+            record.encodeBody(into: &body)
+            inputs.append(RecordInput(timeMs: 1_772_323_200_000 + Int64(index), type: record.typeTag, body: body))
+        }
+        _ = try log.append(inputs)
+        try log.close()
+        let expectedKeys: [Int32] = [0, -1, 0, 1, -1, 2, -1, 1, -1, 0]
+        for chunkRecordCount in [1, 3, 4_096] {
+            var records = DecodedRecords(
+                directory: directory.path, storage: PosixStorage.shared, until: .end,
+                chunkRecordCount: chunkRecordCount, userKeys: true, compactDebits: true)
+            var keys: [Int32] = []
+            var index = 0
+            reading: while true {
+                switch records.nextChunk() {
+                case .records(let chunk):
+                    for item in chunk.items {
+                        keys.append(item.userKey)
+                        let valid = Identifier.isValid(ids[index])
+                        var body: [UInt8] = []
+                        inputs[index].body.withUnsafeBytes { body = Array($0) }
+                        let general = LedgerRecord.decode(typeTag: CompactDebit.typeTag, body: body)
+                        switch item.body {
+                        case .decoded(let at):
+                            #expect("\(chunk.bodies[at])" == "\(general)", "\(ids[index])")
+                            if !valid, case .success = chunk.bodies[at] { Issue.record("\(ids[index]) decoded") }
+                        case .keyedDebit:
+                            #expect(valid, "\(ids[index])")
+                        }
+                        index += 1
+                    }
+                case .end(let outcome):
+                    #expect(outcome.failure == nil)
+                    break reading
+                }
+            }
+            #expect(keys == expectedKeys, "chunks of \(chunkRecordCount)")
+        }
+    }
 }
