@@ -113,7 +113,8 @@ public struct LogRecordBatch: Sequence {
         public mutating func next() -> LogRecordView? {
             guard seq < endSeq else { return nil }
             let checksum = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-            let bodySizeBytes = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+            let bodySizeBytes = Int(
+                UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
             let deltaMs = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
             let type = bytes.load(fromByteOffset: offset + 12, as: UInt8.self)
             let bodyStart = offset + 13

@@ -40,20 +40,28 @@ import TollgateSimulation
             switch roll {
             case 0..<80: line = #"{"op":"debit","user_id":"\#(user)","amount":"\#(amount)","at":"\#(at)"}"#
             case 80..<85:
-                line = #"{"op":"debit","user_id":"\#(user)","amount":"\#(amount)","request_id":"r\#(step)","at":"\#(at)"}"#
+                line =
+                    #"{"op":"debit","user_id":"\#(user)","amount":"\#(amount)","request_id":"r\#(step)","#
+                    + #""at":"\#(at)"}"#
             case 85..<92:
                 line = #"{"op":"grant","user_id":"\#(user)","amount":"\#(amount)","initiated_by":"ops","at":"\#(at)"}"#
             case 92..<96 where !debits.isEmpty:
                 let debit = debits.remove(at: Int(random.next() % UInt64(debits.count)))  // Refunded once, whole.
-                line = #"{"op":"refund","user_id":"\#(debit.userID)","debit_seq":\#(debit.seq),"initiated_by":"ops","at":"\#(at)"}"#
+                line =
+                    #"{"op":"refund","user_id":"\#(debit.userID)","debit_seq":\#(debit.seq),"initiated_by":"ops","#
+                    + #""at":"\#(at)"}"#
             case 96..<98:
                 let percent = random.next() % 2 == 0 ? 50 : 100
-                line = #"{"op":"set_flag","flag":"billing_rollout_percentage","value":\#(percent),"initiated_by":"ops","at":"\#(at)"}"#
+                line =
+                    #"{"op":"set_flag","flag":"billing_rollout_percentage","value":\#(percent),"#
+                    + #""initiated_by":"ops","at":"\#(at)"}"#
             default: line = #"{"op":"debit","user_id":"\#(user)","amount":"600","at":"\#(at)"}"#  // Over the cap.
             }
             let results = try engine.apply(lines: [Array(line.utf8)])
             #expect(results[0]["status"] != .string("invalid"), "\(line)")
-            if results[0]["mode"] == .string("charged"), case .int(let seq)? = results[0]["seq"] { debits.append((seq, user)) }
+            if results[0]["mode"] == .string("charged"), case .int(let seq)? = results[0]["seq"] {
+                debits.append((seq, user))
+            }
         }
         try engine.close()
         return directory
@@ -76,7 +84,9 @@ import TollgateSimulation
         }
         #expect(expected.count == 6_000)
         let middle = expected[expected.count / 2]
-        let bounds: [Projection.Bound] = [.end, .seq(1), .seq(Int64(middle.seq)), .time(Timestamp(millisecondsSinceEpoch: middle.timeMs))]
+        let bounds: [Projection.Bound] = [
+            .end, .seq(1), .seq(Int64(middle.seq)), .time(Timestamp(millisecondsSinceEpoch: middle.timeMs)),
+        ]
         var keyedCount = 0
         for chunkRecordCount in [1, 5, 16, 17, 4_096] {
             for bound in bounds {
@@ -150,7 +160,8 @@ import TollgateSimulation
         for (index, id) in ids.enumerated() {
             let record = LedgerRecord.debit(
                 DebitRecord(
-                    command: Command.Debit(userID: id, amount: Millicredits(rawValue: 1_000)), enforcementEnabled: false,
+                    command: Command.Debit(userID: id, amount: Millicredits(rawValue: 1_000)),
+                    enforcementEnabled: false,
                     outcome: .charged(Millicredits(rawValue: 1_000), warned: index % 2 == 0, anomaly: false)))
             var body: [UInt8] = []
             record.encodeBody(into: &body)

@@ -90,7 +90,8 @@ import Testing
             let stopped = try reader.withEachBatch { batch in
                 #expect(batch.recordCount >= 1 && batch.firstSeq == UInt64(records.count) + fromSeq)
                 // Take all, or stop after a random number of records (sometimes the last one).
-                let want = random.next() % 3 == 0 ? batch.recordCount : 1 + Int(random.next() % UInt64(batch.recordCount))
+                let want =
+                    random.next() % 3 == 0 ? batch.recordCount : 1 + Int(random.next() % UInt64(batch.recordCount))
                 var taken = 0
                 for record in batch {
                     records.append(record.record)
@@ -105,7 +106,8 @@ import Testing
             if !stopped { break }
         }
         #expect(records == expected)
-        #expect(try reader.withEachBatch { LogRecordBatch.Progress(recordCount: $0.recordCount, stopped: false) } == false)
+        let more = try reader.withEachBatch { LogRecordBatch.Progress(recordCount: $0.recordCount, stopped: false) }
+        #expect(more == false)
     }
 
     @Test func aFlippedByteFailsTheSameWayInABatchRead() throws {
