@@ -34,12 +34,19 @@ extension LedgerRecord {
     /// Inlined, with its common case (``decodeChargedDebit(_:)``), into the caller in another module: a replay's
     /// reading thread calls it once per record, and the call's copy of the returned tuple through memory (a stalled
     /// load right after the call) was 5–7 % of the replay's samples (docs/benchmarks.md, "verify-percord").
+    ///
+    /// `checkingUserID: false` leaves one check to the caller: that the id's bytes are identifier bytes
+    /// (`Identifier.isValid(_:)`; its length is still checked here). A caller that finds the bytes equal to
+    /// an id it checked before needs no check; any other id it must check, and decode the body with
+    /// ``decode(typeTag:bodyBytes:)`` when the check fails (that decoding gives the error). A replay's reader checks
+    /// only each user's first sight: the per-byte check of every debit's id was ~3 % of a verified replay
+    /// (docs/benchmarks.md, `verify-reader`).
     @inlinable @inline(__always)
     public static func decodeKeyedDebit(
-        bodyBytes: UnsafeRawBufferPointer
+        bodyBytes: UnsafeRawBufferPointer, checkingUserID: Bool = true
     ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
         let bytes = bodyBytes.assumingMemoryBound(to: UInt8.self)
-        if let charged = decodeChargedDebit(bytes) { return charged }
+        if let charged = decodeChargedDebit(bytes, checkingUserID: checkingUserID) { return charged }
         return decodeKeyedDebitGenerally(bytes)
     }
 
@@ -67,9 +74,10 @@ extension LedgerRecord {
     /// identifier length and bytes, minimal varints, amount ranges, an explicit charge ≠ the amount, nothing after),
     /// nil for anything else (the general decoding then answers, exactly as before). The general path's calls and
     /// typed throws were ~15 % of a verified replay's reading thread.
+    /// `checkingUserID: false`: the id's bytes are not checked (``decodeKeyedDebit(bodyBytes:checkingUserID:)``).
     @inlinable @inline(__always)
     static func decodeChargedDebit(
-        _ bytes: UnsafeBufferPointer<UInt8>
+        _ bytes: UnsafeBufferPointer<UInt8>, checkingUserID: Bool = true
     ) -> (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)? {
         // flags, outcome, id length, ≥ 1 id byte, ≥ 1 amount byte.
         guard bytes.count >= 5 else { return nil }
@@ -80,7 +88,9 @@ extension LedgerRecord {
         guard idCount >= 1, idCount <= Identifier.sizeBytesMax, 3 + idCount < bytes.count else {
             return nil
         }
-        for index in 3..<(3 + idCount) where !Identifier.isByte(bytes[index]) { return nil }
+        if checkingUserID {
+            for index in 3..<(3 + idCount) where !Identifier.isByte(bytes[index]) { return nil }
+        }
         var offset = 3 + idCount
         guard case .success(let amountRaw) = Varint.read(bytes, offset: &offset),
             amountRaw >= 1, amountRaw <= UInt64(Millicredits.magnitudeMax)

@@ -20,15 +20,17 @@ struct DecodedRecords {
         /// decode, or when keys were not asked for.
         var userKey: Int32 = -1
 
-        /// A body as decoded: a debit without optional strings as a ``CompactDebit`` when asked for (a verified
-        /// replay: `compactDebits`), every other record (or why it does not decode) as a ``LedgerRecord`` kept
-        /// beside the items (``Records/bodies``).
+        /// A body as decoded: a debit without optional strings of a user who has a key as a ``KeyedDebit`` (a
+        /// verified replay: `compactDebits` and user keys), every other record — the first debit of each user
+        /// too — (or why it does not decode) as a ``LedgerRecord`` kept beside the items (``Records/bodies``).
+        /// Nothing in an item is reference-counted: an item is copied, handed between threads and freed as plain
+        /// bytes (a `.debit(CompactDebit)` case with the id's `String` had made every item's copy and destruction
+        /// go through the value witnesses, ~0.8 % of a replay: docs/benchmarks.md `verify-reader`).
         enum Body: Sendable {
             /// The record (or its decoding error) is `bodies[index]` of the chunk: held apart because a
             /// `LedgerRecord` is many words where a debit item is a few, and every item is as large as the largest
             /// case — copying and touching those words per record was ~5 % of a verified replay.
             case decoded(index: Int)
-            case debit(CompactDebit)
             /// A compact debit of a user that an earlier item named with the same key (`compactDebits` and user
             /// keys): integers only, nothing reference-counted between the threads.
             case keyedDebit(KeyedDebit)
@@ -62,7 +64,6 @@ struct DecodedRecords {
         func decoded(at index: Int) -> Result<LedgerRecord, RecordDecodingError> {
             switch items[index].body {
             case .decoded(let body): bodies[body]
-            case .debit(let debit): .success(.debit(debit.record))
             case .keyedDebit:
                 // Only a verified replay asks for keyed debits, and it reads `body`.
                 preconditionFailure("a keyed debit has no user id to decode with")
@@ -106,16 +107,8 @@ struct DecodedRecords {
     private var userKeys: UserKeys?
     /// Debits without optional strings are handed out as ``CompactDebit``s (a verified replay).
     private let compactDebits: Bool
-    /// The short user ids of the last few compact debits (≤ ``keyBatchCount``), whose keys are looked up together
-    /// (``UserKeys/existingKeys(of:into:)``), and where their items are in the chunk.
-    /// Fixed buffers of ``keyBatchCount`` (written by index: no appends, no clearing); `pendingCount` are in use.
-    private var pendingIDs = [UserKeys.ShortID](
-        repeating: UserKeys.ShortID(hash: 0, head0: 0, head1: 0, count: 0), count: keyBatchCount)
-    private var pendingItems = [Int](repeating: 0, count: keyBatchCount)
-    private var pendingKeys = [Int32](repeating: -1, count: keyBatchCount)
-    private var pendingCount = 0
-    /// Compact debits whose keys are looked up at once: enough to overlap the table's cache misses, few enough
-    /// that the ids stay in a few cache lines.
+    /// Compact debits whose keys are looked up at once (``UserKeys/existingKeys(of:into:)``): enough to overlap
+    /// the table's cache misses, few enough that the ids stay in a few cache lines.
     static let keyBatchCount = 16
 
     /// Opens the log at `fromSeq`; `userKeys` numbers the records' users and `compactDebits` hands debits out as
@@ -146,62 +139,83 @@ struct DecodedRecords {
         precondition(!ended, "nextChunk() after .end")
         guard var active = reader else { return end() }
         reader = nil  // keeps `active` uniquely referenced while it reads
+        // The table in a local, so the closure below mutates it in place (no access through `self` per record).
+        var keys = userKeys
+        userKeys = nil
+        defer { userKeys = keys }
         // A fold holds every body whole; a replay's bodies are mostly compact debits, the rest grows as needed.
         var chunk = Records(reservingItems: chunkRecordCount, bodies: compactDebits ? 0 : chunkRecordCount)
         var atBound = false
+        // The bound as two integers compared per record (a switch over the enum per record before).
+        var lastSeq = UInt64.max
+        var lastTimeMs = Int64.max
+        switch bound {
+        case .end: break
+        case .seq(let last): lastSeq = UInt64(clamping: last)
+        case .time(let last): lastTimeMs = last.millisecondsSinceEpoch
+        }
+        let compactDebits = compactDebits
+        let compactDebitTag = CompactDebit.typeTag  // Loaded once: a global's accessor was called per record.
+        let chunkRecordCount = chunkRecordCount
+        // The short ids of the compact debits not yet given their key (≤ ``keyBatchCount``, looked up together)
+        // and where their items are: fixed scratch, written by index. Allocated per chunk rather than as a
+        // stack allocation: the closure that one takes kept the debit decoding from being inlined into this one.
+        let pending = UnsafeMutableBufferPointer<PendingKey>.allocate(capacity: Self.keyBatchCount)
+        defer { pending.deallocate() }
+        var pendingCount = 0
         do throws(LogError) {
-            // Each body is decoded where the reader holds it (a view of its block: no copy of the body), a batch
-            // of records per call into the reader.
-            let stopped = try active.withEach { record -> Bool in
-                let seq = Int64(record.seq)
-                let time = Timestamp(millisecondsSinceEpoch: record.timeMs)
-                if case .seq(let last) = bound, seq > last { atBound = true }
-                if case .time(let last) = bound, time > last { atBound = true }
-                if atBound { return false }
-                if compactDebits, record.type == CompactDebit.typeTag,
-                    let (debit, userIDBytes) = LedgerRecord.decodeKeyedDebit(bodyBytes: record.body)
-                {
-                    // A user named before travels by key alone, found by the id's bytes (no `String`); the first
-                    // record of a user carries the id. A short id's key is looked up later, with a batch of them.
-                    if userKeys != nil, userIDBytes.count <= UserKeys.shortIDBytesMax {
-                        pendingIDs[pendingCount] = UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes))
-                        pendingItems[pendingCount] = chunk.items.count
+            // Each body is decoded where the reader holds it (a view of its block: no copy of the body).
+            // A batch of records per call, iterated here (no call per record); a record past the bound counts as
+            // taken, as the record that fills the chunk does.
+            let stopped = try active.withEachBatch { batch -> LogRecordBatch.Progress in
+                var taken = 0
+                var stops = false
+                for record in batch {  // Bounded by the batch's records.
+                    taken += 1
+                    if record.seq > lastSeq || record.timeMs > lastTimeMs {
+                        atBound = true
+                        stops = true
+                        break
+                    }
+                    // The id's bytes are checked only on the user's first sight (in `resolve` or `append`): an id
+                    // equal to one that has a key was checked when it got it.
+                    let keyed =
+                        compactDebits && record.type == compactDebitTag
+                        ? LedgerRecord.decodeKeyedDebit(bodyBytes: record.body, checkingUserID: false) : nil
+                    // Nearly every record: a compact debit with a short user id, whose key is looked up later with
+                    // a batch of them (the item is appended without it). The rest is kept out of line, so this
+                    // loop stays small enough for the decoding above to be inlined into it.
+                    if let (debit, userIDBytes) = keyed, keys != nil, userIDBytes.count <= UserKeys.shortIDBytesMax {
+                        pending[pendingCount] = PendingKey(
+                            id: UserKeys.shortID(UnsafeRawBufferPointer(userIDBytes)), item: chunk.items.count,
+                            body: record.body)
                         pendingCount += 1
                         chunk.items.append(
                             Item(
                                 seq: record.seq, timeMs: record.timeMs, typeTag: record.type,
                                 body: .keyedDebit(debit), userKey: -1))
-                        if pendingCount == Self.keyBatchCount { resolvePendingKeys(&chunk) }
-                        return chunk.items.count < chunkRecordCount
-                    }
-                    resolvePendingKeys(&chunk)  // Keys are given in order of first sight.
-                    let body: Item.Body
-                    var userKey: Int32 = -1
-                    if let known = userKeys?.existingKey(ofUTF8: userIDBytes) {
-                        userKey = known
-                        body = .keyedDebit(debit)
+                        if pendingCount == Self.keyBatchCount {
+                            Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
+                            pendingCount = 0
+                        }
                     } else {
-                        let userID = String(decoding: userIDBytes, as: UTF8.self)
-                        if userKeys != nil { userKey = userKeys!.key(of: userID) }
-                        body = .debit(debit.named(userID))
+                        if pendingCount > 0 {  // Keys are given in order of first sight.
+                            Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
+                            pendingCount = 0
+                        }
+                        Self.append(record, keyed: keyed, keys: &keys, to: &chunk)
                     }
-                    chunk.items.append(
-                        Item(
-                            seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: body,
-                            userKey: userKey))
-                } else {
-                    resolvePendingKeys(&chunk)  // Keys are given in order of first sight.
-                    let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
-                    var userKey: Int32 = -1
-                    // The record's user id is hashed here, once; the verifier and the journal use the key.
-                    if userKeys != nil, case .success(let ledgerRecord) = decoded, let userID = ledgerRecord.userID {
-                        userKey = userKeys!.key(of: userID)
+                    if chunk.items.count >= chunkRecordCount {
+                        stops = true
+                        break
                     }
-                    chunk.append(
-                        seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded,
-                        userKey: userKey)
                 }
-                return chunk.items.count < chunkRecordCount
+                // The pending bodies are views of this batch: resolved before it is released.
+                if pendingCount > 0 {
+                    Self.resolve(pending, count: pendingCount, keys: &keys!, chunk: &chunk)
+                    pendingCount = 0
+                }
+                return LogRecordBatch.Progress(recordCount: taken, stopped: stops)
             }
             // Stopped by a full chunk: read on from here next time (past the bound or at the end: never again).
             if stopped && !atBound { reader = active } else { finished = active }
@@ -209,10 +223,56 @@ struct DecodedRecords {
             outcome.failure = error
             finished = active
         }
-        resolvePendingKeys(&chunk)
+        assert(pendingCount == 0, "every batch resolves its pending keys")
         assert(chunk.items.count <= chunkRecordCount)
         guard !chunk.items.isEmpty else { return end() }
         return .records(chunk)
+    }
+
+    /// Appends any record but a compact debit with a short user id (``nextChunk()``'s common case): decoded whole,
+    /// or `keyed` (the debit decoding's answer, when it was tried, its id's bytes not checked) with its key found
+    /// by the id's bytes (no `String`) or, on the user's first sight, held whole with its id once the id is checked
+    /// (one that is not an identifier is decoded whole: the decoding's error). Out of line: called for few records.
+    @inline(never)
+    private static func append(
+        _ record: LogRecordView, keyed: (debit: KeyedDebit, userIDBytes: UnsafeBufferPointer<UInt8>)?,
+        keys: inout UserKeys?, to chunk: inout Records
+    ) {
+        if let (debit, userIDBytes) = keyed {
+            if let known = keys?.existingKey(ofUTF8: userIDBytes) {
+                chunk.items.append(
+                    Item(
+                        seq: record.seq, timeMs: record.timeMs, typeTag: record.type, body: .keyedDebit(debit),
+                        userKey: known))
+                return
+            }
+            let userID = String(decoding: userIDBytes, as: UTF8.self)
+            // A first sight: its id's bytes are checked here (the decoding left that to the reader).
+            if Identifier.isValid(userID) {
+                let userKey = keys?.key(of: userID) ?? -1
+                chunk.append(
+                    seq: record.seq, timeMs: record.timeMs, typeTag: record.type,
+                    decoded: .success(.debit(debit.named(userID).record)), userKey: userKey)
+                return
+            }
+        }
+        let decoded = LedgerRecord.decode(typeTag: record.type, bodyBytes: record.body)
+        var userKey: Int32 = -1
+        // The record's user id is hashed here, once; the verifier and the journal use the key.
+        if keys != nil, case .success(let ledgerRecord) = decoded, let userID = ledgerRecord.userID {
+            userKey = keys!.key(of: userID)
+        }
+        chunk.append(seq: record.seq, timeMs: record.timeMs, typeTag: record.type, decoded: decoded, userKey: userKey)
+    }
+
+    /// A compact debit whose user's key is still to be looked up: the id (at most ``UserKeys/shortIDBytesMax``
+    /// bytes, kept in its head words, not yet checked to be an identifier) and its item's index in the chunk.
+    struct PendingKey {
+        var id: UserKeys.ShortID
+        var item: Int
+        /// The record's body, a view of the reader's batch: valid until the batch is released (pending keys are
+        /// resolved before that), for a first sight whose id turns out not to be an identifier.
+        var body: UnsafeRawBufferPointer
     }
 
     /// The end: the outcome, with the log check when asked for — the rest of the log after what the reader
@@ -226,41 +286,48 @@ struct DecodedRecords {
         return .end(outcome)
     }
 
-    /// Gives the pending compact debits of `chunk` their keys, in log order: the known users' looked up together,
-    /// each first sight then as the one-at-a-time path gives it (looked up again by its bytes, since an earlier
-    /// debit of the batch may have just named the same user; else numbered and handed out with its id).
-    private mutating func resolvePendingKeys(_ chunk: inout Records) {
-        guard pendingCount > 0, userKeys != nil else { return }
-        assert(pendingCount <= Self.keyBatchCount)
-        let count = pendingCount
-        pendingCount = 0
-        var found: [Int32] = []
-        swap(&found, &pendingKeys)  // written below while `self` is read
-        defer { swap(&found, &pendingKeys) }
-        pendingIDs.withUnsafeBufferPointer { ids in
-            found.withUnsafeMutableBufferPointer { keys in
-                userKeys!.existingKeys(
+    /// Gives the first `count` pending compact debits of `chunk` their keys, in log order: the known users' looked
+    /// up together, each first sight then as the one-at-a-time path gives it (looked up again by its bytes, since
+    /// an earlier debit of the batch may have just named the same user; else its id checked, numbered and held
+    /// whole with its id). Every key is given to a checked id, so an id found equal to one needs no check.
+    private static func resolve(
+        _ pending: UnsafeMutableBufferPointer<PendingKey>, count: Int, keys: inout UserKeys, chunk: inout Records
+    ) {
+        assert(count > 0 && count <= keyBatchCount && count <= pending.count)
+        withUnsafeTemporaryAllocation(of: UserKeys.ShortID.self, capacity: keyBatchCount) { ids in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: keyBatchCount) { found in
+                for index in 0..<count { ids[index] = pending[index].id }
+                keys.existingKeys(
                     of: UnsafeBufferPointer(rebasing: ids[0..<count]),
-                    into: UnsafeMutableBufferPointer(rebasing: keys[0..<count]))
+                    into: UnsafeMutableBufferPointer(rebasing: found[0..<count]))
+                for index in 0..<count {
+                    let item = pending[index].item
+                    if found[index] >= 0 {
+                        chunk.items[item].userKey = found[index]
+                        continue
+                    }
+                    guard case .keyedDebit(let debit) = chunk.items[item].body else {
+                        preconditionFailure("a pending item is a keyed debit")
+                    }
+                    let bytes = pending[index].id.bytes
+                    if let known = bytes.withUnsafeBufferPointer({ keys.existingKey(ofUTF8: $0) }) {
+                        chunk.items[item].userKey = known
+                        continue
+                    }
+                    let userID = String(decoding: bytes, as: UTF8.self)
+                    // A first sight: its id's bytes are checked now (the decoding left that to the reader); an id
+                    // that is not an identifier is no user's: the record decodes whole, as the decoding's error.
+                    guard Identifier.isValid(userID) else {
+                        chunk.bodies.append(
+                            LedgerRecord.decode(typeTag: chunk.items[item].typeTag, bodyBytes: pending[index].body))
+                        chunk.items[item].body = .decoded(index: chunk.bodies.count - 1)
+                        continue
+                    }
+                    chunk.items[item].userKey = keys.key(of: userID)
+                    chunk.bodies.append(.success(.debit(debit.named(userID).record)))
+                    chunk.items[item].body = .decoded(index: chunk.bodies.count - 1)
+                }
             }
-        }
-        for index in 0..<count {
-            let item = pendingItems[index]
-            if found[index] >= 0 {
-                chunk.items[item].userKey = found[index]
-                continue
-            }
-            guard case .keyedDebit(let debit) = chunk.items[item].body else {
-                preconditionFailure("a pending item is a keyed debit")
-            }
-            let bytes = pendingIDs[index].bytes
-            if let known = bytes.withUnsafeBufferPointer({ userKeys!.existingKey(ofUTF8: $0) }) {
-                chunk.items[item].userKey = known
-                continue
-            }
-            let userID = String(decoding: bytes, as: UTF8.self)
-            chunk.items[item].userKey = userKeys!.key(of: userID)
-            chunk.items[item].body = .debit(debit.named(userID))
         }
     }
 
@@ -270,15 +337,6 @@ struct DecodedRecords {
         for index in items.indices {  // By index: no copy of each item.
             let record: LedgerRecord
             switch items[index].body {
-            case .debit(let debit):
-                let time = Timestamp(millisecondsSinceEpoch: items[index].timeMs)
-                let userKey = items[index].userKey
-                if userKey >= 0 {
-                    accounting.add(debit: debit, seq: Int64(items[index].seq), time: time, userSlot: Int(userKey))
-                } else {
-                    accounting.add(LedgerEntry(seq: Int64(items[index].seq), time: time, record: .debit(debit.record)))
-                }
-                continue
             case .keyedDebit(let debit):
                 let time = Timestamp(millisecondsSinceEpoch: items[index].timeMs)
                 accounting.add(

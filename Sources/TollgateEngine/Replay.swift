@@ -122,8 +122,6 @@ public enum Replay {
                     }
                     lastTime = time
                     switch items[index].body {
-                    case .debit(let debit):
-                        verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
                     case .keyedDebit(let debit):
                         verifier.check(seq: seq, time: time, debit: debit, userKey: items[index].userKey)
                     case .decoded(let body):

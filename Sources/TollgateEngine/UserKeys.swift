@@ -72,10 +72,12 @@ struct UserKeys {
 
     /// `raw` (at most ``shortIDBytesMax`` bytes) as a ``ShortID``: the hash and the words a probe compares, taken
     /// while the bytes are at hand (a reader's borrowed record), the lookup left for later.
+    @inline(__always)
     static func shortID(_ raw: UnsafeRawBufferPointer) -> ShortID {
         assert(raw.count <= shortIDBytesMax)
         let (head0, head1) = headWords(raw)
-        return ShortID(hash: hash(bytes: raw), head0: head0, head1: head1, count: raw.count)
+        return ShortID(
+            hash: hash(head0: head0, head1: head1, count: raw.count), head0: head0, head1: head1, count: raw.count)
     }
 
     /// ``existingKey(ofUTF8:)`` of each of `ids` (-1 for one without a key), the lookups of a batch together: every
@@ -144,8 +146,8 @@ struct UserKeys {
 
     /// The id's key, or nil and the empty bucket where it would go; and its hash.
     private func lookUp(_ raw: UnsafeRawBufferPointer) -> (key: Int32?, hash: UInt64, bucket: Int) {
-        let hash = Self.hash(bytes: raw)
         let (head0, head1) = Self.headWords(raw)
+        let hash = raw.count <= 16 ? Self.hash(head0: head0, head1: head1, count: raw.count) : Self.hash(bytes: raw)
         let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask
@@ -196,22 +198,42 @@ struct UserKeys {
         (hash & 0xFFFF_FFFF_0000_0000) | UInt64(key + 1)
     }
 
-    /// The first 16 bytes of an id as two little-endian words, zero-padded.
-    private static func headWords(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
-        if raw.count >= 16 {
+    /// The first 16 bytes of an id as two little-endian words, zero-padded — read a word (or two overlapping
+    /// half-words) at a time inside the id's bytes, never past them: no per-byte loop (the byte loop for the tail
+    /// of a 9-byte id was ~0.7 % of a replay, docs/benchmarks.md `verify-reader`).
+    @inline(__always)
+    static func headWords(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        let count = raw.count
+        if count >= 16 {
             return (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
                     raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         }
-        if raw.count >= 8 { return (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), tailWord(raw, from: 8)) }
-        return (tailWord(raw, from: 0), 0)
+        if count > 8 {
+            // The last 8 bytes overlap the first word; shifted down, the bytes before offset 8 drop out.
+            let last = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            return (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), last >> (UInt64(16 - count) * 8))
+        }
+        return (partialWord(raw), 0)
     }
 
-    /// The bytes from `offset` to the end (fewer than 8) as a little-endian word, zero-padded.
-    private static func tailWord(_ raw: UnsafeRawBufferPointer, from offset: Int) -> UInt64 {
-        assert(raw.count - offset < 8)
-        var word: UInt64 = 0
-        for index in offset..<raw.count { word |= UInt64(raw[index]) << (UInt64(index - offset) * 8) }
-        return word
+    /// All of `raw` (at most 8 bytes) as a little-endian word, zero-padded: two overlapping loads of half the
+    /// width each, OR-ed (the bytes both cover sit at the same place in both).
+    @inline(__always)
+    private static func partialWord(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        let count = raw.count
+        assert(count <= 8)
+        if count == 8 { return raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self) }
+        if count >= 4 {
+            let low = UInt64(raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            let high = UInt64(raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            return low | high << (UInt64(count - 4) * 8)
+        }
+        if count >= 2 {
+            let low = UInt64(raw.loadUnaligned(fromByteOffset: 0, as: UInt16.self))
+            let high = UInt64(raw.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self))
+            return low | high << (UInt64(count - 2) * 8)
+        }
+        return count == 1 ? UInt64(raw.load(fromByteOffset: 0, as: UInt8.self)) : 0
     }
 
     /// Doubles the table and places every key again by its stored hash.
@@ -226,30 +248,37 @@ struct UserKeys {
         buckets = grown
     }
 
-    /// A hash of the id's UTF-8 bytes read 8 at a time (ids are short: one or two words), each word mixed in by a
-    /// multiply–xorshift, the length too; then a finaliser so that the low bits (the bucket) depend on every byte.
-    /// Byte-at-a-time FNV-1a through `String.utf8` was ~2.5 % of a replay.
-    private static func hash(bytes raw: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(raw.count)
-        var offset = 0
-        while offset + 8 <= raw.count {  // Bounded by the id's length.
-            hash = mix(hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            offset += 8
-        }
-        if offset < raw.count {
-            var tail: UInt64 = 0
-            for index in offset..<raw.count { tail |= UInt64(raw[index]) << (UInt64(index - offset) * 8) }
-            hash = mix(hash ^ tail)
-        }
-        return mix(hash)
+    /// The hash of an id whose first 16 bytes are `head0`, `head1` (``headWords(_:)``) and whose length is
+    /// `count`: one 64 × 64 → 128-bit multiply of the two words (each with a constant mixed in, the length in the
+    /// second), folded high half into low — so both the low bits (the bucket) and the high half (the tag) depend on
+    /// every byte. Ids of ≤ 16 bytes (every id of a normal log) are hashed from the words a lookup compares anyway;
+    /// longer ids fold their further words in (``hash(bytes:)``). It replaced a multiply–xorshift per word, a byte
+    /// loop for the tail and a finaliser (~5 % of a replay as a call of its own; docs/benchmarks.md
+    /// `verify-reader`). Only equal ids must hash equal; a log crafted for collisions slows itself down.
+    @inline(__always)
+    static func hash(head0: UInt64, head1: UInt64, count: Int) -> UInt64 {
+        fold(head0 ^ 0x9e37_79b9_7f4a_7c15, (head1 ^ 0xd6e8_feb8_6659_fd93) &+ UInt64(truncatingIfNeeded: count))
     }
 
+    /// The hash of any id (``hash(head0:head1:count:)`` for ≤ 16 bytes; beyond, each further word — the last one
+    /// read overlapping the one before — folded in).
+    static func hash(bytes raw: UnsafeRawBufferPointer) -> UInt64 {
+        let (head0, head1) = headWords(raw)
+        var hash = hash(head0: head0, head1: head1, count: raw.count)
+        guard raw.count > 16 else { return hash }
+        var offset = 16
+        while offset < raw.count {  // Bounded by the id's length.
+            let word = raw.loadUnaligned(fromByteOffset: min(offset, raw.count - 8), as: UInt64.self)
+            hash = fold(hash ^ word, 0xa076_1d64_78bd_642f)
+            offset += 8
+        }
+        return hash
+    }
+
+    /// The full 128-bit product of `a` and `b`, its two halves XOR-ed.
     @inline(__always)
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var x = value &* 0xff51_afd7_ed55_8ccd
-        x ^= x >> 32
-        x = x &* 0xc4ce_b9fe_1a85_ec53
-        x ^= x >> 29
-        return x
+    private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let product = a.multipliedFullWidth(by: b)
+        return product.high ^ product.low
     }
 }

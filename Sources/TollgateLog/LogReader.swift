@@ -120,6 +120,24 @@ public struct LogReader {
     /// false at the end of the log (check `tornTail`). The same records, checks and errors as ``next()``; a scan
     /// pays the segment and batch bookkeeping once per batch instead of once per record.
     public mutating func withEach(_ body: (LogRecordView) -> Bool) throws(LogError) -> Bool {
+        try scanSegments { scanner throws(LogError) in try scanner.withEachRecord(body) }
+    }
+
+    /// ``withEach(_:)`` a batch at a time: `body` gets the rest of each batch (``LogRecordBatch``, whose records it
+    /// iterates in its own loop: no call per record) and answers how many of them it took and whether it stops
+    /// there — all of them unless it stops. The same records, checks and errors, and the same position after a
+    /// stop (the next call starts after the last record taken). A replay's reader takes its records this way.
+    public mutating func withEachBatch(
+        _ body: (LogRecordBatch) -> LogRecordBatch.Progress
+    ) throws(LogError) -> Bool {
+        try scanSegments { scanner throws(LogError) in try scanner.withEachBatch(body) }
+    }
+
+    /// The walk over the segments behind ``withEach(_:)`` and ``withEachBatch(_:)``: `read` hands the current
+    /// segment's records to the caller and answers true when the caller stopped.
+    private mutating func scanSegments(
+        _ read: (SegmentScanner) throws(LogError) -> Bool
+    ) throws(LogError) -> Bool {
         stoppedByBody = false
         while true {
             if scanner == nil {
@@ -137,7 +155,7 @@ public struct LogReader {
                 scanner = opened
             }
             let current = scanner!
-            if try current.withEachRecord(body) {
+            if try read(current) {
                 stoppedByBody = true
                 return true
             }

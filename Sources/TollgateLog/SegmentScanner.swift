@@ -45,6 +45,8 @@ final class SegmentScanner {
     private var batch: BatchHeader?
     private var recordIndex = 0
     private var recordOffsetInWindow = 0
+    /// Where the current batch ends in the window.
+    private var batchEndInWindow = 0
 
     init(
         storage: any LogStorage, directory: String, name: String,
@@ -410,6 +412,7 @@ final class SegmentScanner {
             batch = batchHeader
             recordIndex = 0
             recordOffsetInWindow = startInWindow + BatchHeader.sizeBytes
+            batchEndInWindow = startInWindow + Int(batchHeader.batchSizeBytes)
             return batchHeader
         }
     }
@@ -436,6 +439,43 @@ final class SegmentScanner {
                 recordIndex = index
                 recordOffsetInWindow = offset
                 if stopped { return true }
+            }
+            guard try nextBatch() != nil else { return false }
+        }
+    }
+
+    /// ``withEachRecord(_:)`` a batch at a time: `body` gets the rest of each batch as a ``LogRecordBatch`` and
+    /// answers how many of its records it took and whether it stops (a body that goes on takes them all). Returns
+    /// true when `body` stopped, false at the end of the segment. The same records and checks.
+    func withEachBatch(_ body: (LogRecordBatch) -> LogRecordBatch.Progress) throws(LogError) -> Bool {
+        while true {
+            if let batch, recordIndex < Int(batch.recordCount) {
+                let remaining = Int(batch.recordCount) - recordIndex
+                let progress = window.withUnsafeBytes { bytes in
+                    body(
+                        LogRecordBatch(
+                            bytes: UnsafeRawBufferPointer(rebasing: bytes[recordOffsetInWindow..<batchEndInWindow]),
+                            firstSeq: batch.baseSeq + UInt64(recordIndex), baseTimeMs: batch.baseTimeMs,
+                            recordCount: remaining))
+                }
+                precondition(
+                    progress.recordCount >= 0 && progress.recordCount <= remaining
+                        && (progress.stopped || progress.recordCount == remaining),
+                    "a batch body takes its records from the first, all of them unless it stops")
+                if progress.recordCount == remaining {
+                    recordIndex = Int(batch.recordCount)
+                    recordOffsetInWindow = batchEndInWindow
+                } else {
+                    window.withUnsafeBytes { bytes in
+                        for _ in 0..<progress.recordCount {  // Bounded by the batch's records.
+                            recordOffsetInWindow = BatchCodec.recordView(
+                                in: bytes, at: recordOffsetInWindow, header: batch, index: recordIndex
+                            ).1
+                            recordIndex += 1
+                        }
+                    }
+                }
+                if progress.stopped { return true }
             }
             guard try nextBatch() != nil else { return false }
         }

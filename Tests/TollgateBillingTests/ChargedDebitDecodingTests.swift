@@ -4,7 +4,8 @@ import Testing
 
 /// The one-pass decoding of a charged debit (``LedgerRecord/decodeKeyedDebit(bodyBytes:)``'s fast path) accepts
 /// exactly the bodies the general decoding accepts as string-free debits, with the same fields: checked on encoded
-/// debits of every shape and on every one-byte change, truncation and extension of them.
+/// debits of every shape and on every one-byte change, truncation and extension of them — also without its check of
+/// the id's bytes (`checkingUserID: false`) once the caller checks the id.
 @Suite struct ChargedDebitDecodingTests {
     static func body(_ record: DebitRecord) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -50,9 +51,11 @@ import Testing
         return (KeyedDebit(compact), Array(compact.userID.utf8))
     }
 
-    static func keyed(_ body: [UInt8]) -> (KeyedDebit, [UInt8])? {
+    static func keyed(_ body: [UInt8], checkingUserID: Bool = true) -> (KeyedDebit, [UInt8])? {
         body.withUnsafeBytes { raw in
-            LedgerRecord.decodeKeyedDebit(bodyBytes: raw).map { ($0.debit, Array($0.userIDBytes)) }
+            LedgerRecord.decodeKeyedDebit(bodyBytes: raw, checkingUserID: checkingUserID).map {
+                ($0.debit, Array($0.userIDBytes))
+            }
         }
     }
 
@@ -75,6 +78,12 @@ import Testing
                 let keyed = Self.keyed(variant)
                 #expect(keyed?.0 == expected?.0, "\(variant)")
                 #expect(keyed?.1 == expected?.1, "\(variant)")
+                // Without the id's byte check, plus the caller's check of the id, the same answer.
+                let unchecked = Self.keyed(variant, checkingUserID: false).flatMap {
+                    Identifier.isValid(String(decoding: $0.1, as: UTF8.self)) ? $0 : nil
+                }
+                #expect(unchecked?.0 == expected?.0, "\(variant)")
+                #expect(unchecked?.1 == expected?.1, "\(variant)")
                 compared += 1
                 if keyed != nil { accepted += 1 }
             }

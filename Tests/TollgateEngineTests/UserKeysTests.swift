@@ -82,4 +82,40 @@ import TollgateSimulation
         var unknown = "same-long-prefix-for-every-user-5000"
         #expect(unknown.withUTF8 { keys.existingKey(ofUTF8: $0) } == nil)
     }
+
+    /// Ids of every length from 0 to 48 bytes and, for each, the ids that differ from it in one byte at every
+    /// position: each gets its own key and is found again by its bytes — one at a time and, up to 16 bytes, in
+    /// batches (the head words are read a word or two half-words at a time, the hash of a long id with an
+    /// overlapping last word: a byte dropped or read twice would merge or lose ids).
+    @Test func idsOfEveryLengthDifferingInOneByteGetTheirOwnKeys() {
+        var keys = UserKeys()
+        var ids: [String] = []
+        for length in 0...48 {
+            let base = Array(repeating: UInt8(ascii: "k"), count: length)
+            ids.append(String(decoding: base, as: UTF8.self))
+            for position in 0..<length {
+                var changed = base
+                changed[position] = UInt8(ascii: "q")
+                ids.append(String(decoding: changed, as: UTF8.self))
+            }
+        }
+        for (index, id) in ids.enumerated() { #expect(keys.key(of: id) == Int32(index), "\(id)") }
+        for (index, id) in ids.enumerated() {
+            var copy = id
+            #expect(copy.withUTF8 { keys.existingKey(ofUTF8: $0) } == Int32(index), "\(id)")
+        }
+        let short = ids.enumerated().filter { $0.element.utf8.count <= UserKeys.shortIDBytesMax }
+        let shortIDs = short.map { _, id in
+            var copy = id
+            return copy.withUTF8 { UserKeys.shortID(UnsafeRawBufferPointer($0)) }
+        }
+        var found = [Int32](repeating: -2, count: shortIDs.count)
+        for start in stride(from: 0, to: shortIDs.count, by: 16) {
+            let end = min(start + 16, shortIDs.count)
+            shortIDs[start..<end].withUnsafeBufferPointer { batch in
+                found[start..<end].withUnsafeMutableBufferPointer { keys.existingKeys(of: batch, into: $0) }
+            }
+        }
+        #expect(found == short.map { Int32($0.offset) })
+    }
 }

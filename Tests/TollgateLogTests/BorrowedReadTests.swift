@@ -72,4 +72,64 @@ import Testing
         #expect(owned != nil)
         #expect(borrowed == owned)
     }
+
+    /// `withEachBatch` hands the same records, in the same order, as `next()` — taking the rest of each batch or
+    /// only some of its records and stopping there (the next call starts after the last record taken), from every
+    /// kind of start.
+    @Test(arguments: [1, 2, 1_000, 4_321] as [UInt64])
+    func batchReadsAreTheRecordsNextReturns(fromSeq: UInt64) throws {
+        let directory = TemporaryDirectory()
+        let expected = Array(try mixedLog(directory).dropFirst(Int(fromSeq) - 1))
+        var random = SplitMix64(seed: fromSeq)
+        var reader = try LogReader(directory: directory.path, fromSeq: fromSeq)
+        var records: [LogRecord] = []
+        var calls = 0
+        while true {
+            calls += 1
+            try #require(calls < 100_000)
+            let stopped = try reader.withEachBatch { batch in
+                #expect(batch.recordCount >= 1 && batch.firstSeq == UInt64(records.count) + fromSeq)
+                // Take all, or stop after a random number of records (sometimes the last one).
+                let want =
+                    random.next() % 3 == 0 ? batch.recordCount : 1 + Int(random.next() % UInt64(batch.recordCount))
+                var taken = 0
+                for record in batch {
+                    records.append(record.record)
+                    taken += 1
+                    if taken == want && random.next() % 2 == 0 {
+                        return LogRecordBatch.Progress(recordCount: taken, stopped: true)
+                    }
+                }
+                #expect(taken == batch.recordCount)
+                return LogRecordBatch.Progress(recordCount: taken, stopped: false)
+            }
+            if !stopped { break }
+        }
+        #expect(records == expected)
+        let more = try reader.withEachBatch { LogRecordBatch.Progress(recordCount: $0.recordCount, stopped: false) }
+        #expect(more == false)
+    }
+
+    @Test func aFlippedByteFailsTheSameWayInABatchRead() throws {
+        let directory = TemporaryDirectory()
+        _ = try mixedLog(directory)
+        var bytes = directory.bytes(SegmentName.sealed(1))
+        bytes[bytes.count / 2] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.file(SegmentName.sealed(1))))
+        func failure(_ read: (inout LogReader) throws(LogError) -> Bool) -> String? {
+            do throws(LogError) {
+                var reader = try LogReader(directory: directory.path)
+                while try read(&reader) {}
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        let owned = failure { reader throws(LogError) in try reader.next() != nil }
+        let batched = failure { reader throws(LogError) in
+            try reader.withEachBatch { LogRecordBatch.Progress(recordCount: $0.recordCount, stopped: false) }
+        }
+        #expect(owned != nil)
+        #expect(batched == owned)
+    }
 }

@@ -9,10 +9,11 @@ import Testing
 /// and the notes. Damage before, at and after the reader's stop, in every kind of segment.
 @Suite struct LogCheckReuseTests {
     /// Reads `directory` the way a verified replay's reader does — in chunks of `chunkRecordCount` records until
-    /// the first record past `stopSeq` (nil: the whole log), the end, or a failure — then checks the rest.
-    static func checkAfterReading(_ directory: String, stopSeq: UInt64?, chunkRecordCount: Int = 7)
-        -> LogVerification
-    {
+    /// the first record past `stopSeq` (nil: the whole log), the end, or a failure, a record at a time or (`batched`,
+    /// as the replay reads) a batch at a time — then checks the rest.
+    static func checkAfterReading(
+        _ directory: String, stopSeq: UInt64?, chunkRecordCount: Int = 7, batched: Bool = false
+    ) -> LogVerification {
         var reader: LogReader
         do { reader = try LogReader(directory: directory, fromSeq: 1, storage: PosixStorage.shared) } catch {
             return verifyLog(directory: directory)
@@ -22,7 +23,7 @@ import Testing
         do {
             while !atBound {  // Bounded by the log's records.
                 var count = 0
-                let stopped = try reader.withEach { record in
+                let take = { (record: LogRecordView) -> Bool in
                     if let stopSeq, record.seq > stopSeq {
                         atBound = true
                         return false
@@ -30,6 +31,17 @@ import Testing
                     count += 1
                     return count < chunkRecordCount
                 }
+                let stopped =
+                    batched
+                    ? try reader.withEachBatch { batch in
+                        var taken = 0
+                        for record in batch {
+                            taken += 1
+                            if !take(record) { return LogRecordBatch.Progress(recordCount: taken, stopped: true) }
+                        }
+                        return LogRecordBatch.Progress(recordCount: taken, stopped: false)
+                    }
+                    : try reader.withEach(take)
                 chunkCount += 1
                 precondition(chunkCount < 1_000_000)
                 if !stopped { break }
@@ -62,10 +74,12 @@ import Testing
         stops.append(contentsOf: (0...(lastSeq + 2)).map { Optional($0) })
         for stop in stops {
             for chunk in [1, 7] {
-                expectSame(
-                    checkAfterReading(directory, stopSeq: stop, chunkRecordCount: chunk), full,
-                    "\(label), stop \(stop.map(String.init) ?? "end"), chunks of \(chunk)",
-                    sourceLocation: sourceLocation)
+                for batched in [false, true] {
+                    expectSame(
+                        checkAfterReading(directory, stopSeq: stop, chunkRecordCount: chunk, batched: batched), full,
+                        "\(label), stop \(stop.map(String.init) ?? "end"), chunks of \(chunk), batched \(batched)",
+                        sourceLocation: sourceLocation)
+                }
             }
         }
     }
