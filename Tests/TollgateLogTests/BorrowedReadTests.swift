@@ -30,6 +30,19 @@ import Testing
         return records
     }
 
+    /// The error that stops reading `directory` with `read` (called until it returns false), nil when none does.
+    static func failure(_ directory: TemporaryDirectory, _ read: (inout LogReader) throws(LogError) -> Bool)
+        -> String?
+    {
+        do throws(LogError) {
+            var reader = try LogReader(directory: directory.path)
+            while try read(&reader) {}
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     @Test(arguments: [1, 2, 1_000, 4_321] as [UInt64])
     func borrowedRecordsAreTheRecordsNextReturns(fromSeq: UInt64) throws {
         let directory = TemporaryDirectory()
@@ -58,17 +71,8 @@ import Testing
         var bytes = directory.bytes(SegmentName.sealed(1))
         bytes[bytes.count / 2] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        func failure(_ read: (inout LogReader) throws(LogError) -> Bool) -> String? {
-            do throws(LogError) {
-                var reader = try LogReader(directory: directory.path)
-                while try read(&reader) {}
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        }
-        let owned = failure { reader throws(LogError) in try reader.next() != nil }
-        let borrowed = failure { reader throws(LogError) in try reader.withNext { _ in true } != nil }
+        let owned = Self.failure(directory) { reader throws(LogError) in try reader.next() != nil }
+        let borrowed = Self.failure(directory) { reader throws(LogError) in try reader.withNext { _ in true } != nil }
         #expect(owned != nil)
         #expect(borrowed == owned)
     }
@@ -116,17 +120,8 @@ import Testing
         var bytes = directory.bytes(SegmentName.sealed(1))
         bytes[bytes.count / 2] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: directory.file(SegmentName.sealed(1))))
-        func failure(_ read: (inout LogReader) throws(LogError) -> Bool) -> String? {
-            do throws(LogError) {
-                var reader = try LogReader(directory: directory.path)
-                while try read(&reader) {}
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        }
-        let owned = failure { reader throws(LogError) in try reader.next() != nil }
-        let batched = failure { reader throws(LogError) in
+        let owned = Self.failure(directory) { reader throws(LogError) in try reader.next() != nil }
+        let batched = Self.failure(directory) { reader throws(LogError) in
             try reader.withEachBatch { LogRecordBatch.Progress(recordCount: $0.recordCount, stopped: false) }
         }
         #expect(owned != nil)
