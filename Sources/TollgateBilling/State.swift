@@ -15,7 +15,7 @@ public struct State: Sendable {
         didSet { flagsVersion &+= 1 }
     }
     var userSlots: [String: Int32] = [:]
-    var accounts: ContiguousArray<UserAccount> = []
+    var accounts = UserAccounts()
     var details: ContiguousArray<AccountDetails> = []
     var planSlots: [String: Int32] = [:]
     var plans: ContiguousArray<Plan> = []

@@ -1,9 +1,11 @@
-/// The hot, fixed-size part of one user's folded state (balance activity); everything rarer lives in
+/// The fixed-size part of one user's folded state (balance activity); everything rarer lives in
 /// ``AccountDetails``, allocated only when first needed.
 ///
-/// Field order packs the small fields into the tail of `RecentCharges`: 64 bytes a user.
+/// 128 bytes, and ``UserAccounts`` aligns each to 128: the two cache lines of one account are an aligned pair (which
+/// the L2's adjacent-line prefetch loads together), and they hold all a charged debit reads and writes — balance,
+/// the day's total, the last 20 charges inline (``RecentCharges``), slots, flags. The hot fields come first; the
+/// user id, which the per-debit path never reads, last.
 struct UserAccount: Sendable {
-    var userID: String
     var balance = Millicredits.zero
     var dayCharged: Int64 = 0
     var recentCharges = RecentCharges()
@@ -16,6 +18,9 @@ struct UserAccount: Sendable {
     var suspended = false
     /// The state noticed after this user's last applied record (for transitions).
     var enforcementState = EnforcementState.active
+    var userID: String
+    /// Fills the account to 128 bytes (``UserAccounts/blockSizeBytes``), so that accounts stay on aligned line pairs.
+    private var padding: (Int64, Int64, Int64) = (0, 0, 0)
 
     init(userID: String) { self.userID = userID }
 

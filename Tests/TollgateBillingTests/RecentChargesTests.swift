@@ -48,10 +48,35 @@ import Testing
     @Test func largestAmountsGrowTheBuffer() {
         var recent = RecentCharges()
         var all: [Int64] = []
-        for amount in [Int64](repeating: 3, count: 25) + (0..<45).map { Int64.max - $0 } {
+        for amount in [Int64](repeating: 3, count: 25) + (0..<45).map({ Int64.max - $0 }) {
             recent.append(amount)
             all.append(amount)
         }
         Self.expectSame(recent, all, "largest")
+    }
+
+    /// Amounts below 2^16 stay in the inline ring however often it wraps; the first amount of 2^16 or more moves the
+    /// kept ones, in order, to the packed buffer, which keeps later small amounts too.
+    @Test(arguments: [0, 3, 19, 20, 21, 47])
+    func inlineRingThenPacked(smallCount: Int) {
+        var recent = RecentCharges()
+        var all: [Int64] = []
+        for step in 0..<smallCount {
+            let amount = Int64(step % 3 == 0 ? 65_535 : step + 1)
+            recent.append(amount)
+            all.append(amount)
+            Self.expectSame(recent, all, "small \(step)")
+            #expect(!recent.isPacked)
+        }
+        recent.append(65_536)
+        all.append(65_536)
+        Self.expectSame(recent, all, "first large after \(smallCount)")
+        #expect(recent.isPacked)
+        for step in 0..<30 {
+            let amount = Int64(step * 7 + 1)
+            recent.append(amount)
+            all.append(amount)
+            Self.expectSame(recent, all, "after large \(step)")
+        }
     }
 }
