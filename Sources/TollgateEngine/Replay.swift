@@ -90,7 +90,7 @@ public enum Replay {
         var verifier = LedgerVerifier(configuration: billing)
         verifier.reserveCapacity(records: expectedRecords)
         // Filled in seq order: one page fault per 2 MiB instead of per 4 KiB (docs/engine.md).
-        verifier.withReservedTableBytes { HugePages.advise($0) }
+        _ = verifier.withReservedTableBytes { HugePages.advise($0) }
         var direct =
             concurrent
             ? nil
