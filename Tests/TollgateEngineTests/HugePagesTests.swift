@@ -2,6 +2,7 @@ import Testing
 
 @testable import TollgateBilling
 @testable import TollgateEngine
+import TollgateLog
 
 /// Huge pages for the replay's per-debit tables (docs/engine.md, "Per-debit tables sized once"): only whole 2 MiB
 /// pages inside a table's reserved bytes are advised, and a table reserved, advised and then filled holds exactly
@@ -91,5 +92,16 @@ import Testing
         #expect(table.withReservedBytes { HugePages.advise($0) } == 0)
         let verifier = LedgerVerifier(configuration: BillingConfiguration())
         #expect(verifier.withReservedTableBytes { HugePages.advise($0) } == 0)
+    }
+}
+
+/// The log's read window (`HugePages.zeroedBytes`): every byte zero, whatever the size (below, at and above one
+/// huge page, unaligned), so a window advised before it is zeroed reads as the plain zeroed array did.
+@Suite struct ZeroedBytesTests {
+    @Test(arguments: [0, 1, 4_095, 64 << 10, (2 << 20) - 1, 2 << 20, (2 << 20) + 17, (8 << 20) + 4_096])
+    func everyByteIsZero(count: Int) {
+        let bytes = HugePages.zeroedBytes(count: count)
+        #expect(bytes.count == count)
+        #expect(bytes.allSatisfy { $0 == 0 })
     }
 }
