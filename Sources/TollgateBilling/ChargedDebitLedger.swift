@@ -54,6 +54,18 @@ struct ChargedDebitLedger: Sendable {
         narrow.reserveCapacity(count)
     }
 
+    /// The bytes of the narrow entries' storage, from the first entry to the end of its capacity (written and not
+    /// yet written), for `body` to tell the kernel how to back them — a replay asks for huge pages over a reserved
+    /// ledger (docs/engine.md, "Per-debit tables sized once"). This module makes no system call; the range is only
+    /// an address range: nothing in it may be read or written through it, and it is valid only during `body`.
+    func withReservedBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let capacityBytes = narrow.capacity * MemoryLayout<NarrowEntry>.stride
+        return try narrow.withUnsafeBufferPointer { entries in
+            try body(
+                UnsafeRawBufferPointer(start: entries.baseAddress, count: entries.baseAddress == nil ? 0 : capacityBytes))
+        }
+    }
+
     /// Inlined where a charge is posted: the common entry is one append; anything wider is a call.
     @inline(__always)
     mutating func append(seq: Int64, userSlot: Int32, charged: Int64) {

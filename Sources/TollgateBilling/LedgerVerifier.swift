@@ -34,6 +34,15 @@ public struct LedgerVerifier: Sendable {
         state.chargedDebits.reserveCapacity(max(0, records))
     }
 
+    /// The bytes reserved for the charged-debit ledger (``reserveCapacity(records:)``), written or not, as an
+    /// address range for a caller that may make system calls to advise the kernel about (the replay asks for huge
+    /// pages: its first touches of this table were a third of its page faults, docs/benchmarks.md `replay-pages`).
+    /// Billing stays pure: it only tells where its storage is. Not to be read or written through; valid only during
+    /// `body` (the next mutation of the verifier may move the storage).
+    public func withReservedTableBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try state.chargedDebits.withReservedBytes(body)
+    }
+
     /// Decodes, checks and folds one record; returns it decoded (nil when it does not decode, which is reported),
     /// so that other projections of the same replay need not decode it again.
     @discardableResult

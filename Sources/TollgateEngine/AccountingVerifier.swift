@@ -22,6 +22,12 @@ public struct AccountingVerifier: Sendable {
         journal.singleLotDebits.reserveCapacity(max(0, records))
     }
 
+    /// The bytes reserved for the journal's single-lot table (``reserveCapacity(records:)``), as an address range
+    /// to advise the kernel about (``HugePages/advise(_:)``); valid only during `body`.
+    func withReservedTableBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try journal.singleLotDebits.withReservedBytes(body)
+    }
+
     public mutating func add(_ entry: LedgerEntry) {
         postings.removeAll(keepingCapacity: true)
         guard entry.record.rejection == nil, let userID = entry.record.userID else { return }

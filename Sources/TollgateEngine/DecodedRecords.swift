@@ -370,6 +370,7 @@ struct DecodedRecords {
             defer { source.stop() }
             var accounting = AccountingVerifier()
             accounting.reserveCapacity(records: expectedRecordCount)
+            _ = accounting.withReservedTableBytes { HugePages.advise($0) }
             while let chunk = source.next() {  // Bounded by the source's records.
                 switch chunk {
                 case .records(let records):

@@ -25,6 +25,16 @@ struct SingleLotDebits: Sendable {
         narrow.reserveCapacity(count)
     }
 
+    /// The bytes of the narrow entries' storage up to its capacity, as an address range to advise the kernel about
+    /// (``HugePages/advise(_:)``); not to be read or written through, valid only during `body`.
+    func withReservedBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let capacityBytes = narrow.capacity * MemoryLayout<NarrowEntry>.stride
+        return try narrow.withUnsafeBufferPointer { entries in
+            try body(
+                UnsafeRawBufferPointer(start: entries.baseAddress, count: entries.baseAddress == nil ? 0 : capacityBytes))
+        }
+    }
+
     /// The debit seq of the last entry.
     var lastDebitSeq: Int64? { wide.last.map { $0.debitSeq } ?? narrow.last.map { Int64($0.debitSeq) } }
 

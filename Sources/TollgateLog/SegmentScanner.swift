@@ -145,7 +145,8 @@ final class SegmentScanner {
         if offset >= fileSizeBytes { return 0 }
         let remaining = fileSizeBytes - offset
         let wanted = Int(min(remaining, UInt64(max(count, min(readWindowSizeBytes, Int(remaining))))))
-        if window.count < wanted { window = [UInt8](repeating: 0, count: wanted) }
+        // Up to 8 MiB, written by the read below: on huge pages, ~4 page faults instead of ~2,000 (docs/log-format.md).
+        if window.count < wanted { window = HugePages.zeroedBytes(count: wanted) }
         let got: Int
         do {
             got = try storage.read(file, into: &window, count: wanted, at: offset)
@@ -225,8 +226,8 @@ final class SegmentScanner {
                 fileOffset: entry.fileOffset,
                 seq: entry.firstSeq)
         }
-        if compressed.count < dataSizeBytes { compressed = [UInt8](repeating: 0, count: dataSizeBytes) }
-        if window.count < rawSizeBytes { window = [UInt8](repeating: 0, count: max(rawSizeBytes, 64 << 10)) }
+        if compressed.count < dataSizeBytes { compressed = HugePages.zeroedBytes(count: dataSizeBytes) }
+        if window.count < rawSizeBytes { window = HugePages.zeroedBytes(count: max(rawSizeBytes, 64 << 10)) }
         let got: Int
         do {
             got = try storage.read(file, into: &compressed, count: dataSizeBytes, at: entry.fileOffset + 4)
