@@ -64,6 +64,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // Start-up (docs/engine.md, "Start-up"): a position-dependent executable needs none of the ~114k
+            // relative relocations the loader applies to a PIE of this size (~1.2 ms and ~320 page faults a run),
+            // and without `-export-dynamic` (added by `-static-stdlib`) the ~29k symbols of our own modules stay
+            // out of the dynamic symbol table that the runtime's start-up `dladdr` scans. Release builds on Linux
+            // only (they are static-stdlib here: tools/bench, tools/load); debug builds link against the shared
+            // runtime, whose protected symbols a position-dependent executable should not reference directly.
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release))
             ]
         ),
         // Deterministic simulation (tests and `tollgate-simulate` only; no production module imports it).
