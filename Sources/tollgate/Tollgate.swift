@@ -37,8 +37,18 @@ struct Tollgate: ParsableCommand {
     )
 
     /// What `AsyncParsableCommand.main()` does, minus its `async`: parse (or print help or the error and exit),
-    /// then run the command on this thread, or as a task when it is asynchronous.
+    /// then run the command on this thread, or as a task when it is asynchronous. The plain forms of `replay`
+    /// skip the parse (``ReplayRun/init(plainArguments:)``); what they print and exit with is the same.
     static func main() {
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "replay", let run = ReplayRun(plainArguments: arguments.dropFirst()) {
+            do {
+                try run.run()
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
