@@ -4,6 +4,13 @@ import PackageDescription
 // Layering (each layer ignorant of those above it):
 //   tollgate (CLI) → TollgateHTTP → TollgateEngine → TollgateLog → CLZ4, CChecksum
 //         └─────────────────────────↗               ↘ TollgateBilling (imports none of ours)
+/// Start-up (docs/engine.md, "Start-up"): generic types' metadata from direct accessor calls with their witness
+/// tables, not from mangled names that the runtime demangles, checking each conformance by scanning all of them.
+let directMetadataAccess: [SwiftSetting] = [
+    .unsafeFlags(
+        ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "Tollgate",
     products: [
@@ -35,9 +42,10 @@ let package = Package(
             providers: [.apt(["liblz4-dev"])]
         ),
         .target(name: "CChecksum"),
-        .target(name: "TollgateLog", dependencies: ["CLZ4", "CChecksum"]),
-        .target(name: "TollgateBilling"),
-        .target(name: "TollgateEngine", dependencies: ["TollgateLog", "TollgateBilling"]),
+        .target(name: "TollgateLog", dependencies: ["CLZ4", "CChecksum"], swiftSettings: directMetadataAccess),
+        .target(name: "TollgateBilling", swiftSettings: directMetadataAccess),
+        .target(
+            name: "TollgateEngine", dependencies: ["TollgateLog", "TollgateBilling"], swiftSettings: directMetadataAccess),
         .target(
             name: "TollgateHTTP",
             dependencies: [
@@ -64,6 +72,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: directMetadataAccess,
+            // Start-up (docs/engine.md, "Start-up"): a position-dependent executable needs none of the ~114k
+            // relative relocations the loader applies to a PIE of this size (~1.2 ms and ~320 page faults a run),
+            // and without `-export-dynamic` (added by `-static-stdlib`) the ~29k symbols of our own modules stay
+            // out of the dynamic symbol table that the runtime's start-up `dladdr` scans. Release builds on Linux
+            // only (they are static-stdlib here: tools/bench, tools/load); debug builds link against the shared
+            // runtime, whose protected symbols a position-dependent executable should not reference directly.
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release))
             ]
         ),
         // Deterministic simulation (tests and `tollgate-simulate` only; no production module imports it).

@@ -45,15 +45,22 @@ public enum Replay {
     static let readAheadChunkCountMax = 8
 
     /// Reads the log on a second thread (``DecodedRecords`` through a ``ReadAhead``) and runs the log layer's own
-    /// pass on a third, beside the re-deciding thread; the report is the same as a sequential replay's.
+    /// pass on a third, beside the re-deciding thread; the report is the same as a sequential replay's. A log of at
+    /// most one chunk (``sequentialRecordCountMax``) is replayed on this thread alone: the stages would take its
+    /// one chunk in turn anyway, so the threads would only add their start (docs/engine.md, "Start-up").
     public static func verify(
         directory: String, billing: BillingConfiguration, until bound: Projection.Bound = .end,
         progress: ((Int64) -> Void)? = nil
     ) -> Report {
-        verify(
-            directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, concurrent: true,
-            progress: progress)
+        let concurrent = expectedRecordCount(directory: directory, until: .end) > sequentialRecordCountMax
+        return verify(
+            directory: directory, billing: billing, until: bound, storage: PosixStorage.shared,
+            concurrent: concurrent, progress: progress)
     }
+
+    /// The largest log (by ``expectedRecordCount(directory:until:storage:)``, whatever the bound: the log check
+    /// reads all of it) that the public `verify` replays without its reading and journal threads: one chunk.
+    static let sequentialRecordCountMax = chunkRecordCount
 
     /// Verifies the log read through `storage` (the simulator's disk; the public overload reads real files).
     ///

@@ -18,6 +18,11 @@ struct BillingOptions: ParsableArguments {
 
     /// The billing configuration, or a clear error naming the bad value and where it came from.
     func configuration() throws -> BillingConfiguration {
+        try Self.configuration(creditEnforcementEnabled: creditEnforcementEnabled)
+    }
+
+    /// The same from the flag's value (nil: not given), for a caller that did not parse with ArgumentParser.
+    static func configuration(creditEnforcementEnabled: String?) throws -> BillingConfiguration {
         if let creditEnforcementEnabled {
             return BillingConfiguration(
                 creditEnforcementEnabled: try Self.parse(creditEnforcementEnabled, source: "--credit-enforcement-enabled"))

@@ -85,7 +85,8 @@ struct StateCommand: ParsableCommand {
     }
 }
 
-/// `tollgate replay --data DIR [--verify] [--until-seq N | --until TIME] [--json]`.
+/// `tollgate replay --data DIR [--verify] [--until-seq N | --until TIME] [--json]`. The work is ``ReplayRun``'s,
+/// which the plain forms of this command reach without this parse (docs/engine.md, "Start-up").
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
@@ -99,64 +100,14 @@ struct ReplayCommand: ParsableCommand {
     @ArgumentParser.Flag(name: .long, help: "Print JSON.") var json = false
 
     func validate() throws {
-        if untilSeq != nil, until != nil { throw ValidationError("give --until-seq or --until, not both") }
-        if let untilSeq, untilSeq < 0 { throw ValidationError("--until-seq must be ≥ 0") }
-        if let until, Timestamp(rfc3339: until) == nil {
-            throw ValidationError("--until must be an RFC 3339 UTC time like 2026-03-01T12:00:00Z, got `\(until)`")
-        }
+        try ReplayRun.validate(untilSeq: untilSeq, until: until)
     }
 
     func run() throws {
-        let bound: Projection.Bound =
-            if let untilSeq { .seq(untilSeq) } else if let until, let time = Timestamp(rfc3339: until) { .time(time) } else { .end }
-        let billing = try billingOptions.configuration()
-        let progress = ProgressLine(label: "replay")
-        let report: JSONValue
-        let ok: Bool
-        if verify {
-            let verified = Replay.verify(
-                directory: dataOptions.data, billing: billing, until: bound, progress: progress.update)
-            report = verified.json
-            ok = verified.ok
-        } else {
-            do {
-                let folded = try Projection.load(
-                    directory: dataOptions.data, billing: billing, until: bound, useSnapshots: false,
-                    progress: progress.update)
-                var members: [(String, JSONValue)] = [("ok", .bool(true)), ("records", .int(folded.nextSeq - 1))]
-                if case .object(let balances) = folded.state.balancesJSON() { members += balances }
-                report = .object(members)
-                ok = true
-            } catch {
-                progress.finish()
-                StandardStreams.error("tollgate: error: \(error)")
-                throw ExitCode.failure
-            }
-        }
-        progress.finish()
-        if json {
-            // Rendered straight into bytes (the same text as `rendered`): ~10k balances made no String to copy.
-            var bytes: [UInt8] = []
-            report.renderUTF8(into: &bytes)
-            bytes.append(UInt8(ascii: "\n"))
-            StandardStreams.write(bytes)
-        } else {
-            StandardStreams.write(humanReport(report))
-        }
-        if !ok { throw ExitCode.failure }
-    }
-
-    private func humanReport(_ report: JSONValue) -> String {
-        var text = "ok        \(report["ok"]?.rendered ?? "?")\nrecords   \(report["records"]?.rendered ?? "?")\n"
-        if case .array(let violations)? = report["violations"] {
-            text += "violations \(violations.count)\n"
-            for violation in violations {
-                text += "  seq \(violation["seq"]?.rendered ?? "-")  \(violation["invariant"]?.rendered ?? "")  "
-                    + "\(violation["detail"]?.rendered ?? "")\n"
-            }
-        }
-        text += "liability \(report["liability"]?.rendered ?? "?")\n"
-        return text
+        try ReplayRun(
+            data: dataOptions.data, creditEnforcementEnabled: billingOptions.creditEnforcementEnabled, verify: verify,
+            untilSeq: untilSeq, until: until, json: json
+        ).run()
     }
 }
 

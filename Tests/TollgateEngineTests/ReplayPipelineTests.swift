@@ -27,7 +27,9 @@ import TollgateLog
 
     static func reports(_ directory: String, until bound: Projection.Bound) -> (pipelined: String, sequential: String) {
         let billing = BillingConfiguration(creditEnforcementEnabled: false)
-        let pipelined = Replay.verify(directory: directory, billing: billing, until: bound)
+        // Pipelined explicitly: the public overload replays a log of at most one chunk on one thread.
+        let pipelined = Replay.verify(
+            directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, concurrent: true)
         let sequential = Replay.verify(
             directory: directory, billing: billing, until: bound, storage: PosixStorage.shared, concurrent: false)
         #expect(pipelined.recordCount == sequential.recordCount)
