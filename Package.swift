@@ -74,16 +74,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: directMetadataAccess,
-            // Start-up (docs/engine.md, "Start-up"): a position-dependent executable needs none of the ~114k
-            // relative relocations the loader applies to a PIE of this size (~1.2 ms and ~320 page faults a run),
-            // and without `-export-dynamic` (added by `-static-stdlib`) the ~29k symbols of our own modules stay
-            // out of the dynamic symbol table that the runtime's start-up `dladdr` scans. Release builds on Linux
-            // only (they are static-stdlib here: tools/bench, tools/load); debug builds link against the shared
-            // runtime, whose protected symbols a position-dependent executable should not reference directly.
+            // Start-up (docs/engine.md, "Start-up"): without `-export-dynamic` (added by `-static-stdlib`) the ~29k
+            // symbols of our own modules stay out of the dynamic symbol table that the runtime's start-up `dladdr`
+            // scans. Release builds on Linux only. The executable stays position-independent (ASLR for a network
+            // service): linking it `-no-pie` saved ~1 ms more of relocations but gave that up, and against the
+            // shared runtime (a release build without `--static-swift-stdlib`) it references protected symbols.
             linkerSettings: [
-                .unsafeFlags(
-                    ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
-                    .when(platforms: [.linux], configuration: .release))
+                .unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))
             ]
         ),
         // Deterministic simulation (tests and `tollgate-simulate` only; no production module imports it).
