@@ -92,9 +92,8 @@ struct UserAccounts: Sendable, RandomAccessCollection, MutableCollection {
 
     mutating func reserveCapacity(_ minimumCapacity: Int) {
         if minimumCapacity > storage.capacity {
-            let exact = minimumCapacity
             storage = isKnownUniquelyReferenced(&storage)
-                ? storage.move(capacity: exact) : storage.copy(capacity: exact)
+                ? storage.move(capacity: minimumCapacity) : storage.copy(capacity: minimumCapacity)
         } else {
             makeUnique()
         }

@@ -28,6 +28,21 @@ func lines(seed: UInt64, count: Int) -> [[UInt8]] {
     return (0..<count).map { _ in Array(stream.nextLine().utf8) }
 }
 
+/// A log of `commandCount` generated commands (`lines(seed:count:)`), applied 1,000 at a time and closed.
+func appliedLog(seed: UInt64, commandCount: Int, segmentSizeBytes: UInt64) throws -> TemporaryDirectory {
+    let directory = TemporaryDirectory()
+    let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: segmentSizeBytes), clock: fixedClock)
+    let input = lines(seed: seed, count: commandCount)
+    var start = 0
+    while start < input.count {  // Bounded: 1,000 more each pass.
+        let end = min(start + 1_000, input.count)
+        _ = try engine.apply(lines: input[start..<end])
+        start = end
+    }
+    try engine.close()
+    return directory
+}
+
 @Suite struct EngineTests {
     @Test func resultsComeBackOnePerLineInOrder() throws {
         let directory = TemporaryDirectory()

@@ -33,12 +33,22 @@ import TollgateLog
     /// Enough entries to fill several advised 2 MiB pages of either table.
     static let entryCount = 1_000_000
 
+    /// A table reserved for ``entryCount`` entries of `entryBytes` hands out at least that many bytes, and the
+    /// advice covers whole 2 MiB pages inside them only.
+    static func expectAdvice(
+        _ reserved: UnsafeRawBufferPointer, entryBytes: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let advisedBytes = HugePages.advise(reserved)
+        #expect(reserved.count >= entryCount * entryBytes, sourceLocation: sourceLocation)
+        #expect(
+            advisedBytes <= reserved.count && advisedBytes % HugePages.pageSizeBytes == 0,
+            sourceLocation: sourceLocation)
+    }
+
     @Test func theSingleLotTableKeepsEveryEntryAcrossReserveAndAdvice() {
         var advised = SingleLotDebits()
         advised.reserveCapacity(Self.entryCount)
-        let bytes = advised.withReservedBytes { (count: $0.count, advisedBytes: HugePages.advise($0)) }
-        #expect(bytes.count >= Self.entryCount * 8)
-        #expect(bytes.advisedBytes <= bytes.count && bytes.advisedBytes % HugePages.pageSizeBytes == 0)
+        advised.withReservedBytes { Self.expectAdvice($0, entryBytes: 8) }
         var plain = SingleLotDebits()
         for index in 0..<Self.entryCount {
             let debitSeq = Int64(2 * index + 3)
@@ -67,9 +77,7 @@ import TollgateLog
 
         var advised = ChargedDebitLedger()
         advised.reserveCapacity(Self.entryCount)
-        let bytes = advised.withReservedBytes { (count: $0.count, advisedBytes: HugePages.advise($0)) }
-        #expect(bytes.count >= Self.entryCount * 12)
-        #expect(bytes.advisedBytes <= bytes.count && bytes.advisedBytes % HugePages.pageSizeBytes == 0)
+        advised.withReservedBytes { Self.expectAdvice($0, entryBytes: 12) }
         var plain = ChargedDebitLedger()
         for index in 0..<Self.entryCount {
             let seq = Int64(index + 10)

@@ -10,8 +10,9 @@ import Testing
         let directory = TemporaryDirectory()
         try? FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
         for file in files {
-            FileManager.default.createFile(
+            let created = FileManager.default.createFile(
                 atPath: directory.path + "/" + file.name, contents: Data(count: file.sizeBytes))
+            precondition(created, "could not create the fixture file \(file.name)")
         }
         return directory
     }

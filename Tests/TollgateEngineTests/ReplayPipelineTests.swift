@@ -12,17 +12,7 @@ import TollgateLog
     static let commandCount = 30_000
 
     static func makeLog() throws -> TemporaryDirectory {
-        let directory = TemporaryDirectory()
-        let engine = try Engine(configuration: configuration(directory, segmentSizeBytes: 64 << 10), clock: fixedClock)
-        let input = lines(seed: 7, count: commandCount)
-        var start = 0
-        while start < input.count {
-            let end = min(start + 1_000, input.count)
-            _ = try engine.apply(lines: input[start..<end])
-            start = end
-        }
-        try engine.close()
-        return directory
+        try appliedLog(seed: 7, commandCount: commandCount, segmentSizeBytes: 64 << 10)
     }
 
     static func reports(_ directory: String, until bound: Projection.Bound) -> (pipelined: String, sequential: String) {

@@ -27,19 +27,7 @@ import TollgateLog
 
     /// A log of `recordCount` grants and debits in one raw segment.
     static func makeLog(recordCount: Int) throws -> TemporaryDirectory {
-        let directory = TemporaryDirectory()
-        let engine = try Engine(
-            configuration: configuration(directory, segmentSizeBytes: 64 << 20),
-            clock: fixedClock)
-        let input = lines(seed: 11, count: recordCount)
-        var start = 0
-        while start < input.count {
-            let end = min(start + 1_000, input.count)
-            _ = try engine.apply(lines: input[start..<end])
-            start = end
-        }
-        try engine.close()
-        return directory
+        try appliedLog(seed: 11, commandCount: recordCount, segmentSizeBytes: 64 << 20)
     }
 
     @Test func theThresholdIsOneChunk() {
