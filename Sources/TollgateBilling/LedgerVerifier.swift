@@ -29,10 +29,19 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// Prepares for about `records` more records (an estimate: more or fewer only costs the growth it would have
-    /// cost anyway): the per-debit table of charged debits is reserved once instead of doubled as it fills.
+    /// cost anyway): the per-debit table of charged debits is reserved once instead of doubled as it fills, and so
+    /// are the accounts, up to ``reservedAccountCountMax`` (a user needs a record, so never more than `records`).
+    /// Reserved room that is never written costs no memory (the allocation is only mapped); growing the accounts by
+    /// doubling had copied and page-faulted them about twice over on the verifying thread.
     public mutating func reserveCapacity(records: Int) {
-        state.chargedDebits.reserveCapacity(max(0, records))
+        let records = max(0, records)
+        state.chargedDebits.reserveCapacity(records)
+        state.accounts.reserveCapacity(min(records, Self.reservedAccountCountMax))
     }
+
+    /// The most accounts ``reserveCapacity(records:)`` reserves: 65,536 × 128 bytes = 8 MiB of address space; a log
+    /// of more users grows them as before past that.
+    static let reservedAccountCountMax = 1 << 16
 
     /// The bytes reserved for the charged-debit ledger (``reserveCapacity(records:)``), written or not, as an
     /// address range for a caller that may make system calls to advise the kernel about (the replay asks for huge
