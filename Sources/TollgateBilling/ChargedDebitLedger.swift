@@ -59,11 +59,7 @@ struct ChargedDebitLedger: Sendable {
     /// ledger (docs/engine.md, "Per-debit tables sized once"). This module makes no system call; the range is only
     /// an address range: nothing in it may be read or written through it, and it is valid only during `body`.
     func withReservedBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        let capacityBytes = narrow.capacity * MemoryLayout<NarrowEntry>.stride
-        return try narrow.withUnsafeBufferPointer { entries in
-            try body(
-                UnsafeRawBufferPointer(start: entries.baseAddress, count: entries.baseAddress == nil ? 0 : capacityBytes))
-        }
+        try narrow.withReservedBytes(body)
     }
 
     /// Inlined where a charge is posted: the common entry is one append; anything wider is a call.

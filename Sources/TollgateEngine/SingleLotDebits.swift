@@ -28,11 +28,7 @@ struct SingleLotDebits: Sendable {
     /// The bytes of the narrow entries' storage up to its capacity, as an address range to advise the kernel about
     /// (``HugePages/advise(_:)``); not to be read or written through, valid only during `body`.
     func withReservedBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        let capacityBytes = narrow.capacity * MemoryLayout<NarrowEntry>.stride
-        return try narrow.withUnsafeBufferPointer { entries in
-            try body(
-                UnsafeRawBufferPointer(start: entries.baseAddress, count: entries.baseAddress == nil ? 0 : capacityBytes))
-        }
+        try narrow.withReservedBytes(body)
     }
 
     /// The debit seq of the last entry.
