@@ -197,6 +197,18 @@ public struct LedgerVerifier: Sendable {
     /// breaker's suspension.
     private mutating func checkKnownUser(seq: Int64, recordedTime: Timestamp, debit: KeyedDebit, slot: Int) {
         let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
+        // Nearly every record: a plain charge that re-decides as recorded, so no check below reports anything and
+        // the fold is the charge alone (``State/applyPlainCharge(slot:amount:warned:enforcementEnabled:seq:time:)``
+        // folds it only then; else it changes nothing and the steps below run as they always did).
+        if case .charged(let charged, let warned, anomaly: false) = debit.outcome, charged == debit.amount,
+            debit.enforcementEnabled == state.effectiveEnforcementEnabled,
+            state.applyPlainCharge(
+                slot: slot, amount: charged.rawValue, warned: warned, enforcementEnabled: debit.enforcementEnabled,
+                seq: seq, time: time)
+        {
+            ledgerSums.add(-Int128(charged.rawValue), slot: slot)
+            return
+        }
         // Before the fold (a compact debit has no idempotency key to check).
         let enforcement = state.effectiveEnforcementEnabled
         if debit.enforcementEnabled != enforcement {
