@@ -195,7 +195,36 @@ public struct LedgerVerifier: Sendable {
     /// ``State/compactDebitVerdict(slot:amount:time:)`` and ``State/apply(compactDebitOutcome:slot:seq:time:)``;
     /// the `DebitRecord` is built only for a report, and the user id (the account's) read only then and for the
     /// breaker's suspension.
+    @inline(__always)
     private mutating func checkKnownUser(seq: Int64, recordedTime: Timestamp, debit: KeyedDebit, slot: Int) {
+        // Nearly every record: a plain charge that re-decides as recorded, so no check below reports anything and
+        // the fold is the charge alone (``State/applyPlainCharge(slot:amount:warned:enforcementEnabled:seq:time:)``
+        // folds it only then; else it changes nothing and the steps below run as they always did). Inlined into
+        // the callers, so that the general steps' frame is set up only for the records that need them.
+        if checkPlainCharge(seq: seq, recordedTime: recordedTime, debit: debit, slot: slot) { return }
+        checkKnownUserInGeneral(seq: seq, recordedTime: recordedTime, debit: debit, slot: slot)
+    }
+
+    /// ``checkKnownUser(seq:recordedTime:debit:slot:)``'s fused plain charge: true when it checked and folded the
+    /// record (nothing to report), false when it changed nothing.
+    @inline(__always)
+    private mutating func checkPlainCharge(seq: Int64, recordedTime: Timestamp, debit: KeyedDebit, slot: Int) -> Bool {
+        guard case .charged(let charged, let warned, anomaly: false) = debit.outcome, charged == debit.amount,
+            debit.enforcementEnabled == state.effectiveEnforcementEnabled
+        else { return false }
+        let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
+        guard
+            state.applyPlainCharge(
+                slot: slot, amount: charged.rawValue, warned: warned, enforcementEnabled: debit.enforcementEnabled,
+                seq: seq, time: time)
+        else { return false }
+        ledgerSums.add(-Int128(charged.rawValue), slot: slot)
+        return true
+    }
+
+    /// ``checkKnownUser(seq:recordedTime:debit:slot:)``'s general steps.
+    @inline(never)
+    private mutating func checkKnownUserInGeneral(seq: Int64, recordedTime: Timestamp, debit: KeyedDebit, slot: Int) {
         let time = max(recordedTime, state.lastRecordTime ?? recordedTime)
         // Before the fold (a compact debit has no idempotency key to check).
         let enforcement = state.effectiveEnforcementEnabled

@@ -63,6 +63,43 @@ extension State {
             tripsBreaker: tripsBreaker)
     }
 
+    /// The common case of ``compactDebitVerdict(slot:amount:time:)`` followed by
+    /// ``apply(compactDebitOutcome:slot:seq:time:)``, fused: a recorded charge of `amount` (`warned` as recorded, no
+    /// anomaly) by a user of `slot` without details (so no plan, no own caps, no anomaly history) who is active and
+    /// not suspended, under flags that charge everyone (no kill switch, no shadow flag, full rollout), with the
+    /// recorded enforcement `enforcementEnabled` equal to the effective one. When re-deciding it gives exactly that
+    /// charge — under the request and daily caps, not refused for the balance, no overflow, not an anomaly — it folds
+    /// it (the same writes as the fold) and returns true. Otherwise it changes nothing and returns false, and the
+    /// caller takes the general path, which decides, reports and folds as before.
+    ///
+    /// Why: a verified replay re-decides and folds nearly every record here; deciding and folding apart re-read the
+    /// account, re-derived the UTC day, built the verdict's enum and compared it with the recorded one, and checked
+    /// the accounts' uniqueness twice (docs/benchmarks.md `verify-cpu`). Tests compare it with the general path on
+    /// random streams.
+    mutating func applyPlainCharge(
+        slot: Int, amount: Int64, warned: Bool, enforcementEnabled: Bool, seq: Int64, time: Timestamp
+    ) -> Bool {
+        assert(slot >= 0 && slot < accounts.count, "the user has a slot")
+        assert(enforcementEnabled == effectiveEnforcementEnabled, "the caller compared the recorded enforcement")
+        // 5. Kill switch, 6. shadow: only when nobody can be shadowed; 4. the flag's request cap (no details).
+        guard amount > 0, flags.billingChargingEnabled, !flags.shadowBillingEnabled, flags.rolloutPercentage >= 100,
+            amount <= flags.singleRequestCap.rawValue
+        else { return false }
+        let (dayRoom, overflow) = flags.dailyCap.rawValue.subtractingReportingOverflow(amount)
+        guard !overflow else { return false }
+        let day = time.utcDayNumber
+        guard
+            accounts[slot].postPlainCharge(
+                amount, onDay: day, dayRoomMillicredits: dayRoom, enforcementEnabled: enforcementEnabled,
+                warned: warned)
+        else { return false }
+        recordCount += 1
+        lastRecordTime = time
+        liabilityTotal -= Int128(amount)
+        chargedDebits.append(seq: seq, userSlot: Int32(truncatingIfNeeded: slot), charged: amount)
+        return true
+    }
+
     /// ``isShadowed(_:)`` of the user of `slot`, computed once per user and flag change (the FNV-1a hash of the id
     /// and the allowlist lookup were per debit).
     private mutating func isShadowed(slot: Int) -> Bool {

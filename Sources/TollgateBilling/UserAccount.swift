@@ -37,6 +37,26 @@ struct UserAccount: Sendable {
         recentCharges.append(amount)
     }
 
+    /// ``State/applyPlainCharge(slot:amount:warned:enforcementEnabled:seq:time:)``'s part in the account, in one
+    /// access: when this account (no details, active, not suspended) would be charged `amount` on `day` — its day's
+    /// total within `dayRoomMillicredits` (the daily cap − `amount`), not refused for a non-positive balance under
+    /// enforcement, `warned` exactly when the balance is ≤ 0, no overflow, not an anomaly — posts it and returns true;
+    /// otherwise changes nothing and returns false.
+    @inline(__always)
+    mutating func postPlainCharge(
+        _ amount: Int64, onDay day: Int64, dayRoomMillicredits: Int64, enforcementEnabled: Bool, warned: Bool
+    ) -> Bool {
+        guard detailsSlot < 0, !suspended, enforcementState == .active else { return false }
+        guard chargedTotal(onDay: day) <= dayRoomMillicredits else { return false }
+        let balanceBefore = balance.rawValue
+        let nonPositive = balanceBefore <= 0
+        guard !(nonPositive && enforcementEnabled), warned == nonPositive else { return false }
+        guard !balanceBefore.subtractingReportingOverflow(amount).overflow, !recentCharges.isAnomaly(amount)
+        else { return false }
+        post(charge: amount, onDay: day)
+        return true
+    }
+
     /// Adds a charge on `day`, starting the day's total afresh when the day changed.
     mutating func addCharge(_ amount: Int64, onDay day: Int64) {
         let compact = Int32(clamping: day)

@@ -77,6 +77,112 @@ import Testing
         #expect(outcomes.count >= 3, "\(outcomes)")
     }
 
+    /// The fused plain charge (`State.applyPlainCharge`) against the verdict and the fold apart: before every record
+    /// of a random log, for every user with a slot, several amounts (the record's own among them) and both `warned`
+    /// values, it folds exactly when the verdict is that charge with no anomaly by a plain user (no details, active,
+    /// not suspended) under plain flags (charging on, no shadow flag, full rollout) — leaving the state byte for byte
+    /// as `apply(compactDebitOutcome:)` does — and otherwise changes nothing (the caller then takes the general path).
+    @Test(arguments: seeds)
+    func thePlainChargeIsTheVerdictAndTheFold(seed: UInt64) {
+        let run = Self.run(seed)
+        var random = BillingSplitMix64(seed: seed &+ 8000)
+        var state = State(configuration: run.harness.state.configuration)
+        var compared = 0
+        for entry in run.harness.log {
+            let time = max(entry.time, state.lastRecordTime ?? entry.time)
+            var amounts: [Int64] = [
+                Int64.random(in: 1...2_000, using: &random), Int64.random(in: 1...200_000, using: &random),
+            ]
+            if let debit = Self.compactDebit(entry) { amounts.append(debit.amount.rawValue) }
+            let plainFlags =
+                state.flags.billingChargingEnabled && !state.flags.shadowBillingEnabled
+                && state.flags.rolloutPercentage >= 100
+            let before = state.snapshotBytes()
+            for slot in state.accounts.indices {
+                let account = state.accounts[slot]
+                let plainUser = account.detailsSlot < 0 && !account.suspended && account.enforcementState == .active
+                for amount in amounts {
+                    for warned in [false, true] {
+                        var verdictState = state
+                        let verdict = verdictState.compactDebitVerdict(
+                            slot: slot, amount: Millicredits(rawValue: amount), time: time)
+                        let expected = DebitOutcome.charged(
+                            Millicredits(rawValue: amount), warned: warned, anomaly: false)
+                        var fused = state
+                        let folded = fused.applyPlainCharge(
+                            slot: slot, amount: amount, warned: warned,
+                            enforcementEnabled: state.effectiveEnforcementEnabled, seq: entry.seq, time: time)
+                        #expect(
+                            folded == (plainFlags && plainUser && verdict.outcome == expected),
+                            "seed \(seed) seq \(entry.seq) slot \(slot)")
+                        if folded {
+                            #expect(!verdict.tripsBreaker)
+                            var apart = state
+                            apart.apply(compactDebitOutcome: expected, slot: slot, seq: entry.seq, time: time)
+                            #expect(fused.snapshotBytes() == apart.snapshotBytes(), "seed \(seed) seq \(entry.seq)")
+                            #expect(fused.lastRecordTime == apart.lastRecordTime)
+                        } else {
+                            #expect(fused.snapshotBytes() == before, "seed \(seed) seq \(entry.seq) slot \(slot)")
+                        }
+                        compared += 1
+                    }
+                }
+            }
+            fold(&state, try! LedgerRecord.decode(typeTag: entry.typeTag, body: entry.body).get(), seq: entry.seq,
+                time: time)
+        }
+        #expect(compared > 1000)
+    }
+
+    /// The plain charge is taken for a plain user and declined — changing nothing — for each thing that makes a
+    /// charge other than plain: a mismatched `warned`, an amount over the request cap, the kill switch, a shadow flag,
+    /// a partial rollout, a non-positive balance under enforcement, the daily cap, an anomaly, a suspension.
+    @Test func thePlainChargeIsTakenOnlyWhenPlain() {
+        var harness = BillingHarness(enforcement: true)
+        _ = harness.apply(.grant(Command.Grant(userID: "alice", amount: .credits(100), source: .purchase)))
+        let time = harness.clock
+        func attempt(_ state: State, amount: Int64, warned: Bool = false, seq: Int64 = 100) -> Bool {
+            var copy = state
+            let before = copy.snapshotBytes()
+            let folded = copy.applyPlainCharge(
+                slot: 0, amount: amount, warned: warned, enforcementEnabled: copy.effectiveEnforcementEnabled,
+                seq: seq, time: time)
+            if !folded { #expect(copy.snapshotBytes() == before) }
+            return folded
+        }
+        let plain = harness.state
+        #expect(attempt(plain, amount: 1_000))
+        #expect(!attempt(plain, amount: 1_000, warned: true))
+        #expect(!attempt(plain, amount: plain.flags.singleRequestCap.rawValue + 1))
+        var flags = plain
+        flags.flags.billingChargingEnabled = false
+        #expect(!attempt(flags, amount: 1_000))
+        flags = plain
+        flags.flags.shadowBillingEnabled = true
+        #expect(!attempt(flags, amount: 1_000))
+        flags = plain
+        flags.flags.rolloutPercentage = 50
+        #expect(!attempt(flags, amount: 1_000))
+        var empty = plain
+        empty.accounts[0].balance = .zero
+        #expect(!attempt(empty, amount: 1_000))
+        var capped = plain
+        capped.flags.dailyCap = Millicredits(rawValue: 500)
+        #expect(!attempt(capped, amount: 1_000))
+        var suspended = plain
+        suspended.accounts[0].suspended = true
+        #expect(!attempt(suspended, amount: 1_000))
+        // Five earlier charges of 1,000: a sixth is an anomaly when amount × 5 > 5 × 5,000.
+        var charged = plain
+        for index in 0..<5 {
+            let folded = charged.applyPlainCharge(
+                slot: 0, amount: 1_000, warned: false, enforcementEnabled: true, seq: 10 + Int64(index), time: time)
+            #expect(folded)
+        }
+        #expect(!attempt(charged, amount: 5_001, seq: 20))
+        #expect(attempt(charged, amount: 1_000, seq: 20))
+    }
+
     /// Folding compact debits of users with a slot by slot gives the same state, byte for byte, after every record,
     /// on the recorded log and with the debits' outcomes tampered (a fold applies what is recorded).
     @Test(arguments: seeds)
