@@ -20,6 +20,10 @@
 final class SealedPrefetch: @unchecked Sendable {
     /// Buffers in circulation: ~6 blocks (~400 KB of raw content) ready ahead of the reader.
     static let blockCountMax = 8
+    /// A prefetching thread stopped by a full ring resumes once this many buffers are free again: a burst of
+    /// blocks per wake-up, not a context switch per block (the read-ahead's lesson, docs/benchmarks.md
+    /// `verify-balance`).
+    static let resumeFreeCountMin = blockCountMax / 2
 
     /// A batch checked by the prefetching thread: `BatchCodec.validate`'s answer for these inputs.
     struct BatchCheck {
@@ -81,12 +85,13 @@ final class SealedPrefetch: @unchecked Sendable {
         var waitCount = 0
         while true {  // Bounded: each wait ends with a recycled block or a stop.
             if stopping { return nil }
-            if var block = free.popLast() {
+            // Waiting, it takes a buffer only once enough are free (woken then, or stopped).
+            if waitCount == 0 || free.count >= Self.resumeFreeCountMin, var block = free.popLast() {
                 block.failure = nil
                 block.checks.removeAll(keepingCapacity: true)
                 return block
             }
-            if allocatedCount < Self.blockCountMax {
+            if allocatedCount < Self.blockCountMax, free.isEmpty {
                 allocatedCount += 1
                 return Block()
             }
@@ -151,7 +156,7 @@ final class SealedPrefetch: @unchecked Sendable {
         defer { lock.unlock() }
         guard free.count < Self.blockCountMax else { return }
         free.append(block)
-        if producerWaits { lock.broadcast() }
+        if producerWaits, free.count >= Self.resumeFreeCountMin { lock.broadcast() }
     }
 
     /// Asks the prefetching thread to stop at its next block (it may finish the one it is filling).
