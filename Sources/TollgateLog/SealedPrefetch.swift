@@ -18,8 +18,8 @@
 /// Bounded: at most ``blockCountMax`` block buffers exist, recycled (one held by the reader, one being filled, the
 /// rest ready); no allocation per block once they exist.
 final class SealedPrefetch: @unchecked Sendable {
-    /// Buffers in circulation: ~6 blocks (~400 KB of raw content) ready ahead of the reader.
-    static let blockCountMax = 8
+    /// Buffers in circulation: up to 4 blocks (~64–220 KB of raw content each) ready ahead of the reader.
+    static let blockCountMax = 6
     /// A prefetching thread stopped by a full ring resumes once this many buffers are free again: a burst of
     /// blocks per wake-up, not a context switch per block (the read-ahead's lesson, docs/benchmarks.md
     /// `verify-balance`).
@@ -56,6 +56,14 @@ final class SealedPrefetch: @unchecked Sendable {
         case producer(SealedPrefetch)
         case consumer(SealedPrefetch)
     }
+
+    /// The prefetching thread's buffer for compressed blocks, handed from one segment's scanner to the next (only
+    /// that thread touches it).
+    var producerCompressed: [UInt8] = []
+    /// The size of a block buffer and of the compressed-block buffer: a usual block's ~64 KiB of content (a little
+    /// more with its batch headers), or its LZ4 form even incompressible, with room to spare, so that a recycled
+    /// buffer is not reallocated for a block a few bytes larger than the one it first held (a larger one grows it).
+    static let bufferSizeBytesMin = LogLimits.sealBlockTargetSizeBytes + (8 << 10)
 
     private let lock = ConditionLock()
     /// Filled blocks in log order (at most ``blockCountMax``), `ready[readyHead...]`.

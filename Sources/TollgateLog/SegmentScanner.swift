@@ -55,6 +55,8 @@ final class SegmentScanner {
     private var prefetchBlock: SealedPrefetch.Block?
     /// The consumer's next unused batch check in `prefetchBlock`.
     private var prefetchCheckIndex = 0
+    /// The producer's largest block of this segment (raw content), once a buffer had to grow.
+    private var largestBlockRawSizeBytes = 0
 
     init(
         storage: any LogStorage, directory: String, name: String,
@@ -85,9 +87,14 @@ final class SegmentScanner {
     }
 
     deinit {
-        if case .consumer(let shared) = prefetch, var block = prefetchBlock {
-            block.bytes = window
-            shared.recycle(block)
+        switch prefetch {
+        case .consumer(let shared):
+            if var block = prefetchBlock {
+                block.bytes = window
+                shared.recycle(block)
+            }
+        case .producer(let shared): swap(&compressed, &shared.producerCompressed)
+        case nil: break
         }
         storage.close(file)
     }
@@ -240,6 +247,25 @@ final class SegmentScanner {
         block.fileOffset = entry.fileOffset
         block.rawSizeBytes = rawSizeBytes(ofBlock: blockIndex)
         swap(&window, &block.bytes)
+        // One compressed-block buffer for all the thread's segments, sized once for a usual block: a new thread's
+        // heap is fresh memory, and growing a buffer per segment cost ~600 page faults a replay.
+        if window.count < block.rawSizeBytes {
+            // Sized for the segment's largest block (a batch larger than ~64 KiB makes a block of its own: the
+            // bench's blocks are 50–220 KB), so a recycled buffer is not reallocated for a larger block later.
+            if largestBlockRawSizeBytes == 0 {
+                for index in layout!.index.indices {  // Bounded by the block index.
+                    largestBlockRawSizeBytes = max(largestBlockRawSizeBytes, rawSizeBytes(ofBlock: index))
+                }
+            }
+            let sizeBytes = min(
+                max(block.rawSizeBytes, largestBlockRawSizeBytes, SealedPrefetch.bufferSizeBytesMin),
+                LogLimits.sealBlockSizeBytesMax)
+            window = HugePages.zeroedBytes(count: max(sizeBytes, block.rawSizeBytes))
+        }
+        if compressed.isEmpty { swap(&compressed, &shared.producerCompressed) }
+        if compressed.count < SealedPrefetch.bufferSizeBytesMin {
+            compressed = HugePages.zeroedBytes(count: SealedPrefetch.bufferSizeBytesMin)
+        }
         do throws(LogError) {
             try loadBlockHere(blockIndex)
             prefetchBlock = block
