@@ -196,7 +196,6 @@ final class SealedPrefetch: @unchecked Sendable {
                 &thread, nil,
                 { raw in
                     let context = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-                    _ = pthread_setname_np(pthread_self(), "log-prefetch")  // For profiles (`perf report --sort comm`).
                     context.run()
                     return nil
                 }, context)
