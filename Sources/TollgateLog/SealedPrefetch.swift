@@ -177,8 +177,9 @@ final class SealedPrefetch: @unchecked Sendable {
 
     // MARK: the thread
 
-    /// Prefetching threads started and not yet joined (tests check that stopping a reader joins its thread).
-    package static var runningThreadCount: Int { Counter.shared.value }
+    /// The prefetching thread has been joined (tests check that releasing a reader joins its thread).
+    var hasJoinedThread: Bool { lock.withLock { joined } }
+    private var joined = false
 
     /// The prefetching thread of one reader: started at init, stopped and joined when the last copy of the reader
     /// lets go of it.
@@ -191,7 +192,6 @@ final class SealedPrefetch: @unchecked Sendable {
             let context = Unmanaged.passRetained(
                 Context(prefetch: prefetch, storage: storage, directory: directory, entries: entries)
             ).toOpaque()
-            Counter.shared.add(1)
             let result = pthread_create(
                 &thread, nil,
                 { raw in
@@ -205,7 +205,7 @@ final class SealedPrefetch: @unchecked Sendable {
         deinit {
             prefetch.stop()
             precondition(pthread_join(thread, nil) == 0)
-            Counter.shared.add(-1)
+            prefetch.lock.withLock { prefetch.joined = true }
         }
     }
 
@@ -241,13 +241,5 @@ final class SealedPrefetch: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    private final class Counter: @unchecked Sendable {
-        static let shared = Counter()
-        private let lock = ConditionLock()
-        private var count = 0
-        var value: Int { lock.withLock { count } }
-        func add(_ delta: Int) { lock.withLock { count += delta } }
     }
 }

@@ -19,6 +19,15 @@ import Testing
         var checkRecordCount: UInt64 = 0
         var checkTornTail: TornTail?
         var checkNotes: [String] = []
+        /// The prefetching thread's shared state (nil: none started), to see it joined once the reader is gone.
+        var prefetch: SealedPrefetch? = nil
+
+        static func == (a: Observation, b: Observation) -> Bool {
+            a.records == b.records && a.failure == b.failure && a.tornTail == b.tornTail
+                && a.nextAfterStop == b.nextAfterStop && a.checkProblems == b.checkProblems
+                && a.checkRecordCount == b.checkRecordCount && a.checkTornTail == b.checkTornTail
+                && a.checkNotes == b.checkNotes
+        }
     }
 
     /// Reads `directory` from `fromSeq` in chunks of `chunkRecordCount` records until the first record past
@@ -38,6 +47,7 @@ import Testing
             observation.failure = "open: \(describe(error))"
             return observation
         }
+        observation.prefetch = reader.prefetchRunner?.prefetch
         var atBound = false
         var chunkCount = 0
         var failed = false
@@ -110,7 +120,7 @@ import Testing
         #expect(prefetched.checkRecordCount == plain.checkRecordCount, "\(label)", sourceLocation: sourceLocation)
         #expect(prefetched.checkTornTail == plain.checkTornTail, "\(label)", sourceLocation: sourceLocation)
         #expect(prefetched.checkNotes == plain.checkNotes, "\(label)", sourceLocation: sourceLocation)
-        #expect(SealedPrefetch.runningThreadCount == 0, "\(label): a released reader joins its thread")
+        #expect(prefetched.prefetch?.hasJoinedThread ?? true, "\(label): a released reader joins its thread")
     }
 
     /// Sealed segments of several LZ4 blocks each (~64 KiB of content a block) and a raw last one.
@@ -201,11 +211,11 @@ import Testing
     @Test func stoppingJoinsTheThread() throws {
         let directory = TemporaryDirectory()
         let records = try Self.makeLog(directory, seed: 7)
-        #expect(SealedPrefetch.runningThreadCount == 0)
         do {
             var reader = try LogReader(
                 directory: directory.path, fromSeq: 1, storage: PosixStorage.shared, prefetchingSealedBlocks: true)
-            #expect(SealedPrefetch.runningThreadCount == 1)
+            let prefetch = try #require(reader.prefetchRunner?.prefetch)
+            #expect(!prefetch.hasJoinedThread)
             var count = 0
             _ = try reader.withEach { _ in
                 count += 1
@@ -213,23 +223,25 @@ import Testing
             }
             #expect(try reader.next() == records[3])
             reader.stopPrefetching()
-            #expect(SealedPrefetch.runningThreadCount == 0)
+            #expect(prefetch.hasJoinedThread)
             // Reading on without the thread: the same records.
             var rest: [LogRecord] = []
             while let record = try reader.next() { rest.append(record) }
             #expect(rest == Array(records[4...]))
         }
         for stop in [1, 500, 5000] {
+            var prefetch: SealedPrefetch?
             do {
                 var reader = try LogReader(
                     directory: directory.path, fromSeq: 1, storage: PosixStorage.shared, prefetchingSealedBlocks: true)
+                prefetch = reader.prefetchRunner?.prefetch
                 var count = 0
                 _ = try reader.withEach { _ in
                     count += 1
                     return count < stop
                 }
             }
-            #expect(SealedPrefetch.runningThreadCount == 0, "stopped after \(stop)")
+            #expect(prefetch != nil && prefetch!.hasJoinedThread, "stopped after \(stop)")
         }
         // A log with no sealed segment starts no thread.
         let small = TemporaryDirectory()
@@ -238,7 +250,6 @@ import Testing
         try log.close()
         let reader = try LogReader(
             directory: small.path, fromSeq: 1, storage: PosixStorage.shared, prefetchingSealedBlocks: true)
-        #expect(SealedPrefetch.runningThreadCount == 0)
-        _ = reader
+        #expect(reader.prefetchRunner == nil)
     }
 }
