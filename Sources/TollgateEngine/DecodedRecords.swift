@@ -114,9 +114,12 @@ struct DecodedRecords {
     /// Opens the log at `fromSeq`; `userKeys` numbers the records' users and `compactDebits` hands debits out as
     /// ``CompactDebit``s where they fit (both for a verified replay). `checksLog` ends with the log layer's check of
     /// the whole log in ``Outcome/logCheck`` (a verified replay; made on this thread after the last records).
+    /// `prefetchesSealedBlocks`: sealed blocks are read and checked ahead on a thread of the log layer's own
+    /// (``LogReader``'s prefetching: the concurrent verified replay; `storage` read from two threads).
     init(
         directory: String, storage: any LogStorage, fromSeq: Int64 = 1, until bound: Projection.Bound,
-        chunkRecordCount: Int, userKeys: Bool = false, compactDebits: Bool = false, checksLog: Bool = false
+        chunkRecordCount: Int, userKeys: Bool = false, compactDebits: Bool = false, checksLog: Bool = false,
+        prefetchesSealedBlocks: Bool = false
     ) {
         precondition(fromSeq >= 1 && chunkRecordCount >= 1)
         self.directory = directory
@@ -127,7 +130,9 @@ struct DecodedRecords {
         self.chunkRecordCount = chunkRecordCount
         if userKeys { self.userKeys = UserKeys() }
         do throws(LogError) {
-            reader = try LogReader(directory: directory, fromSeq: UInt64(fromSeq), storage: storage)
+            reader = try LogReader(
+                directory: directory, fromSeq: UInt64(fromSeq), storage: storage,
+                prefetchingSealedBlocks: prefetchesSealedBlocks)
         } catch {
             outcome.failure = error
             outcome.failedOpening = true

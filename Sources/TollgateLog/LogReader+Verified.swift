@@ -46,6 +46,8 @@ extension LogReader {
     /// Call once the reader is done with (it moves the reader's segment on). Reads the log's segments as listed
     /// when the reader was opened.
     package func checkingRest() -> LogVerification {
+        // The resumed segment's blocks still ready are used; none is waited for.
+        prefetchRunner?.prefetch.stop()
         var check = LogCheck(listing: listing, counted: verified.counts)
         check.expectedNextSeq = verified.nextSeq
         check.expectedChain = verified.chain

@@ -31,6 +31,9 @@ public struct LogReader {
     private var expectedChain: UInt64?
     /// Set when the iteration ended at a partial batch of the last raw segment.
     public private(set) var tornTail: TornTail?
+    /// The thread checking sealed blocks ahead (``init(directory:fromSeq:storage:prefetchingSealedBlocks:)``), or
+    /// nil; stopped and joined when the last copy of this reader is released.
+    private(set) var prefetchRunner: SealedPrefetch.Runner?
 
     public init(directory: String) throws(LogError) {
         try self.init(directory: directory, fromSeq: 1)
@@ -41,7 +44,14 @@ public struct LogReader {
         try self.init(directory: directory, fromSeq: fromSeq, storage: PosixStorage.shared)
     }
 
-    package init(directory: String, fromSeq: UInt64, storage: any LogStorage) throws(LogError) {
+    /// `prefetchingSealedBlocks`: a thread of its own reads, checksums, decompresses and checks the sealed
+    /// segments' blocks ahead of this reader, in a bounded ring of recycled buffers (``SealedPrefetch``): the same
+    /// records, checks, errors and final position, with the scanning work off the reading thread. For a reader
+    /// that reads on (a verified replay); `storage` must be safe to read from two threads at once. The thread
+    /// starts here and is stopped and joined when the reader is released (or its work is done).
+    package init(
+        directory: String, fromSeq: UInt64, storage: any LogStorage, prefetchingSealedBlocks: Bool = false
+    ) throws(LogError) {
         self.storage = storage
         self.directory = directory
         self.fromSeq = max(1, fromSeq)
@@ -56,6 +66,20 @@ public struct LogReader {
             expectedChain = Chain.genesis
         }
         verified = VerifiedPrefix(isOpen: expectedNextSeq != nil && self.fromSeq == 1)
+        if prefetchingSealedBlocks {
+            // From the first segment read from its start (a seek into the first one is made by this reader).
+            let first = segments.indices.contains(start) && self.fromSeq > segments[start].baseSeq ? start + 1 : start
+            let sealed = segments[min(first, segments.count)...].filter(\.isSealed)
+            if !sealed.isEmpty {
+                prefetchRunner = SealedPrefetch.Runner(storage: storage, directory: directory, entries: Array(sealed))
+            }
+        }
+    }
+
+    /// Stops the thread prefetching sealed blocks, if any, and waits for it (a released reader does this itself).
+    /// Reading on afterwards is still correct: the blocks not prefetched are loaded by the reader.
+    package mutating func stopPrefetching() {
+        prefetchRunner = nil
     }
 
     /// Starts at a batch of the raw (active) segment named by a derived file (``BatchPosition``): only that
@@ -143,7 +167,8 @@ public struct LogReader {
             if scanner == nil {
                 guard position < segments.count else { return false }
                 let entry = segments[position]
-                let opened = try SegmentScanner.open(storage: storage, directory: directory, entry: entry)
+                let opened = try SegmentScanner.open(
+                    storage: storage, directory: directory, entry: entry, prefetch: prefetchRunner?.prefetch)
                 if let header = opened.header, let expectedNextSeq, let expectedChain {
                     guard header.baseSeq == expectedNextSeq, header.previousChain == expectedChain else {
                         throw LogError(

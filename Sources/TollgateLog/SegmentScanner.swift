@@ -48,9 +48,19 @@ final class SegmentScanner {
     /// Where the current batch ends in the window.
     private var batchEndInWindow = 0
 
+    /// Taking part in a reader's prefetching of sealed blocks (``SealedPrefetch``), or nil.
+    private let prefetch: SealedPrefetch.Role?
+    /// The prefetched block whose bytes are the window (producer: being filled; consumer: being read), its
+    /// `bytes` moved into `window` meanwhile.
+    private var prefetchBlock: SealedPrefetch.Block?
+    /// The consumer's next unused batch check in `prefetchBlock`.
+    private var prefetchCheckIndex = 0
+    /// The producer's largest block of this segment (raw content), once a buffer had to grow.
+    private var largestBlockRawSizeBytes = 0
+
     init(
         storage: any LogStorage, directory: String, name: String,
-        readWindowSizeBytes: Int = LogLimits.readWindowSizeBytes
+        readWindowSizeBytes: Int = LogLimits.readWindowSizeBytes, prefetch: SealedPrefetch.Role? = nil
     ) throws(LogError) {
         guard let parsed = SegmentName.parse(name), parsed.kind == .raw || parsed.kind == .sealed else {
             throw LogError(.invalidArgument, "not a segment file name: \(name)", file: name)
@@ -71,18 +81,33 @@ final class SegmentScanner {
         rawOffset = UInt64(SegmentHeader.sizeBytes)
         precondition(readWindowSizeBytes >= BatchHeader.sizeBytes)
         self.readWindowSizeBytes = readWindowSizeBytes
+        self.prefetch = parsed.kind == .sealed ? prefetch : nil
         // From here on a throw runs deinit, which closes the file.
         try start()
     }
 
-    deinit { storage.close(file) }
+    deinit {
+        switch prefetch {
+        case .consumer(let shared):
+            if var block = prefetchBlock {
+                block.bytes = window
+                shared.recycle(block)
+            }
+        case .producer(let shared): swap(&compressed, &shared.producerCompressed)
+        case nil: break
+        }
+        storage.close(file)
+    }
 
     /// Opens a listed segment; when a raw one vanished between listing and opening (a concurrent writer sealed
     /// it), opens its sealed successor instead.
-    static func open(storage: any LogStorage, directory: String, entry: SegmentListing.Entry) throws(LogError)
-        -> SegmentScanner
-    {
-        do { return try SegmentScanner(storage: storage, directory: directory, name: entry.name) } catch {
+    static func open(
+        storage: any LogStorage, directory: String, entry: SegmentListing.Entry, prefetch: SealedPrefetch? = nil
+    ) throws(LogError) -> SegmentScanner {
+        do {
+            return try SegmentScanner(
+                storage: storage, directory: directory, name: entry.name, prefetch: prefetch.map { .consumer($0) })
+        } catch {
             guard !entry.isSealed, error.errno == 2 else { throw error }
             return try SegmentScanner(storage: storage, directory: directory, name: SegmentName.sealed(entry.baseSeq))
         }
@@ -202,6 +227,135 @@ final class SegmentScanner {
     }
 
     private func loadBlock(_ blockIndex: Int) throws(LogError) {
+        switch prefetch {
+        case nil: try loadBlockHere(blockIndex)
+        case .producer(let shared): try produceBlock(blockIndex, into: shared)
+        case .consumer(let shared): try takeBlock(blockIndex, from: shared)
+        }
+    }
+
+    /// The prefetching thread's `loadBlock`: hands the block before on, then loads this one into a recycled
+    /// buffer; a failure goes to the reader with the block (it surfaces only when the reader reaches it).
+    private func produceBlock(_ blockIndex: Int, into shared: SealedPrefetch) throws(LogError) {
+        publishProducedBlock()
+        guard var block = shared.acquire() else {
+            throw LogError(.failed, "\(name): prefetching stopped", file: name)
+        }
+        let entry = layout!.index[blockIndex]
+        block.segmentBaseSeq = baseSeq
+        block.blockIndex = blockIndex
+        block.fileOffset = entry.fileOffset
+        block.rawSizeBytes = rawSizeBytes(ofBlock: blockIndex)
+        swap(&window, &block.bytes)
+        // One compressed-block buffer for all the thread's segments, sized once for a usual block: a new thread's
+        // heap is fresh memory, and growing a buffer per segment cost ~600 page faults a replay.
+        if window.count < block.rawSizeBytes {
+            // Sized for the segment's largest block (a batch larger than ~64 KiB makes a block of its own: the
+            // bench's blocks are 50–220 KB), so a recycled buffer is not reallocated for a larger block later.
+            if largestBlockRawSizeBytes == 0 {
+                for index in layout!.index.indices {  // Bounded by the block index.
+                    largestBlockRawSizeBytes = max(largestBlockRawSizeBytes, rawSizeBytes(ofBlock: index))
+                }
+            }
+            let sizeBytes = min(
+                max(block.rawSizeBytes, largestBlockRawSizeBytes, SealedPrefetch.bufferSizeBytesMin),
+                LogLimits.sealBlockSizeBytesMax)
+            window = HugePages.zeroedBytes(count: max(sizeBytes, block.rawSizeBytes))
+        }
+        if compressed.isEmpty { swap(&compressed, &shared.producerCompressed) }
+        if compressed.count < SealedPrefetch.bufferSizeBytesMin {
+            compressed = HugePages.zeroedBytes(count: SealedPrefetch.bufferSizeBytesMin)
+        }
+        do throws(LogError) {
+            try loadBlockHere(blockIndex)
+            prefetchBlock = block
+        } catch {
+            block.failure = error
+            prefetchBlock = block
+            publishProducedBlock()
+            throw error
+        }
+    }
+
+    /// Hands the block being filled (with its batch checks so far) to the reader.
+    func publishProducedBlock() {
+        guard case .producer(let shared) = prefetch, var block = prefetchBlock else { return }
+        prefetchBlock = nil
+        swap(&window, &block.bytes)
+        windowCount = 0
+        windowRawOffset = 0
+        shared.publish(block)
+    }
+
+    /// The reader's `loadBlock`: the prefetched block when it is this one (its error, if loading it failed),
+    /// else loaded here.
+    private func takeBlock(_ blockIndex: Int, from shared: SealedPrefetch) throws(LogError) {
+        if var previous = prefetchBlock {
+            prefetchBlock = nil
+            swap(&window, &previous.bytes)
+            shared.recycle(previous)
+        }
+        let entry = layout!.index[blockIndex]
+        guard
+            var block = shared.take(
+                segmentBaseSeq: baseSeq, blockIndex: blockIndex, fileOffset: entry.fileOffset,
+                rawSizeBytes: rawSizeBytes(ofBlock: blockIndex))
+        else {
+            try loadBlockHere(blockIndex)
+            return
+        }
+        windowFileOffset = entry.fileOffset
+        swap(&window, &block.bytes)
+        prefetchCheckIndex = 0
+        let failure = block.failure
+        prefetchBlock = block
+        if let failure { throw failure }
+        assert(window.count >= block.rawSizeBytes)
+        windowRawOffset = entry.rawOffset
+        windowCount = block.rawSizeBytes
+        blockCursor = blockIndex + 1
+    }
+
+    /// The raw content size the index gives a block (checked in range by the load, not here).
+    private func rawSizeBytes(ofBlock blockIndex: Int) -> Int {
+        let layout = layout!
+        let isLast = blockIndex + 1 == layout.index.count
+        let rawEnd = isLast ? layout.footer.rawSizeBytes : layout.index[blockIndex + 1].rawOffset
+        let rawStart = layout.index[blockIndex].rawOffset
+        return rawEnd > rawStart ? Int(clamping: rawEnd - rawStart) : -1
+    }
+
+    /// `BatchCodec.validate` of the batch at `startInWindow`, or the prefetching thread's answer for the same
+    /// inputs (the reader's); the prefetching thread records its answers for the reader.
+    private func validateBatch(
+        at startInWindow: Int, header: BatchHeader, lastTimeMs batchLastTimeMs: inout Int64
+    ) -> BatchCodec.Problem? {
+        let sizeBytes = Int(header.batchSizeBytes)
+        if case .consumer = prefetch, let block = prefetchBlock, prefetchCheckIndex < block.checks.count {
+            let check = block.checks[prefetchCheckIndex]
+            if check.startInBlock == startInWindow, check.sizeBytes == sizeBytes, check.chainBefore == chain,
+                check.previousTimeMs == lastTimeMs
+            {
+                prefetchCheckIndex += 1
+                batchLastTimeMs = check.lastTimeMs
+                return check.problem
+            }
+        }
+        let problem = window.withUnsafeBytes {
+            BatchCodec.validate(
+                $0.slice(startInWindow, sizeBytes), header: header, chainBefore: chain, previousTimeMs: lastTimeMs,
+                lastTimeMs: &batchLastTimeMs)
+        }
+        if case .producer = prefetch, prefetchBlock != nil {
+            prefetchBlock!.checks.append(
+                SealedPrefetch.BatchCheck(
+                    startInBlock: startInWindow, sizeBytes: sizeBytes, chainBefore: chain, previousTimeMs: lastTimeMs,
+                    lastTimeMs: batchLastTimeMs, problem: problem))
+        }
+        return problem
+    }
+
+    private func loadBlockHere(_ blockIndex: Int) throws(LogError) {
         let layout = layout!
         let entry = layout.index[blockIndex]
         let isLast = blockIndex + 1 == layout.index.count
@@ -385,11 +539,14 @@ final class SegmentScanner {
                 continue
             }
             var batchLastTimeMs: Int64 = 0
-            let problem = window.withUnsafeBytes {
-                BatchCodec.validate(
-                    $0.slice(startInWindow, Int(batchHeader.batchSizeBytes)), header: batchHeader, chainBefore: chain,
-                    previousTimeMs: lastTimeMs, lastTimeMs: &batchLastTimeMs)
-            }
+            let problem =
+                kind == .sealed
+                ? validateBatch(at: startInWindow, header: batchHeader, lastTimeMs: &batchLastTimeMs)
+                : window.withUnsafeBytes {
+                    BatchCodec.validate(
+                        $0.slice(startInWindow, Int(batchHeader.batchSizeBytes)), header: batchHeader,
+                        chainBefore: chain, previousTimeMs: lastTimeMs, lastTimeMs: &batchLastTimeMs)
+                }
             if let problem {
                 if kind == .raw, let recordEnd = problem.recordEndInBatch,
                     try nonZeroEnd(from: rawOffset + UInt64(problem.offsetInBatch)) < rawOffset + UInt64(recordEnd)
