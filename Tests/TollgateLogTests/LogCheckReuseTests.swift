@@ -22,26 +22,8 @@ import Testing
         var chunkCount = 0
         do {
             while !atBound {  // Bounded by the log's records.
-                var count = 0
-                let take = { (record: LogRecordView) -> Bool in
-                    if let stopSeq, record.seq > stopSeq {
-                        atBound = true
-                        return false
-                    }
-                    count += 1
-                    return count < chunkRecordCount
-                }
-                let stopped =
-                    batched
-                    ? try reader.withEachBatch { batch in
-                        var taken = 0
-                        for record in batch {
-                            taken += 1
-                            if !take(record) { return LogRecordBatch.Progress(recordCount: taken, stopped: true) }
-                        }
-                        return LogRecordBatch.Progress(recordCount: taken, stopped: false)
-                    }
-                    : try reader.withEach(take)
+                let stopped = try reader.readChunk(
+                    chunkRecordCount: chunkRecordCount, stopSeq: stopSeq, batched: batched, atBound: &atBound)
                 chunkCount += 1
                 precondition(chunkCount < 1_000_000)
                 if !stopped { break }

@@ -227,3 +227,36 @@ let noSync = NoSyncStorage()
 func openFast(_ directory: String, _ configuration: LogConfiguration = .init()) throws(LogError) -> Log {
     try Log.open(directory: directory, configuration: configuration, storage: noSync)
 }
+
+extension LogReader {
+    /// Reads one chunk the way a verified replay's reader does: at most `chunkRecordCount` records, a record at a
+    /// time or (`batched`, as the replay reads) a batch at a time, stopping at the first record past `stopSeq` (it
+    /// counts as taken, and `atBound` is set). Each record taken before the bound goes to `body`. True when it
+    /// stopped (a full chunk or the bound), false at the end of the log.
+    mutating func readChunk(
+        chunkRecordCount: Int, stopSeq: UInt64?, batched: Bool, atBound: inout Bool,
+        _ body: (LogRecordView) -> Void = { _ in }
+    ) throws(LogError) -> Bool {
+        var count = 0
+        var reachedBound = false
+        func take(_ record: LogRecordView) -> Bool {
+            if let stopSeq, record.seq > stopSeq {
+                reachedBound = true
+                return false
+            }
+            body(record)
+            count += 1
+            return count < chunkRecordCount
+        }
+        defer { if reachedBound { atBound = true } }
+        guard batched else { return try withEach(take) }
+        return try withEachBatch { batch in
+            var taken = 0
+            for record in batch {  // Bounded by the batch's records.
+                taken += 1
+                if !take(record) { return LogRecordBatch.Progress(recordCount: taken, stopped: true) }
+            }
+            return LogRecordBatch.Progress(recordCount: taken, stopped: false)
+        }
+    }
+}
