@@ -375,7 +375,9 @@ struct DecodedRecords {
             defer { source.stop() }
             var accounting = AccountingVerifier()
             accounting.reserveCapacity(records: expectedRecordCount)
-            _ = accounting.withReservedTableBytes { HugePages.advise($0) }
+            _ = accounting.withReservedTableBytes {
+                HugePages.advise($0, prefixSizeBytesMax: Replay.hugePageTablePrefixSizeBytes)
+            }
             while let chunk = source.next() {  // Bounded by the source's records.
                 switch chunk {
                 case .records(let records):

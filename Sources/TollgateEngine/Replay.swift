@@ -58,6 +58,14 @@ public enum Replay {
             concurrent: concurrent, progress: progress)
     }
 
+    /// How much of each per-debit table (the verifier's ledger, the journal's single-lot table) is advised huge
+    /// pages: all of it on the bench's 1.01M records (12 and 8 MB). Beyond it the tables keep 4 KiB pages. On this
+    /// VM a fresh huge page costs ~2 ms to fault in after a pause of a few seconds (the guest hands freed 2 MiB
+    /// blocks back to its host) where 4 KiB pages cost ~0.5 ms per 2 MiB every time: fully advised, a 10M-record
+    /// replay's ~200 MB of tables made its wall 0.82 s instead of 0.54 s after such a pause (docs/benchmarks.md,
+    /// "Tenth session").
+    static let hugePageTablePrefixSizeBytes = 16 << 20
+
     /// The largest log (by ``expectedRecordCount(directory:until:storage:)``, whatever the bound: the log check
     /// reads all of it) that the public `verify` replays without its reading and journal threads: one chunk.
     static let sequentialRecordCountMax = chunkRecordCount
@@ -96,8 +104,9 @@ public enum Replay {
         // Sized while the reading thread starts.
         var verifier = LedgerVerifier(configuration: billing)
         verifier.reserveCapacity(records: expectedRecords)
-        // Filled in seq order: one page fault per 2 MiB instead of per 4 KiB (docs/engine.md).
-        _ = verifier.withReservedTableBytes { HugePages.advise($0) }
+        // Filled in seq order: one page fault per 2 MiB instead of per 4 KiB, for the first
+        // ``hugePageTablePrefixSizeBytes`` (docs/engine.md).
+        _ = verifier.withReservedTableBytes { HugePages.advise($0, prefixSizeBytesMax: hugePageTablePrefixSizeBytes) }
         var direct =
             concurrent
             ? nil

@@ -36,13 +36,16 @@ package enum HugePages {
     }
 
     /// Asks for huge pages over the whole 2 MiB pages of `bytes` (the storage of a table reserved up front,
-    /// written or not); returns how many bytes were advised (0: no whole page inside, or the kernel refused —
-    /// no transparent huge pages — and the table keeps 4 KiB pages). Nothing in `bytes` is read or written.
+    /// written or not), or of its first `prefixSizeBytesMax` bytes; returns how many bytes were advised (0: no whole
+    /// page inside, or the kernel refused — no transparent huge pages — and the table keeps 4 KiB pages). Nothing
+    /// in `bytes` is read or written.
     @discardableResult
-    package static func advise(_ bytes: UnsafeRawBufferPointer) -> Int {
-        guard let base = bytes.baseAddress, bytes.count >= pageSizeBytes else { return 0 }
+    package static func advise(_ bytes: UnsafeRawBufferPointer, prefixSizeBytesMax: Int = .max) -> Int {
+        precondition(prefixSizeBytesMax >= 0)
+        let prefixSizeBytes = min(bytes.count, prefixSizeBytesMax)
+        guard let base = bytes.baseAddress, prefixSizeBytes >= pageSizeBytes else { return 0 }
         let start = UInt(bitPattern: base)
-        let interior = alignedInterior(of: start..<(start + UInt(bytes.count)))
+        let interior = alignedInterior(of: start..<(start + UInt(prefixSizeBytes)))
         guard !interior.isEmpty else { return 0 }
         #if os(Linux)
             guard let address = UnsafeMutableRawPointer(bitPattern: interior.lowerBound) else { return 0 }

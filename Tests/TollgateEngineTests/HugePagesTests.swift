@@ -94,6 +94,23 @@ import TollgateLog
         }
     }
 
+    /// With a prefix bound only the whole pages of the table's first `prefixSizeBytes` are advised (the replay's
+    /// tables beyond ``Replay/hugePageTablePrefixSizeBytes`` keep 4 KiB pages), whatever the bound's alignment.
+    @Test(arguments: [0, 1, (2 << 20) - 1, 2 << 20, (6 << 20) + 5, Replay.hugePageTablePrefixSizeBytes, 64 << 20])
+    func onlyThePrefixIsAdvised(prefixSizeBytes: Int) {
+        var table = SingleLotDebits()
+        table.reserveCapacity(Self.entryCount)  // 8 MB: some bounds fall inside it, some beyond.
+        table.withReservedBytes { bytes in
+            let start = UInt(bitPattern: bytes.baseAddress!)
+            let prefix = start..<(start + UInt(min(bytes.count, prefixSizeBytes)))
+            let expected = HugePages.alignedInterior(of: prefix).count
+            let advised = HugePages.advise(bytes, prefixSizeBytesMax: prefixSizeBytes)
+            // 0 where the kernel has no transparent huge pages; never more than the prefix's whole pages.
+            #expect(advised == expected || advised == 0, "advised \(advised) of \(expected)")
+            #expect(advised <= prefixSizeBytes && advised % HugePages.pageSizeBytes == 0)
+        }
+    }
+
     /// An empty table has no reserved bytes to advise (and nothing is advised outside a table).
     @Test func anUnreservedTableAdvisesNothing() {
         let table = SingleLotDebits()
