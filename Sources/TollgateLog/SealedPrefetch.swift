@@ -186,6 +186,9 @@ final class SealedPrefetch: @unchecked Sendable {
     final class Runner {
         let prefetch = SealedPrefetch()
         private var thread = pthread_t()
+        /// False when no thread could be started (`pthread_create` failed, e.g. a process at its thread limit): the
+        /// prefetch is then finished from the start and the reader loads every block itself, as a plain reader.
+        private var started = false
 
         /// Prefetches the blocks of the sealed segments among `entries`, in order, from their first block.
         init(storage: any LogStorage, directory: String, entries: [SegmentListing.Entry]) {
@@ -199,12 +202,17 @@ final class SealedPrefetch: @unchecked Sendable {
                     context.run()
                     return nil
                 }, context)
-            precondition(result == 0, "pthread_create failed")
+            if result == 0 {
+                started = true
+            } else {
+                Unmanaged<Context>.fromOpaque(context).release()
+                prefetch.finish()
+            }
         }
 
         deinit {
             prefetch.stop()
-            precondition(pthread_join(thread, nil) == 0)
+            if started { precondition(pthread_join(thread, nil) == 0) }
             prefetch.lock.withLock { prefetch.joined = true }
         }
     }
