@@ -326,7 +326,8 @@ final class SegmentScanner {
     }
 
     /// `BatchCodec.validate` of the batch at `startInWindow`, or the prefetching thread's answer for the same
-    /// inputs (the reader's); the prefetching thread records its answers for the reader.
+    /// inputs (the reader's); the prefetching thread records its answers for the reader. Without prefetching (raw
+    /// segments never take part) it is the plain check.
     private func validateBatch(
         at startInWindow: Int, header: BatchHeader, lastTimeMs batchLastTimeMs: inout Int64
     ) -> BatchCodec.Problem? {
@@ -360,13 +361,12 @@ final class SegmentScanner {
         let entry = layout.index[blockIndex]
         let isLast = blockIndex + 1 == layout.index.count
         let expectedEnd = isLast ? layout.endMarkOffset : layout.index[blockIndex + 1].fileOffset
-        let rawEnd = isLast ? layout.footer.rawSizeBytes : layout.index[blockIndex + 1].rawOffset
+        let rawSizeBytes = self.rawSizeBytes(ofBlock: blockIndex)
         windowFileOffset = entry.fileOffset
-        guard rawEnd > entry.rawOffset, rawEnd - entry.rawOffset <= UInt64(LogLimits.sealBlockSizeBytesMax) else {
+        guard rawSizeBytes > 0, rawSizeBytes <= LogLimits.sealBlockSizeBytesMax else {
             throw corrupt(
                 "block \(blockIndex) raw size out of range", fileOffset: entry.fileOffset, seq: entry.firstSeq)
         }
-        let rawSizeBytes = Int(rawEnd - entry.rawOffset)
         var word = [UInt8](repeating: 0, count: 4)
         try readExactly(storage, file, &word, at: entry.fileOffset, name: name)
         let blockWord = word.withUnsafeBytes { $0.getUInt32(at: 0) }
@@ -539,14 +539,7 @@ final class SegmentScanner {
                 continue
             }
             var batchLastTimeMs: Int64 = 0
-            let problem =
-                kind == .sealed
-                ? validateBatch(at: startInWindow, header: batchHeader, lastTimeMs: &batchLastTimeMs)
-                : window.withUnsafeBytes {
-                    BatchCodec.validate(
-                        $0.slice(startInWindow, Int(batchHeader.batchSizeBytes)), header: batchHeader,
-                        chainBefore: chain, previousTimeMs: lastTimeMs, lastTimeMs: &batchLastTimeMs)
-                }
+            let problem = validateBatch(at: startInWindow, header: batchHeader, lastTimeMs: &batchLastTimeMs)
             if let problem {
                 if kind == .raw, let recordEnd = problem.recordEndInBatch,
                     try nonZeroEnd(from: rawOffset + UInt64(problem.offsetInBatch)) < rawOffset + UInt64(recordEnd)
