@@ -2,9 +2,9 @@ import Testing
 
 @testable import TollgateBilling
 
-/// The charged-debit ledger's narrow entries (docs/billing-decisions.md, "Memory"): seqs and charges kept in 4 bytes
-/// while they fit, a charge of 2^32 millicredits or more in the sparse overflow map, entries from the first seq of
-/// 2^32 or more kept wide. Every answer must be what a plain list of (seq, slot, charge) gives.
+/// The charged-debit ledger, bit-packed (docs/billing-decisions.md, "Memory"): every answer must be what a plain list
+/// of (seq, slot, charge) gives, with seqs and charges around 2^32 (where rows were once split into narrow and wide)
+/// and far beyond.
 @Suite struct ChargedDebitLedgerTests {
     static let narrowMax = Int64(UInt32.max)
 
@@ -36,7 +36,7 @@ import Testing
         }
     }
 
-    /// Charges around 2^32 millicredits: below it narrow, from it on in the overflow map; each read back exactly.
+    /// Charges around 2^32 millicredits and up to 9e18, in one block: each read back exactly.
     @Test func chargesAroundTheNarrowLimit() {
         var ledger = ChargedDebitLedger()
         var model = Model()
@@ -52,7 +52,7 @@ import Testing
         Self.expectSame(ledger, model, probes: Array(0...30))
     }
 
-    /// Seqs around 2^32: the entry at 2^32 − 1 is the last narrow one, the next is wide, and every one after it.
+    /// Seqs around 2^32, with charges beyond it: each read back exactly, each found by its seq.
     @Test(arguments: [Self.narrowMax - 3, Self.narrowMax - 1, Self.narrowMax, Self.narrowMax + 1])
     func seqsAroundTheNarrowLimit(firstSeq: Int64) {
         var ledger = ChargedDebitLedger()

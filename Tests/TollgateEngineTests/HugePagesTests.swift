@@ -99,7 +99,7 @@ import TollgateLog
     @Test(arguments: [0, 1, (2 << 20) - 1, 2 << 20, (6 << 20) + 5, Replay.hugePageTablePrefixSizeBytes, 64 << 20])
     func onlyThePrefixIsAdvised(prefixSizeBytes: Int) {
         var table = SingleLotDebits()
-        table.reserveCapacity(Self.entryCount)  // 8 MB: some bounds fall inside it, some beyond.
+        table.reserveCapacity(Self.entryCount)  // 12 MB: some bounds fall inside it, some beyond.
         table.withReservedBytes { bytes in
             let start = UInt(bitPattern: bytes.baseAddress!)
             let prefix = start..<(start + UInt(min(bytes.count, prefixSizeBytes)))

@@ -3,8 +3,8 @@ import TollgateSimulation
 
 @testable import TollgateEngine
 
-/// The journal's single-lot table (docs/accounting.md, "Single-lot debits"): 8-byte entries while both seqs are
-/// below 2^32, wide entries from the first that is not. Every lookup must be what a plain list gives.
+/// The journal's single-lot table, bit-packed (docs/accounting.md, "Single-lot debits"): every lookup must be what a
+/// plain list gives, with seqs around 2^32 (where rows were once split into narrow and wide) and far beyond.
 @Suite struct SingleLotDebitsTests {
     static let narrowMax = Int64(UInt32.max)
 
@@ -17,7 +17,7 @@ import TollgateSimulation
         }
     }
 
-    /// Debit and lot seqs around 2^32: the first entry with either beyond it starts the wide suffix.
+    /// Debit and lot seqs around 2^32.
     @Test(arguments: [
         (Self.narrowMax - 2, Int64(1)), (Self.narrowMax, Int64(7)), (Self.narrowMax + 1, Int64(7)),
         (Int64(100), Self.narrowMax + 1),
@@ -50,5 +50,17 @@ import TollgateSimulation
             probes += [seq - 1, seq, seq + 1]
         }
         Self.expectSame(table, model, probes: probes)
+    }
+
+    /// What the packing is for: a replay's single-lot debits (consecutive seqs, lots among 10k grants) take 2 bytes
+    /// a row (a 14-bit lot seq, a block header of 2 words per 64 rows), not the plain 8.
+    @Test func debitLikeRowsPackSmall() {
+        var random = SplitMix64(seed: 3)
+        var table = SingleLotDebits()
+        let rowCount = 64 * 1_000
+        for index in 0..<rowCount {
+            table.append(debitSeq: Int64(10_001 + index), lotSeq: Int64.random(in: 1...10_000, using: &random))
+        }
+        #expect(table.packedSizeBytes == rowCount * 2, "\(table.packedSizeBytes) bytes for \(rowCount) rows")
     }
 }
