@@ -13,6 +13,9 @@
 /// Values are any `UInt64`s; the first column must increase strictly from row to row (callers map a signed seq with
 /// ``biased(_:)``, which keeps its order). A column's width follows its largest value, so the other columns should
 /// be small non-negative values (a negative one, as its bit pattern, takes all 64 bits: correct, only wide).
+///
+/// `append` and the few members it reads are `public` and `@inlinable`: the engine's journal appends a row per
+/// debit too, and a `package` method was called across the module boundary, never inlined (a call per row).
 public struct PackedSeqTable: Sendable {
     /// Rows per packed block: a block of 64 rows of `rowBits` bits takes exactly `rowBits` words.
     public static let blockRowCount = 64
