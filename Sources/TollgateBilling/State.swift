@@ -25,7 +25,9 @@ public struct State: Sendable {
     var liabilityTotal: Int128 = 0
     /// The user id and slot of the last ``focusSlot(of:)``: lets `decide` and `fold` of the same record skip
     /// hashing the user id again (a verified replay hashed it 3–4 times per record). A pure cache: slots are
-    /// never removed or renumbered, so the pair stays true for the life of the state.
+    /// never removed or renumbered, so the pair stays true for the life of the state. A slot of -1: the user had
+    /// none at that look-up (a first sight), true until ``ensureSlot(of:)`` — the only place that gives slots —
+    /// gives it one and replaces the hint, so `decide`'s look-up of a new user hashes nothing either.
     private var slotHint: (userID: String, slot: Int32)?
     /// Step 6 of the debit rule (shadow by flag, allowlist or rollout hash) per user slot, for
     /// ``compactDebitVerdict(slot:amount:time:)``: `flagsVersion << 1 | shadowed`, valid while its version is
@@ -55,14 +57,17 @@ public struct State: Sendable {
     // MARK: Slots
 
     func slot(of userID: String) -> Int? {
-        if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }
+        if let slotHint, slotHint.userID == userID { return slotHint.slot >= 0 ? Int(slotHint.slot) : nil }
         return userSlots[userID].map { Int($0) }
     }
 
     /// Looks `userID` up once and remembers the answer for the `slot(of:)` and `ensureSlot(of:)` calls that
     /// follow (the verifier calls it before deciding and folding each record).
     mutating func focusSlot(of userID: String) -> Int? {
-        guard let slot = userSlots[userID] else { return nil }
+        guard let slot = userSlots[userID] else {
+            slotHint = (userID, -1)
+            return nil
+        }
         slotHint = (userID, slot)
         return Int(slot)
     }
@@ -79,7 +84,7 @@ public struct State: Sendable {
     /// twice); a new slot is remembered as ``focus(userID:slot:)`` would, so the `slot(of:)` after the fold that
     /// gave it hashes nothing (docs/benchmarks.md `replay-faults`).
     mutating func ensureSlot(of userID: String) -> Int {
-        if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }
+        if let slotHint, slotHint.userID == userID, slotHint.slot >= 0 { return Int(slotHint.slot) }
         let next = Int32(clamping: accounts.count)
         let slot = Self.storedValue(&userSlots[userID, default: next])  // Inserts `next` when the id has no slot.
         guard slot == next, Int(next) == accounts.count else { return Int(slot) }

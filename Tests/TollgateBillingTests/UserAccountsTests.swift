@@ -12,9 +12,9 @@ import Testing
         return account
     }
 
-    /// `State.ensureSlot(of:)` (one hash for look-up and insert, a new slot remembered for the look-ups after it):
-    /// dense slots in order of first sight, the same slot for a known id whatever was looked up in between, and a
-    /// state whose slots and accounts agree (``State/invariantViolations()``).
+    /// `State.ensureSlot(of:)` (one hash for look-up and insert, a new slot — or a miss — remembered for the look-ups
+    /// after it): dense slots in order of first sight, the same slot for a known id whatever was looked up in
+    /// between, and a state whose slots and accounts agree (``State/invariantViolations()``).
     @Test func ensureSlotGivesDenseStableSlots() {
         var state = State(configuration: BillingConfiguration(creditEnforcementEnabled: true))
         var model: [String: Int] = [:]
@@ -32,6 +32,12 @@ import Testing
             }
         }
         #expect(state.accounts.count == model.count)
+        // A look-up that misses (remembered as "no slot") and the first sight right after it.
+        #expect(state.focusSlot(of: "new") == nil)
+        #expect(state.slot(of: "new") == nil)
+        #expect(state.ensureSlot(of: "new") == model.count)
+        #expect(state.slot(of: "new") == model.count)
+        #expect(state.focusSlot(of: "new") == model.count)
         #expect(state.invariantViolations().isEmpty)
     }
 
