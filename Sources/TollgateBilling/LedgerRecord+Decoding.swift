@@ -212,8 +212,18 @@ extension LedgerRecord {
         return FlagCoding.order[index]
     }
 
+    /// The rejection codes each kind of record may carry: constant lists searched in place (a `Set` literal per
+    /// decoded record allocated and hashed, ~1 % of a grant-only replay: docs/benchmarks.md `replay-faults`).
+    private static let grantRejections: [RejectionCode] = [.idempotencyConflict, .balanceLimitExceeded]
+    private static let debitRejections: [RejectionCode] = [
+        .idempotencyConflict, .accountSuspended, .requestCapExceeded, .dailyCapExceeded, .sessionCapExceeded,
+        .insufficientCredits, .balanceLimitExceeded,
+    ]
+    private static let refundRejections: [RejectionCode] = [.balanceLimitExceeded]
+    private static let consumeRejections: [RejectionCode] = [.idempotencyConflict, .accountSuspended, .quotaExceeded]
+
     private static func decodeRejection(
-        _ raw: UInt8, allowed: Set<RejectionCode>, from reader: BodyReader
+        _ raw: UInt8, allowed: [RejectionCode], from reader: BodyReader
     ) throws(RecordDecodingError) -> RejectionCode? {
         if raw == 0 { return nil }
         guard let code = RejectionCode(rawValue: raw), allowed.contains(code) else {
@@ -226,7 +236,7 @@ extension LedgerRecord {
         let flags = try readFlags(from: &reader, allowedMask: 0b1_1111)
         let source = GrantSource.allCases[Int(flags & 0b11)]
         let rejection = try decodeRejection(
-            try reader.readByte(), allowed: [.idempotencyConflict, .balanceLimitExceeded], from: reader)
+            try reader.readByte(), allowed: grantRejections, from: reader)
         let userID = try reader.readIdentifier()
         let amount = try reader.readAmount(positiveAmounts)
         let initiatedBy = flags & (1 << 2) != 0 ? try reader.readIdentifier() : nil
@@ -279,11 +289,7 @@ extension LedgerRecord {
             }
             outcome = .charged(charged, warned: warned, anomaly: anomaly)
         case 0:
-            let allowed: Set<RejectionCode> = [
-                .idempotencyConflict, .accountSuspended, .requestCapExceeded, .dailyCapExceeded, .sessionCapExceeded,
-                .insufficientCredits, .balanceLimitExceeded,
-            ]
-            outcome = .rejected(try decodeRejection(outcomeByte, allowed: allowed, from: reader)!)
+            outcome = .rejected(try decodeRejection(outcomeByte, allowed: debitRejections, from: reader)!)
         case 1 where outcomeByte & 0x0f == 0: outcome = .free
         case 2 where outcomeByte & 0x0f == 0: outcome = .shadow
         default: throw reader.failure("bad debit outcome")
@@ -297,7 +303,7 @@ extension LedgerRecord {
 
     private static func decodeRefund(from reader: inout BodyReader) throws(RecordDecodingError) -> RefundRecord {
         let flags = try readFlags(from: &reader, allowedMask: 0b1)
-        let rejection = try decodeRejection(try reader.readByte(), allowed: [.balanceLimitExceeded], from: reader)
+        let rejection = try decodeRejection(try reader.readByte(), allowed: refundRejections, from: reader)
         let userID = try reader.readIdentifier()
         let debitSeq = try reader.readSigned()
         let amount = try reader.readAmount(positiveAmounts)
@@ -362,8 +368,7 @@ extension LedgerRecord {
         case (1, 0): outcome = .grace
         case (2, 0): outcome = .warned
         case (0, let raw):
-            let allowed: Set<RejectionCode> = [.idempotencyConflict, .accountSuspended, .quotaExceeded]
-            outcome = .rejected(try decodeRejection(raw, allowed: allowed, from: reader)!)
+            outcome = .rejected(try decodeRejection(raw, allowed: consumeRejections, from: reader)!)
         default: throw reader.failure("bad consume outcome")
         }
         let userID = try reader.readIdentifier()

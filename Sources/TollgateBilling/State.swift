@@ -25,7 +25,9 @@ public struct State: Sendable {
     var liabilityTotal: Int128 = 0
     /// The user id and slot of the last ``focusSlot(of:)``: lets `decide` and `fold` of the same record skip
     /// hashing the user id again (a verified replay hashed it 3–4 times per record). A pure cache: slots are
-    /// never removed or renumbered, so the pair stays true for the life of the state.
+    /// never removed or renumbered, so the pair stays true for the life of the state. A slot of -1: the user had
+    /// none at that look-up (a first sight), true until ``ensureSlot(of:)`` — the only place that gives slots —
+    /// gives it one and replaces the hint, so `decide`'s look-up of a new user hashes nothing either.
     private var slotHint: (userID: String, slot: Int32)?
     /// Step 6 of the debit rule (shadow by flag, allowlist or rollout hash) per user slot, for
     /// ``compactDebitVerdict(slot:amount:time:)``: `flagsVersion << 1 | shadowed`, valid while its version is
@@ -55,14 +57,17 @@ public struct State: Sendable {
     // MARK: Slots
 
     func slot(of userID: String) -> Int? {
-        if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }
+        if let slotHint, slotHint.userID == userID { return slotHint.slot >= 0 ? Int(slotHint.slot) : nil }
         return userSlots[userID].map { Int($0) }
     }
 
     /// Looks `userID` up once and remembers the answer for the `slot(of:)` and `ensureSlot(of:)` calls that
     /// follow (the verifier calls it before deciding and folding each record).
     mutating func focusSlot(of userID: String) -> Int? {
-        guard let slot = userSlots[userID] else { return nil }
+        guard let slot = userSlots[userID] else {
+            slotHint = (userID, -1)
+            return nil
+        }
         slotHint = (userID, slot)
         return Int(slot)
     }
@@ -75,15 +80,23 @@ public struct State: Sendable {
     }
 
     /// The user's slot, creating an empty account on first sight.
+    /// One hash of the id for the look-up and, on first sight, the insert (a look-up then an insert hashed it
+    /// twice); a new slot is remembered as ``focus(userID:slot:)`` would, so the `slot(of:)` after the fold that
+    /// gave it hashes nothing (docs/benchmarks.md `replay-faults`).
     mutating func ensureSlot(of userID: String) -> Int {
-        if let slotHint, slotHint.userID == userID { return Int(slotHint.slot) }
-        if let slot = userSlots[userID] { return Int(slot) }
+        if let slotHint, slotHint.userID == userID, slotHint.slot >= 0 { return Int(slotHint.slot) }
+        let next = Int32(clamping: accounts.count)
+        let slot = Self.storedValue(&userSlots[userID, default: next])  // Inserts `next` when the id has no slot.
+        guard slot == next, Int(next) == accounts.count else { return Int(slot) }
         precondition(accounts.count < Self.userCountMax, "user count limit reached")
-        let slot = accounts.count
         accounts.append(UserAccount(userID: userID))
-        userSlots[userID] = Int32(slot)
-        return slot
+        slotHint = (userID, slot)
+        return Int(slot)
     }
+
+    /// The value a dictionary's `subscript(_:default:)` holds after a mutating access, which inserts the default
+    /// for a missing key: look-up and insert in one probe.
+    private static func storedValue(_ value: inout Int32) -> Int32 { value }
 
     /// The details slot of a user, allocating it on first need.
     mutating func ensureDetails(ofSlot slot: Int) -> Int {

@@ -20,7 +20,11 @@ public struct AccountingJournal: Sendable {
     /// (``pools``; the end-of-replay check tells "no credits" from "0 credits").
     private var poolExists: [Bool] = []
     private var userIDsBySlot: [String] = []
+    /// The slots of `userIDsBySlot[..<indexedSlotCount]` by user id. Filled only when a user is looked up by id
+    /// (``userSlot(of:)``): a journal whose caller numbers the users (a verified replay) never looks one up, and
+    /// hashing and growing this dictionary per user was ~2 % of its thread (docs/benchmarks.md `replay-faults`).
     private var slotsByUserID: [String: Int32] = [:]
+    private var indexedSlotCount = 0
     /// Natural balances (cash: Σ debits − Σ credits; the others Σ credits − Σ debits) in micro-dollars.
     private var cashMicroUSD: Int64 = 0
     private var deferredRevenueMicroUSD: Int64 = 0
@@ -286,23 +290,52 @@ public struct AccountingJournal: Sendable {
 
     /// The user's pool, nil when the journal has booked nothing for it.
     public func pool(of userID: String) -> AccountingPool? {
-        guard let slot = slotsByUserID[userID], poolExists[Int(slot)] else { return nil }
-        return poolsBySlot[Int(slot)]
+        guard let slot = slotIfAny(of: userID), poolExists[slot] else { return nil }
+        return poolsBySlot[slot]
+    }
+
+    /// The user's slot without indexing anything: the dictionary, then the slots it does not hold yet one by one
+    /// (a journal fed by slot; only tests ask it).
+    private func slotIfAny(of userID: String) -> Int? {
+        if let slot = slotsByUserID[userID] { return Int(slot) }
+        return userIDsBySlot[indexedSlotCount...].firstIndex(of: userID)  // Bounded by the slots.
     }
 
     /// The user's slot: dense, in order of first sight, never reused (giving one creates no pool). A replay asks
     /// for it once per record and hands it to ``apply(_:userSlot:posting:)`` and to the billing verifier.
     public mutating func userSlot(of userID: String) -> Int32 {
+        indexSlots()
         if let slot = slotsByUserID[userID] { return slot }
         return addUser(userID)
     }
 
-    /// Gives `userID`, seen for the first time, the next slot.
+    /// Puts every slot in the dictionary (the ones given by the caller's numbering since the last lookup).
+    private mutating func indexSlots() {
+        while indexedSlotCount < userIDsBySlot.count {  // Bounded by the slots.
+            let slot = Int32(indexedSlotCount)
+            precondition(
+                slotsByUserID.updateValue(slot, forKey: userIDsBySlot[indexedSlotCount]) == nil, "a user has one slot")
+            indexedSlotCount += 1
+        }
+    }
+
+    /// Prepares the per-user arrays for about `users` users, up to ``reservedUserCountMax``: they grow in slot
+    /// order, so reserved room never written costs no memory, where doubling copied and page-faulted them again.
+    public mutating func reserveCapacity(users: Int) {
+        let users = min(max(0, users), Self.reservedUserCountMax)
+        poolsBySlot.reserveCapacity(users)
+        poolExists.reserveCapacity(users)
+        userIDsBySlot.reserveCapacity(users)
+    }
+
+    /// The most users ``reserveCapacity(users:)`` reserves for: 65,536 × 57 bytes ≈ 3.6 MiB of address space.
+    static let reservedUserCountMax = 1 << 16
+
+    /// Gives `userID`, seen for the first time, the next slot. Only a lookup by id (``userSlot(of:)``) indexes it.
     @discardableResult
     private mutating func addUser(_ userID: String) -> Int32 {
         precondition(userIDsBySlot.count < Int(Int32.max), "user count limit reached")
         let slot = Int32(userIDsBySlot.count)
-        precondition(slotsByUserID.updateValue(slot, forKey: userID) == nil, "a user has one slot")
         userIDsBySlot.append(userID)
         poolsBySlot.append(AccountingPool())
         poolExists.append(false)

@@ -17,9 +17,11 @@ public struct AccountingVerifier: Sendable {
     public init() {}
 
     /// Prepares for about `records` more records (an estimate): the journal's per-debit table is reserved once
-    /// instead of doubled as it fills (``LedgerVerifier/reserveCapacity(records:)``).
+    /// instead of doubled as it fills (``LedgerVerifier/reserveCapacity(records:)``), and so are its per-user
+    /// arrays, as for at most that many users (a user needs a record).
     public mutating func reserveCapacity(records: Int) {
         journal.singleLotDebits.reserveCapacity(max(0, records))
+        journal.reserveCapacity(users: records)
     }
 
     /// The bytes reserved for the journal's single-lot table (``reserveCapacity(records:)``), as an address range

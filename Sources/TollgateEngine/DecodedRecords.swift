@@ -116,10 +116,11 @@ struct DecodedRecords {
     /// the whole log in ``Outcome/logCheck`` (a verified replay; made on this thread after the last records).
     /// `prefetchesSealedBlocks`: sealed blocks are read and checked ahead on a thread of the log layer's own
     /// (``LogReader``'s prefetching: the concurrent verified replay; `storage` read from two threads).
+    /// `expectedRecordCount` (an estimate) sizes the user keys' per-user arrays once.
     init(
         directory: String, storage: any LogStorage, fromSeq: Int64 = 1, until bound: Projection.Bound,
         chunkRecordCount: Int, userKeys: Bool = false, compactDebits: Bool = false, checksLog: Bool = false,
-        prefetchesSealedBlocks: Bool = false
+        prefetchesSealedBlocks: Bool = false, expectedRecordCount: Int = 0
     ) {
         precondition(fromSeq >= 1 && chunkRecordCount >= 1)
         self.directory = directory
@@ -128,7 +129,11 @@ struct DecodedRecords {
         self.bound = bound
         self.compactDebits = compactDebits
         self.chunkRecordCount = chunkRecordCount
-        if userKeys { self.userKeys = UserKeys() }
+        if userKeys {
+            var keys = UserKeys()
+            keys.reserveCapacity(users: expectedRecordCount)  // At most one new user a record.
+            self.userKeys = keys
+        }
         do throws(LogError) {
             reader = try LogReader(
                 directory: directory, fromSeq: UInt64(fromSeq), storage: storage,

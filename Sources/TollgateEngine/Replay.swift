@@ -97,7 +97,8 @@ public enum Replay {
                 DecodedRecords.readAhead(name: "replay-read", chunkCountMax: readAheadChunkCountMax) {
                     DecodedRecords(
                         directory: directory, storage: logStorage, until: bound, chunkRecordCount: chunkRecordCount,
-                        userKeys: true, compactDebits: true, checksLog: true, prefetchesSealedBlocks: true)
+                        userKeys: true, compactDebits: true, checksLog: true, prefetchesSealedBlocks: true,
+                        expectedRecordCount: expectedRecords)
                 }, name: "replay-journal", chunkCountMax: readAheadChunkCountMax, expectedRecordCount: expectedRecords)
             : nil
         defer { readAhead?.stop() }

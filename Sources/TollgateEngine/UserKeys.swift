@@ -37,6 +37,22 @@ struct UserKeys {
     /// How many user ids have a key.
     var count: Int { userIDs.count }
 
+    /// The most users ``reserveCapacity(users:)`` reserves the per-key arrays for (~66 bytes a user: ~4 MiB of
+    /// address space, written only as users come).
+    static let reservedUserCountMax = 1 << 16
+
+    /// Prepares the per-key arrays (append-only, filled in key order) for about `users` users, up to
+    /// ``reservedUserCountMax``: growing them by doubling copied and page-faulted them again on the reading thread;
+    /// reserved room never written costs no memory. The buckets are not reserved: they are zeroed and written
+    /// scattered, so room for more users than come would be touched whole.
+    mutating func reserveCapacity(users: Int) {
+        let users = min(max(0, users), Self.reservedUserCountMax)
+        userIDs.reserveCapacity(users)
+        idHeads.reserveCapacity(3 * users)
+        idEnds.reserveCapacity(users)
+        hashesByKey.reserveCapacity(users)
+    }
+
     /// The key of `userID`, giving it the next one on first sight.
     mutating func key(of userID: String) -> Int32 {
         var copy = userID  // `withUTF8` may make the string native and contiguous; ids from the log already are.
@@ -184,7 +200,10 @@ struct UserKeys {
         idEnds.append(idBytes.count)
         var copy = userID
         let (head0, head1) = copy.withUTF8 { Self.headWords(UnsafeRawBufferPointer($0)) }
-        idHeads.append(contentsOf: [head0, head1, UInt64(userID.utf8.count)])
+        // Three appends, not `append(contentsOf: [...])`: that allocated and freed an array per user.
+        idHeads.append(head0)
+        idHeads.append(head1)
+        idHeads.append(UInt64(userID.utf8.count))
         hashesByKey.append(hash)
         buckets[bucket] = Self.entry(hash: hash, key: Int(key))
         if userIDs.count * 2 > buckets.count { grow() }

@@ -4,6 +4,36 @@ import Testing
 
 /// Record bodies: round trip for every kind, determinism, compactness, and errors (never traps) on bad bytes.
 @Suite struct RecordCodecTests {
+    /// Each kind of record accepts exactly its own rejection codes (the decoder's constant lists, which replaced a
+    /// `Set` literal per record): every code byte 1…15 in the outcome position decodes iff the kind allows it.
+    @Test func eachKindAcceptsExactlyItsRejectionCodes() {
+        let cases: [(LedgerRecord, Set<UInt8>)] = [
+            (.grant(GrantRecord(
+                command: Command.Grant(userID: "u", amount: testCredits("1"), source: .promo),
+                rejection: .idempotencyConflict)), [1, 8]),
+            (.debit(DebitRecord(
+                command: Command.Debit(userID: "u", amount: testCredits("1")), enforcementEnabled: true,
+                outcome: .rejected(.insufficientCredits))), [1, 2, 3, 4, 5, 6, 8]),
+            (.refund(RefundRecord(
+                command: Command.Refund(userID: "u", debitSeq: 1, amount: testCredits("1"), initiatedBy: "admin"),
+                rejection: .balanceLimitExceeded)), [8]),
+            (.consume(ConsumeRecord(
+                command: Command.Consume(userID: "u", entitlementKey: "k"), outcome: .rejected(.quotaExceeded))),
+             [1, 2, 7]),
+        ]
+        for (record, allowed) in cases {
+            var body: [UInt8] = []
+            record.encodeBody(into: &body)
+            #expect(LedgerRecord.decode(typeTag: record.typeTag, body: body) == .success(record))
+            for code in 1...15 as ClosedRange<UInt8> {
+                var patched = body
+                patched[1] = code  // The rejection (grant, refund) or outcome (debit, consume) byte.
+                let decodes = (try? LedgerRecord.decode(typeTag: record.typeTag, body: patched).get()) != nil
+                #expect(decodes == allowed.contains(code), "\(record.summary) code \(code)")
+            }
+        }
+    }
+
     static let samples: [LedgerRecord] =
         [
             .grant(GrantRecord(command: Command.Grant(userID: "u", amount: testCredits("1"), initiatedBy: "admin"))),

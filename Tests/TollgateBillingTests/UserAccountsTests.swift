@@ -12,6 +12,35 @@ import Testing
         return account
     }
 
+    /// `State.ensureSlot(of:)` (one hash for look-up and insert, a new slot — or a miss — remembered for the look-ups
+    /// after it): dense slots in order of first sight, the same slot for a known id whatever was looked up in
+    /// between, and a state whose slots and accounts agree (``State/invariantViolations()``).
+    @Test func ensureSlotGivesDenseStableSlots() {
+        var state = State(configuration: BillingConfiguration(creditEnforcementEnabled: true))
+        var model: [String: Int] = [:]
+        var random = BillingSplitMix64(seed: 3)
+        for _ in 0..<5_000 {
+            let userID = "user-\(random.next() % 1_500)"
+            let expected = model[userID] ?? model.count
+            model[userID] = expected
+            #expect(state.ensureSlot(of: userID) == expected)
+            #expect(state.slot(of: userID) == expected)
+            if random.next() % 3 == 0 {
+                let other = "user-\(random.next() % 2_000)"
+                #expect(state.slot(of: other) == model[other])
+                #expect(state.focusSlot(of: other) == model[other])
+            }
+        }
+        #expect(state.accounts.count == model.count)
+        // A look-up that misses (remembered as "no slot") and the first sight right after it.
+        #expect(state.focusSlot(of: "new") == nil)
+        #expect(state.slot(of: "new") == nil)
+        #expect(state.ensureSlot(of: "new") == model.count)
+        #expect(state.slot(of: "new") == model.count)
+        #expect(state.focusSlot(of: "new") == model.count)
+        #expect(state.invariantViolations().isEmpty)
+    }
+
     @Test func growthKeepsEveryAccount() {
         var accounts = UserAccounts()
         for index in 0..<1_000 { accounts.append(Self.account(index)) }

@@ -422,6 +422,33 @@ import TollgateSimulation
         #expect(Array(journal.pools.keys) == ["bob"])
     }
 
+    /// A journal fed the caller's slots (a replay's) indexes no user id until one is looked up by id: its pools are
+    /// still found by id, a later lookup gives each user the slot the caller gave it and a new user the next one,
+    /// and reserved room changes nothing.
+    @Test(arguments: [0, 2, 1 << 30])
+    func slotFedJournalFindsUsersByIDLater(reservedUsers: Int) {
+        var journal = AccountingJournal()
+        journal.reserveCapacity(users: reservedUsers)
+        var lines: [JournalLine] = []
+        let time = Timestamp(rawValue: 0)
+        for (slot, userID) in ["ann", "bob", "cy"].enumerated() {
+            let grant = LedgerRecord.grant(
+                GrantRecord(
+                    command: .init(
+                        userID: userID, amount: Millicredits(rawValue: Int64(10 * (slot + 1))), source: .promo,
+                        idempotencyKey: "g\(slot)")))
+            journal.apply(LedgerEntry(seq: Int64(slot + 1), time: time, record: grant), userSlot: slot, posting: &lines)
+        }
+        #expect(journal.pool(of: "bob")?.balanceMillicredits == 20)
+        #expect(journal.pool(of: "dan") == nil)
+        #expect(journal.userSlot(of: "cy") == 2)
+        #expect(journal.userSlot(of: "ann") == 0)
+        #expect(journal.userSlot(of: "dan") == 3)
+        #expect(journal.pool(of: "cy")?.balanceMillicredits == 30)
+        #expect(journal.pool(of: "dan") == nil)
+        #expect(journal.pools.keys.sorted() == ["ann", "bob", "cy"])
+    }
+
     /// Fed with the slots a replay looks up once per record, the journal posts exactly what it posts when it looks
     /// the user up itself, record by record, with the same pools and the same verdict at the end.
     @Test(arguments: 0..<16 as Range<UInt64>)

@@ -32,6 +32,22 @@ import TollgateSimulation
         #expect(keys.count == model.count)
     }
 
+    /// Reserved room (``UserKeys/reserveCapacity(users:)``: a replay's estimate, too small, too large or capped)
+    /// changes no key: the same ids get the same keys as in a table that grows as it goes.
+    @Test(arguments: [0, 7, 5_000, 1 << 30])
+    func reservedTablesGiveTheSameKeys(users: Int) {
+        var grown = UserKeys()
+        var reserved = UserKeys()
+        reserved.reserveCapacity(users: users)
+        var random = SplitMix64(seed: 9)
+        for _ in 0..<20_000 {
+            let n = random.next() % 6_000
+            let userID = n % 3 == 0 ? "a-long-user-identifier-of-more-than-sixteen-bytes-\(n)" : "u\(n)"
+            #expect(reserved.key(of: userID) == grown.key(of: userID))
+        }
+        #expect(reserved.count == grown.count)
+    }
+
     /// The batch lookup of short ids (a replay's compact debits) finds exactly what one lookup at a time finds —
     /// present and absent ids, ids of every length up to 16 bytes, a table with long probe chains — and a short
     /// id's bytes come back from its head words.
