@@ -51,8 +51,20 @@ struct LedgerSums: Sendable {
     }
 
     /// Adds `amount` to the sum of the user of `slot` (which has one): the subscript's array path without naming the
-    /// user (``LedgerVerifier``'s compact debits carry no id to compare).
+    /// user (``LedgerVerifier``'s compact debits carry no id to compare). Inlined into the verifier's charge (it was
+    /// a call per debit, ~3 % of a 10M-record replay's CPU with its body); a slot not yet touched takes the call.
+    @inline(__always)
     mutating func add(_ amount: Int128, slot: Int) {
+        if slot >= 0 && slot < touched.count && touched[slot] {
+            sumBySlot[slot] += amount
+            return
+        }
+        addTouching(amount, slot: slot)
+    }
+
+    /// ``add(_:slot:)`` of a slot not yet touched: grows the arrays to it and marks it.
+    @inline(never)
+    private mutating func addTouching(_ amount: Int128, slot: Int) {
         assert(slot >= 0 && slot < State.userCountMax, "user slot out of range")
         if slot >= sumBySlot.count {
             let missing = slot + 1 - sumBySlot.count
