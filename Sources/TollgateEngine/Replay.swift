@@ -59,11 +59,11 @@ public enum Replay {
     }
 
     /// How much of each per-debit table (the verifier's ledger, the journal's single-lot table) is advised huge
-    /// pages: all of it on the bench's 1.01M records (12 and 8 MB). Beyond it the tables keep 4 KiB pages. On this
-    /// VM a fresh huge page costs ~2 ms to fault in after a pause of a few seconds (the guest hands freed 2 MiB
-    /// blocks back to its host) where 4 KiB pages cost ~0.5 ms per 2 MiB every time: fully advised, a 10M-record
-    /// replay's ~200 MB of tables made its wall 0.82 s instead of 0.54 s after such a pause (docs/benchmarks.md,
-    /// "Tenth session").
+    /// pages: the first 16 MiB of each — bit-packed since the eleventh session, ~3¼ and 2 bytes a debit, so all of
+    /// both up to ~5M debits. Beyond it the tables keep 4 KiB pages. On this VM a fresh huge page costs ~2 ms to
+    /// fault in after a pause of a few seconds (the guest hands freed 2 MiB blocks back to its host) where 4 KiB
+    /// pages cost ~0.5 ms per 2 MiB every time: fully advised, a 10M-record replay's ~200 MB of (then unpacked)
+    /// tables made its wall 0.82 s instead of 0.54 s after such a pause (docs/benchmarks.md, "Tenth session").
     static let hugePageTablePrefixSizeBytes = 16 << 20
 
     /// The largest log (by ``expectedRecordCount(directory:until:storage:)``, whatever the bound: the log check
