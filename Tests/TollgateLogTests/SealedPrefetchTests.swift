@@ -106,6 +106,13 @@ import Testing
     }
 
     /// Sealed segments of several LZ4 blocks each (~64 KiB of content a block) and a raw last one.
+    /// The name of one of the log's sealed segments, drawn from `random`.
+    static func randomSealedSegment(_ directory: TemporaryDirectory, _ random: inout SplitMix64) -> String {
+        let sealed = directory.segmentNames.filter { $0.hasSuffix(".lz4") }
+        precondition(!sealed.isEmpty, "the test log has sealed segments")
+        return sealed[Int(random.next() % UInt64(sealed.count))]
+    }
+
     static func makeLog(_ directory: TemporaryDirectory, seed: UInt64) throws -> [LogRecord] {
         var factory = RecordFactory(seed: seed)
         factory.bodySizeBytesMax = 400
@@ -155,10 +162,9 @@ import Testing
     func randomFlipsInSealedSegments(seed: UInt64) throws {
         let directory = TemporaryDirectory()
         _ = try Self.makeLog(directory, seed: 100 + seed)
-        let sealed = directory.segmentNames.filter { $0.hasSuffix(".lz4") }
         var random = SplitMix64(seed: seed)
         for round in 0..<4 {
-            let name = sealed[Int(random.next() % UInt64(sealed.count))]
+            let name = Self.randomSealedSegment(directory, &random)
             let original = directory.bytes(name)
             var flipped = original
             let position = Int(random.next() % UInt64(original.count))
@@ -177,9 +183,8 @@ import Testing
     func truncatedSealedSegments(seed: UInt64) throws {
         let directory = TemporaryDirectory()
         _ = try Self.makeLog(directory, seed: 200 + seed)
-        let sealed = directory.segmentNames.filter { $0.hasSuffix(".lz4") }
         var random = SplitMix64(seed: seed)
-        let name = sealed[Int(random.next() % UInt64(sealed.count))]
+        let name = Self.randomSealedSegment(directory, &random)
         let original = directory.bytes(name)
         let length = Int(random.next() % UInt64(original.count))
         directory.write(name, Array(original[..<length]))
